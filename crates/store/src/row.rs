@@ -1,0 +1,53 @@
+//! One logged request, as it is written to the `requests` table.
+
+/// Whether `tokens_est` is the provider's own count or ClawBox's estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokensSource {
+    Reported,
+    Estimated,
+}
+
+impl TokensSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokensSource::Reported => "reported",
+            TokensSource::Estimated => "estimated",
+        }
+    }
+}
+
+/// A row of the `requests` table. It holds no prompt, completion, credential or raw IP by
+/// construction: there is no column for any of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestRow {
+    pub id: String,
+    pub user_id: String,
+    pub endpoint: String,
+    pub method: String,
+    pub status: u16,
+    pub latency_ms: u64,
+    pub ttfb_ms: Option<u64>,
+    pub tokens_est: u64,
+    pub tokens_source: TokensSource,
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub ip_hash: Option<String>,
+    /// ISO-8601 UTC with milliseconds, e.g. `2026-11-24T01:37:09.123Z`.
+    pub created_at: String,
+    pub model: Option<String>,
+    /// `local` or `hosted`.
+    pub mode: &'static str,
+    pub upstream: Option<&'static str>,
+    pub stream: bool,
+    /// A stable error code (`rate_limited`, `upstream_unreachable`, …), never free text.
+    pub error: Option<&'static str>,
+    /// Admitted past the limits: counts towards `monthly_usage`.
+    pub admitted: bool,
+}
+
+impl RequestRow {
+    /// The `YYYY-MM` month this row counts towards (UTC, from `created_at`).
+    pub fn month(&self) -> &str {
+        self.created_at.get(..7).unwrap_or(&self.created_at)
+    }
+}

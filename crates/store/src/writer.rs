@@ -1,0 +1,256 @@
+//! The request-log writer: a dedicated thread that owns a connection and writes queued rows in
+//! batched transactions.
+//!
+//! Requests only ever `enqueue` (a non-blocking push onto a bounded queue). The thread takes
+//! whatever has queued up, up to [`MAX_BATCH`] rows, and commits them in one transaction together
+//! with their `monthly_usage` increments: under load batches grow, when idle each row is
+//! written at once. If the database fails, the batch is kept and retried with backoff while the
+//! queue absorbs new rows; only when the queue itself is full are rows dropped, and counted.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, params};
+
+use crate::{RequestRow, StoreError, database};
+
+/// Rows per transaction at most.
+const MAX_BATCH: usize = 2048;
+/// The longest pause between two attempts while the database is failing.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+enum Message {
+    Row(Box<RequestRow>),
+    /// Reply once every row queued before this message has been tried in a transaction.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// What the writer has done so far; read by `/health`.
+#[derive(Debug, Default)]
+pub struct WriterStatus {
+    written: AtomicU64,
+    dropped: AtomicU64,
+    failing: Mutex<Option<String>>,
+}
+
+impl WriterStatus {
+    /// Rows committed to the database.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+    /// Rows lost because the queue was full (or the database never recovered before shutdown).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+    /// The last database error, while the database is failing.
+    pub fn failing(&self) -> Option<String> {
+        self.failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+    fn set_failing(&self, error: Option<String>) {
+        *self.failing.lock().unwrap_or_else(PoisonError::into_inner) = error;
+    }
+}
+
+/// Handle to the writer thread. Dropping it (or calling [`RequestLogWriter::close`]) flushes every
+/// queued row and stops the thread.
+pub struct RequestLogWriter {
+    sender: Option<SyncSender<Message>>,
+    thread: Option<JoinHandle<()>>,
+    status: Arc<WriterStatus>,
+}
+
+impl RequestLogWriter {
+    /// Starts the writer on its own connection to the (already migrated) database at `path`.
+    /// `capacity` bounds the queue: a few seconds of peak traffic is plenty.
+    pub fn start(path: &Path, capacity: usize) -> Result<Self, StoreError> {
+        let conn = database::connect(path)?;
+        let (sender, receiver) = sync_channel(capacity);
+        let status = Arc::new(WriterStatus::default());
+        let thread_status = Arc::clone(&status);
+        let thread = std::thread::Builder::new()
+            .name("clawbox-log-writer".into())
+            .spawn(move || run(conn, receiver, &thread_status, capacity))
+            .map_err(StoreError::Thread)?;
+        Ok(Self {
+            sender: Some(sender),
+            thread: Some(thread),
+            status,
+        })
+    }
+
+    /// Queues a row without blocking. Returns false (and counts the row as dropped) when the
+    /// queue is full.
+    pub fn enqueue(&self, row: RequestRow) -> bool {
+        let Some(sender) = &self.sender else {
+            return false;
+        };
+        match sender.try_send(Message::Row(Box::new(row))) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.status.dropped.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Blocks until every row queued so far has been written (or, while the database is failing,
+    /// tried once). Not for the request path.
+    pub fn flush(&self) {
+        let Some(sender) = &self.sender else { return };
+        let (tx, rx) = std::sync::mpsc::channel();
+        if sender.send(Message::Flush(tx)).is_ok() {
+            let _ = rx.recv();
+        }
+    }
+
+    pub fn status(&self) -> Arc<WriterStatus> {
+        Arc::clone(&self.status)
+    }
+
+    /// Flushes every queued row and stops the thread.
+    pub fn close(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the request-log writer thread panicked");
+        }
+    }
+}
+
+impl Drop for RequestLogWriter {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn run(mut conn: Connection, receiver: Receiver<Message>, status: &WriterStatus, capacity: usize) {
+    let mut pending: Vec<RequestRow> = Vec::new();
+    let mut waiting: Vec<std::sync::mpsc::Sender<()>> = Vec::new();
+    let mut backoff = Duration::from_millis(100);
+    let mut open = true;
+    while open || !pending.is_empty() {
+        if pending.is_empty() {
+            // Idle: block for the next message.
+            match receiver.recv() {
+                Ok(message) => accept(message, &mut pending, &mut waiting),
+                Err(_) => break,
+            }
+        }
+        while pending.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(message) => accept(message, &mut pending, &mut waiting),
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    open = false;
+                    break;
+                }
+            }
+        }
+        match write_batch(&mut conn, &pending) {
+            Ok(()) => {
+                status
+                    .written
+                    .fetch_add(pending.len() as u64, Ordering::Relaxed);
+                pending.clear();
+                if status.failing().is_some() {
+                    tracing::info!("the usage database is writable again");
+                    status.set_failing(None);
+                }
+                backoff = Duration::from_millis(100);
+            }
+            Err(e) => {
+                if status.failing().is_none() {
+                    tracing::error!(error = %e, "cannot write to the usage database; retrying");
+                }
+                status.set_failing(Some(e.to_string()));
+                if !open {
+                    // Shutting down and the database still refuses: give up, but say how many.
+                    status
+                        .dropped
+                        .fetch_add(pending.len() as u64, Ordering::Relaxed);
+                    tracing::error!(rows = pending.len(), "request-log rows lost at shutdown");
+                    pending.clear();
+                } else {
+                    shed_overflow(&mut pending, capacity, status);
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+        // A flush waits for one attempt at everything queued before it, not for recovery: a
+        // failing database must not hang whoever asked.
+        for reply in waiting.drain(..) {
+            let _ = reply.send(());
+        }
+    }
+}
+
+fn accept(
+    message: Message,
+    pending: &mut Vec<RequestRow>,
+    waiting: &mut Vec<std::sync::mpsc::Sender<()>>,
+) {
+    match message {
+        Message::Row(row) => pending.push(*row),
+        Message::Flush(reply) => waiting.push(reply),
+    }
+}
+
+/// While the database is failing, rows held for retry are bounded like the queue: the oldest
+/// beyond that are dropped and counted.
+fn shed_overflow(pending: &mut Vec<RequestRow>, capacity: usize, status: &WriterStatus) {
+    if pending.len() > capacity {
+        let excess = pending.len() - capacity;
+        pending.drain(..excess);
+        status.dropped.fetch_add(excess as u64, Ordering::Relaxed);
+    }
+}
+
+fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<(), rusqlite::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(include_str!("sql/insert_request.sql"))?;
+        let mut count = tx.prepare_cached(include_str!("sql/count_monthly.sql"))?;
+        for row in rows {
+            insert.execute(params![
+                row.id,
+                row.user_id,
+                row.endpoint,
+                row.status,
+                row.latency_ms,
+                row.tokens_est,
+                row.ip_hash,
+                row.created_at,
+                row.tokens_source.as_str(),
+                row.prompt_tokens,
+                row.completion_tokens,
+                row.method,
+                row.model,
+                row.mode,
+                row.upstream,
+                row.stream,
+                row.ttfb_ms,
+                row.error,
+            ])?;
+            if row.admitted {
+                count.execute(params![row.user_id, row.month(), row.tokens_est])?;
+            }
+        }
+    }
+    tx.commit()
+}
