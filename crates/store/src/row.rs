@@ -1,9 +1,10 @@
 //! One logged request, as it is written to the `requests` table.
 
 /// Whether `tokens_est` is the provider's own count or ClawBox's estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum TokensSource {
     Reported,
+    #[default]
     Estimated,
 }
 
@@ -18,7 +19,7 @@ impl TokensSource {
 
 /// A row of the `requests` table. It holds no prompt, completion, credential or raw IP by
 /// construction: there is no column for any of them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct RequestRow {
     pub id: String,
     pub user_id: String,

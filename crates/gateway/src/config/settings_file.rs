@@ -1,0 +1,83 @@
+//! Reading `settings.json`, the flat JSON object the desktop app's store plugin also manages.
+
+use std::path::Path;
+
+use crate::Error;
+use crate::config::SettingsLayer;
+
+/// The settings file's name inside the data dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Reads the settings file. A missing (or empty) file is an empty layer; a malformed one is an
+/// error that says where it is malformed, and nothing in the file is touched.
+pub fn load(path: &Path) -> Result<SettingsLayer, Error> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(SettingsLayer::default()),
+        Err(e) => {
+            return Err(Error::Settings {
+                path: path.to_owned(),
+                message: format!("cannot read it: {e}"),
+            });
+        }
+    };
+    if text.trim().is_empty() {
+        return Ok(SettingsLayer::default());
+    }
+    serde_json::from_str(&text).map_err(|e| Error::Settings {
+        path: path.to_owned(),
+        message: describe(&e),
+    })
+}
+
+fn describe(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("line {}, column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Syntax | Category::Eof => {
+            format!("it is not valid JSON ({at}): fix or delete the file")
+        }
+        Category::Data => format!("{e}; the file must be one JSON object of settings"),
+        Category::Io => format!("cannot read it: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_or_empty_file_is_no_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        assert_eq!(load(&path).unwrap(), SettingsLayer::default());
+        std::fs::write(&path, "  \n").unwrap();
+        assert_eq!(load(&path).unwrap(), SettingsLayer::default());
+    }
+
+    #[test]
+    fn malformed_file_names_where_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(&path, "{\n  \"mode\": \"local\",\n}").unwrap();
+        let msg = load(&path).unwrap_err().to_string();
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("settings.json"), "{msg}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\n  \"mode\": \"local\",\n}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(&path, r#"{"rate_limit":"lots"}"#).unwrap();
+        let msg = load(&path).unwrap_err().to_string();
+        assert!(msg.contains("lots"), "{msg}");
+        std::fs::write(&path, r#"{"mode":"remote"}"#).unwrap();
+        let msg = load(&path).unwrap_err().to_string();
+        assert!(msg.contains("remote") && msg.contains("hosted"), "{msg}");
+    }
+}

@@ -1,0 +1,259 @@
+//! The gateway's one error type, and the one place where an error becomes an HTTP response.
+//!
+//! Messages are written for the person who will read them in their agent's output: what happened
+//! and what to do. They never contain a credential, a prompt or a completion.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::dialect::Dialect;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // ---- requests: the client's side -------------------------------------------------------
+    #[error(
+        "request refused: its Host header `{host}` is not this gateway's own address \
+         (use http://localhost:{port}); ClawBox answers only requests addressed to this machine"
+    )]
+    ForbiddenHost { host: String, port: u16 },
+    #[error(
+        "request refused: web pages may not call ClawBox (Origin `{origin}`); if you trust this \
+         page, add its exact origin to allowed_origins in ClawBox's settings"
+    )]
+    ForbiddenOrigin { origin: String },
+    #[error("ClawBox accepts only JSON request bodies: send `Content-Type: application/json`{got}")]
+    NotJson { got: String },
+    #[error("the request body is larger than ClawBox's limit of {limit_mb} MB")]
+    BodyTooLarge { limit_mb: usize },
+    #[error("the request headers are larger than ClawBox's limit of {limit_kb} KB")]
+    HeadersTooLarge { limit_kb: usize },
+    #[error("the request body is not valid JSON: {detail}")]
+    BadJson { detail: String },
+    #[error("could not read the request body: {detail}")]
+    BadBody { detail: String },
+    #[error("the X-User-ID header is not usable: {detail}")]
+    BadUserId { detail: String },
+    #[error(
+        "ClawBox has no endpoint {path}: point your client at http://localhost:{port}/v1 \
+         (OpenAI) or http://localhost:{port} (Anthropic)"
+    )]
+    NotFound { path: String, port: u16 },
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error(
+        "rate limit reached: at most {limit} requests per minute for user `{user}`; \
+         try again in {retry_after} seconds"
+    )]
+    RateLimited {
+        user: String,
+        limit: u32,
+        retry_after: u64,
+    },
+    #[error(
+        "monthly cap reached: user `{user}` has used all {cap} requests for {month}; \
+         the cap resets on the 1st (UTC), or raise monthly_cap in ClawBox's settings"
+    )]
+    MonthlyCapReached {
+        user: String,
+        cap: u64,
+        month: String,
+    },
+    #[error(
+        "no API key was sent: set {env_var} in your agent's .env to your {provider} key \
+         (ClawBox passes it through untouched)"
+    )]
+    MissingCredential {
+        provider: &'static str,
+        env_var: &'static str,
+    },
+    #[error(
+        "this is a ClawBox local key (cbx_…), but ClawBox holds no {provider} key to use with \
+         it: save one in ClawBox, or send your own {provider} key instead"
+    )]
+    NoSavedCredential { provider: &'static str },
+
+    // ---- requests: the upstream's side ------------------------------------------------------
+    #[error(
+        "hosted mode is on, but no hosted gateway URL is set: set hosted_url \
+         (CLAWBOX_HOSTED_URL) or switch ClawBox to local mode"
+    )]
+    HostedUrlMissing,
+    #[error("could not reach {upstream} at {origin}: {reason}; check your internet connection")]
+    UpstreamUnreachable {
+        upstream: &'static str,
+        origin: String,
+        reason: String,
+    },
+    #[error("{upstream} at {origin} did not answer within {secs} seconds")]
+    UpstreamTimeout {
+        upstream: &'static str,
+        origin: String,
+        secs: u64,
+    },
+    #[error("{upstream} at {origin} sent a broken response: {reason}")]
+    UpstreamBroken {
+        upstream: &'static str,
+        origin: String,
+        reason: String,
+    },
+
+    // ---- start-up ---------------------------------------------------------------------------
+    #[error("cannot use the data folder {path}: {message}")]
+    DataDir { path: PathBuf, message: String },
+    #[error("the settings file {path} is unusable: {message}")]
+    Settings { path: PathBuf, message: String },
+    #[error("the setting {key} (from {origin}) is invalid: {message}")]
+    Setting {
+        key: &'static str,
+        origin: String,
+        message: String,
+    },
+    #[error(transparent)]
+    Store(#[from] clawbox_store::StoreError),
+    #[error(
+        "{addr} is already in use (is ClawBox, or OpenClaw's own gateway, already running?): \
+         stop that program, or choose another port with --listen 127.0.0.1:PORT \
+         (CLAWBOX_LISTEN, or listen in settings.json)"
+    )]
+    PortInUse { addr: SocketAddr },
+    #[error(
+        "refusing to listen on {addr}: it is reachable from other machines. ClawBox listens \
+         on loopback only (127.0.0.1 or ::1)"
+    )]
+    NotLoopback { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot use the hashing key {path}: {message}")]
+    IpKey { path: PathBuf, message: String },
+    #[error("cannot set up outbound HTTPS: {0}")]
+    HttpClient(String),
+}
+
+impl Error {
+    /// The one mapping from error to HTTP status and stable codes: `(status, code,
+    /// OpenAI error type, Anthropic error type)`.
+    fn classify(&self) -> (StatusCode, &'static str, &'static str, &'static str) {
+        use Error::*;
+        const INVALID: (&str, &str) = ("invalid_request_error", "invalid_request_error");
+        let (status, code, (openai, anthropic)) = match self {
+            ForbiddenHost { .. } => (StatusCode::FORBIDDEN, "forbidden_host", PERMISSION),
+            ForbiddenOrigin { .. } => (StatusCode::FORBIDDEN, "forbidden_origin", PERMISSION),
+            NotJson { .. } => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                INVALID,
+            ),
+            BodyTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_too_large",
+                ("invalid_request_error", "request_too_large"),
+            ),
+            HeadersTooLarge { .. } => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "headers_too_large",
+                INVALID,
+            ),
+            BadJson { .. } => (StatusCode::BAD_REQUEST, "invalid_json", INVALID),
+            BadBody { .. } => (StatusCode::BAD_REQUEST, "unreadable_body", INVALID),
+            BadUserId { .. } => (StatusCode::BAD_REQUEST, "invalid_user_id", INVALID),
+            NotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "unknown_endpoint",
+                ("invalid_request_error", "not_found_error"),
+            ),
+            MethodNotAllowed { .. } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                INVALID,
+            ),
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_exceeded",
+                ("rate_limit_error", "rate_limit_error"),
+            ),
+            MonthlyCapReached { .. } => (
+                StatusCode::PAYMENT_REQUIRED,
+                "monthly_cap_reached",
+                ("insufficient_quota", "billing_error"),
+            ),
+            MissingCredential { .. } => (StatusCode::UNAUTHORIZED, "missing_api_key", AUTH),
+            NoSavedCredential { .. } => (StatusCode::UNAUTHORIZED, "no_saved_key", AUTH),
+            HostedUrlMissing => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "hosted_url_missing",
+                ("api_error", "api_error"),
+            ),
+            UpstreamUnreachable { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "upstream_unreachable",
+                ("api_error", "api_error"),
+            ),
+            UpstreamTimeout { .. } => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                ("api_error", "timeout_error"),
+            ),
+            UpstreamBroken { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "upstream_broken",
+                ("api_error", "api_error"),
+            ),
+            DataDir { .. }
+            | Settings { .. }
+            | Setting { .. }
+            | Store(_)
+            | PortInUse { .. }
+            | NotLoopback { .. }
+            | Bind { .. }
+            | IpKey { .. }
+            | HttpClient(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                ("api_error", "api_error"),
+            ),
+        };
+        (status, code, openai, anthropic)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.classify().0
+    }
+
+    /// A stable, secret-free code for the request log.
+    pub fn code(&self) -> &'static str {
+        self.classify().1
+    }
+
+    /// The response in the caller's dialect.
+    pub fn into_response(self, dialect: Dialect) -> Response {
+        let (status, code, openai_type, anthropic_type) = self.classify();
+        let message = self.to_string();
+        let body = match dialect {
+            Dialect::OpenAi => json!({
+                "error": { "message": message, "type": openai_type, "code": code, "param": null }
+            }),
+            Dialect::Anthropic => json!({
+                "type": "error",
+                "error": { "type": anthropic_type, "message": message }
+            }),
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Error::RateLimited { retry_after, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        response
+    }
+}
+
+const PERMISSION: (&str, &str) = ("permission_error", "permission_error");
+const AUTH: (&str, &str) = ("authentication_error", "authentication_error");

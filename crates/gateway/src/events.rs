@@ -1,0 +1,22 @@
+//! Events the gateway publishes for the desktop window (live dashboard updates).
+
+use serde::Serialize;
+
+/// One finished request, as the dashboard needs it. No prompt, completion or credential.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RequestEvent {
+    pub id: String,
+    pub user_id: String,
+    pub endpoint: String,
+    pub status: u16,
+    pub latency_ms: u64,
+    pub tokens: u64,
+    pub tokens_source: &'static str,
+    pub model: Option<String>,
+    pub mode: &'static str,
+    pub upstream: Option<&'static str>,
+    pub created_at: String,
+}
+
+/// How many events a slow subscriber may fall behind before it starts missing some.
+pub const EVENT_BUFFER: usize = 1024;

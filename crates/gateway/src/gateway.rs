@@ -1,0 +1,224 @@
+//! The gateway's shared state and lifecycle: open (settings, store, keys), bind, serve.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use clawbox_store::{DATABASE_FILE, RequestLogWriter, RequestRow, WriterStatus};
+use tokio::sync::broadcast;
+
+use crate::admission::Admission;
+use crate::config::{self, Config, SETTINGS_FILE, SettingsLayer};
+use crate::events::{EVENT_BUFFER, RequestEvent};
+use crate::health::Health;
+use crate::ip_hash::IpHasher;
+use crate::{Error, clock};
+
+/// Rows the log queue holds before it drops (and counts) them: minutes of peak traffic.
+pub const DEFAULT_LOG_QUEUE: usize = 65_536;
+
+pub struct GatewayOptions {
+    pub data_dir: PathBuf,
+    /// Flags and environment: pinned over `settings.json`.
+    pub overrides: SettingsLayer,
+    pub log_queue: usize,
+}
+
+impl GatewayOptions {
+    pub fn new(data_dir: PathBuf, overrides: SettingsLayer) -> Self {
+        Self {
+            data_dir,
+            overrides,
+            log_queue: DEFAULT_LOG_QUEUE,
+        }
+    }
+}
+
+pub struct Gateway {
+    config: ArcSwap<Config>,
+    overrides: SettingsLayer,
+    data_dir: PathBuf,
+    settings_path: PathBuf,
+    /// Why the settings file's last change was not applied, if it was not.
+    settings_problem: Mutex<Option<String>>,
+    port: AtomicU16,
+    pub(crate) client: reqwest::Client,
+    pub(crate) admission: Admission,
+    pub(crate) ip_hasher: IpHasher,
+    log: RequestLogWriter,
+    log_status: Arc<WriterStatus>,
+    events: broadcast::Sender<RequestEvent>,
+}
+
+impl Gateway {
+    /// Reads the settings, opens (and migrates) the usage database, starts the log writer. Any
+    /// problem here is a clear error: nothing is served with half a configuration.
+    pub fn open(options: GatewayOptions) -> Result<Arc<Gateway>, Error> {
+        config::prepare_data_dir(&options.data_dir)?;
+        let settings_path = options.data_dir.join(SETTINGS_FILE);
+        let file = config::load_settings_file(&settings_path)?;
+        let config = Config::resolve(&file, &options.overrides)?;
+
+        let db_path = options.data_dir.join(DATABASE_FILE);
+        let conn = clawbox_store::open(&db_path)?;
+        let month = clock::this_month();
+        let month_counts = clawbox_store::usage::monthly_requests(&conn, &month)?;
+        drop(conn);
+        let log = RequestLogWriter::start(&db_path, options.log_queue)?;
+
+        let client = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(15))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| Error::HttpClient(e.to_string()))?;
+
+        Ok(Arc::new(Gateway {
+            port: AtomicU16::new(config.listen.port()),
+            config: ArcSwap::from_pointee(config),
+            overrides: options.overrides,
+            settings_problem: Mutex::new(None),
+            settings_path,
+            client,
+            admission: Admission::new(month, month_counts),
+            ip_hasher: IpHasher::load_or_create(&options.data_dir)?,
+            log_status: log.status(),
+            log,
+            events: broadcast::channel(EVENT_BUFFER).0,
+            data_dir: options.data_dir,
+        }))
+    }
+
+    /// The settings in force now.
+    pub fn config(&self) -> Arc<Config> {
+        self.config.load_full()
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn settings_path(&self) -> &Path {
+        &self.settings_path
+    }
+
+    /// The port actually listened on.
+    pub fn port(&self) -> u16 {
+        self.port.load(Ordering::Relaxed)
+    }
+
+    /// Re-reads `settings.json` and applies it at once. On a bad file the previous settings stay
+    /// in force and `/health` says why.
+    pub fn reload_settings(&self) {
+        let result = config::load_settings_file(&self.settings_path)
+            .and_then(|file| Config::resolve(&file, &self.overrides));
+        let problem = match result {
+            Ok(new) => {
+                let old = self.config();
+                let problem = (new.listen != old.listen).then(|| {
+                    format!(
+                        "the listen address changed to {}; restart ClawBox to apply it",
+                        new.listen
+                    )
+                });
+                if *old != new {
+                    tracing::info!(mode = new.mode.as_str(), "settings changed");
+                    self.config.store(Arc::new(new));
+                }
+                problem
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "settings.json not applied");
+                Some(format!("{e}; the previous settings are still in force"))
+            }
+        };
+        *self
+            .settings_problem
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = problem;
+    }
+
+    pub fn health(&self) -> Health {
+        let config = self.config();
+        let mut problems = config.problems();
+        if let Some(p) = self
+            .settings_problem
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            problems.push(p);
+        }
+        if let Some(e) = self.log_status.failing() {
+            problems.push(format!(
+                "the usage log database is failing ({e}); requests are still served and their \
+                 rows are kept and retried"
+            ));
+        }
+        let dropped = self.log_status.dropped();
+        if dropped > 0 {
+            problems.push(format!(
+                "{dropped} request-log rows were lost because the log could not keep up"
+            ));
+        }
+        Health::new(config.mode.as_str(), problems)
+    }
+
+    /// Live request events, for the desktop window.
+    pub fn subscribe(&self) -> broadcast::Receiver<RequestEvent> {
+        self.events.subscribe()
+    }
+
+    /// Waits until every request finished so far is in the database.
+    pub fn flush_log(&self) {
+        self.log.flush();
+    }
+
+    pub(crate) fn publish(&self, event: RequestEvent) {
+        // No subscriber is normal (headless): the event is simply not kept.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn enqueue_row(&self, row: RequestRow) {
+        if !self.log.enqueue(row) {
+            tracing::warn!("request-log queue full; a row was dropped");
+        }
+    }
+
+    /// Binds the configured address. A taken port and a non-loopback address are refused with
+    /// an error that says what to do; there is no silent fallback to another port.
+    pub async fn bind(&self) -> Result<tokio::net::TcpListener, Error> {
+        let addr = self.config().listen;
+        let listener = bind_loopback(addr).await?;
+        if let Ok(local) = listener.local_addr() {
+            self.port.store(local.port(), Ordering::Relaxed);
+        }
+        Ok(listener)
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish (for
+    /// a bounded time) and flushes the request log.
+    pub async fn serve(
+        self: &Arc<Self>,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        crate::server::serve(Arc::clone(self), listener, shutdown).await
+    }
+}
+
+pub async fn bind_loopback(addr: SocketAddr) -> Result<tokio::net::TcpListener, Error> {
+    if !addr.ip().is_loopback() {
+        return Err(Error::NotLoopback { addr });
+    }
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => Error::PortInUse { addr },
+            _ => Error::Bind { addr, source },
+        })
+}

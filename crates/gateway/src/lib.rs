@@ -1,0 +1,38 @@
+//! ClawBox's gateway engine: an OpenAI- and Anthropic-compatible proxy on 127.0.0.1 that limits,
+//! meters and logs every request. No Tauri here: the desktop shell and the headless
+//! `clawbox-gateway` binary both drive this crate.
+//!
+//! Layout:
+//! - [`Gateway`] (gateway.rs): shared state and lifecycle — open, bind, serve, live settings.
+//! - server.rs: the router (`router()` is testable without a socket) and the accept loop.
+//! - proxy.rs: the `/v1/*` handler, which reads as the request path's stages in order.
+//! - stages/: one file per stage: guard, body, identify, admit, route, authorize, forward,
+//!   meter, record.
+//! - metered_body.rs, sse.rs, usage.rs: streaming pass-through and token metering.
+//! - admission.rs: the rolling per-user limit and the monthly cap.
+//! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
+//! - error.rs: the one error type, and the one place it becomes a response.
+
+mod admission;
+mod clock;
+pub mod config;
+mod dialect;
+mod error;
+pub mod events;
+mod gateway;
+mod health;
+mod ip_hash;
+mod metered_body;
+mod proxy;
+mod request_id;
+mod server;
+mod sse;
+mod stages;
+mod usage;
+
+pub use dialect::Dialect;
+pub use error::Error;
+pub use gateway::{DEFAULT_LOG_QUEUE, Gateway, GatewayOptions, bind_loopback};
+pub use health::Health;
+pub use ip_hash::IP_HASH_KEY_FILE;
+pub use server::router;

@@ -1,0 +1,133 @@
+//! `clawbox-gateway`: the ClawBox gateway without a window, for servers, CI and benchmarks.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use clawbox_gateway::config::{SettingsLayer, default_data_dir};
+use clawbox_gateway::{Error, Gateway, GatewayOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "clawbox-gateway",
+    version,
+    about = "ClawBox's local LLM gateway, without the window",
+    long_about = "ClawBox's local LLM gateway, without the window.\n\n\
+        Point an agent at it by setting OPENCLAW_GATEWAY_URL=http://localhost:18789 \
+        (OpenAI clients: OPENAI_BASE_URL=http://localhost:18789/v1; Anthropic clients: \
+        ANTHROPIC_BASE_URL=http://localhost:18789)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway until interrupted (Ctrl-C or SIGTERM)
+    #[command(
+        long_about = "Run the gateway until interrupted (Ctrl-C or SIGTERM).\n\n\
+        Every setting below can also be given as a CLAWBOX_* environment variable or as a \
+        lower-case key in <data dir>/settings.json (e.g. {\"mode\": \"hosted\"}). Precedence: \
+        flags, then environment, then settings.json, then the defaults. settings.json is \
+        re-read when it changes, so mode, upstreams and limits apply without a restart; \
+        settings given as flags or environment stay pinned.\n\n\
+        Files in the data dir: settings.json, clawbox.db (the SQLite request log), \
+        ip-hash.key (the per-install key for hashing client addresses)."
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Folder for settings.json and the request log [default: the OS app-data folder for
+    /// ai.organized.clawbox, e.g. ~/.local/share/ai.organized.clawbox]
+    #[arg(long, env = "CLAWBOX_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    settings: SettingsLayer,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+    };
+    // Dropping the runtime ends any connection still open; their rows are queued as they close,
+    // and the writer flushes them when the gateway is dropped.
+    drop(runtime);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), Error> {
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let gateway = Gateway::open(GatewayOptions::new(data_dir, args.settings))?;
+    let listener = gateway.bind().await?;
+    let config = gateway.config();
+    let addr = listener.local_addr().unwrap_or(config.listen);
+    // The one line scripts wait for; keep its shape stable.
+    println!("ClawBox gateway listening on http://{addr}");
+    tracing::info!(
+        mode = config.mode.as_str(),
+        data_dir = %gateway.data_dir().display(),
+        "ready"
+    );
+    gateway.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped; request log flushed");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Logs go to stderr; `CLAWBOX_LOG` (or `RUST_LOG`) sets the filter, `info` by default. Nothing
+/// logged carries a header, a body or a key.
+fn init_logging() {
+    let filter = std::env::var("CLAWBOX_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}

@@ -1,0 +1,211 @@
+//! The response body: upstream chunks pass straight through (never buffered into a whole
+//! response) while a tap reads token usage from them, and the request's [`Recording`] is
+//! finished when the body ends, fails, times out or is dropped by a client that went away.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio::time::{Instant, Sleep};
+
+use crate::sse::{self, EventSplitter};
+use crate::stages::Recording;
+use crate::usage::{self, Usage};
+
+/// A JSON body larger than this is passed through without metering (and estimated instead).
+const MAX_METERED_JSON: usize = 16 * 1024 * 1024;
+
+type Upstream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// How usage is read from a response body.
+pub enum Tap {
+    /// A JSON body: kept (bounded) and read once complete.
+    Json { buffer: Vec<u8>, overflowed: bool },
+    /// An event stream: each event that carries usage is read as it passes.
+    Sse {
+        splitter: EventSplitter,
+        usage: Option<Usage>,
+        hide_usage_chunk: bool,
+    },
+    /// Anything else: counted, not read.
+    Opaque,
+}
+
+impl Tap {
+    pub fn for_content_type(content_type: &str, hide_usage_chunk: bool) -> Tap {
+        let ct = content_type.to_ascii_lowercase();
+        if ct.starts_with("text/event-stream") {
+            Tap::Sse {
+                splitter: EventSplitter::default(),
+                usage: None,
+                hide_usage_chunk,
+            }
+        } else if ct.contains("json") {
+            Tap::Json {
+                buffer: Vec::new(),
+                overflowed: false,
+            }
+        } else {
+            Tap::Opaque
+        }
+    }
+
+    pub fn is_stream(&self) -> bool {
+        matches!(self, Tap::Sse { .. })
+    }
+
+    /// Takes one upstream chunk and queues what the client should receive.
+    fn feed(&mut self, chunk: Bytes, out: &mut VecDeque<Bytes>) {
+        match self {
+            Tap::Json { buffer, overflowed } => {
+                if !*overflowed {
+                    if buffer.len() + chunk.len() > MAX_METERED_JSON {
+                        *overflowed = true;
+                        *buffer = Vec::new();
+                    } else {
+                        buffer.extend_from_slice(&chunk);
+                    }
+                }
+                out.push_back(chunk);
+            }
+            Tap::Sse {
+                splitter,
+                usage,
+                hide_usage_chunk,
+            } => {
+                if !*hide_usage_chunk {
+                    // Nothing to remove: forward the chunk as it came, and only read it.
+                    out.push_back(chunk.clone());
+                }
+                let hide = *hide_usage_chunk;
+                splitter.feed(chunk, |event| {
+                    if read_event(&event, usage, hide) && hide {
+                        out.push_back(event);
+                    }
+                });
+            }
+            Tap::Opaque => out.push_back(chunk),
+        }
+    }
+
+    /// The body ended: flush what is held and return the usage found.
+    fn finish(&mut self, out: &mut VecDeque<Bytes>) -> Option<Usage> {
+        match self {
+            Tap::Json { buffer, overflowed } => {
+                if *overflowed {
+                    return None;
+                }
+                usage::read(buffer).and_then(|r| r.usage)
+            }
+            Tap::Sse {
+                splitter,
+                usage,
+                hide_usage_chunk,
+            } => {
+                if let Some(rest) = splitter.finish()
+                    && read_event(&rest, usage, *hide_usage_chunk)
+                    && *hide_usage_chunk
+                {
+                    out.push_back(rest);
+                }
+                *usage
+            }
+            Tap::Opaque => None,
+        }
+    }
+}
+
+/// Reads one event's usage into `usage`; returns whether the client should see the event.
+fn read_event(event: &[u8], usage: &mut Option<Usage>, hide_usage_chunk: bool) -> bool {
+    let Some(data) = sse::data(event) else {
+        return true;
+    };
+    if !usage::mentions_usage(&data) {
+        return true;
+    }
+    let Some(reading) = usage::read(&data) else {
+        return true;
+    };
+    let is_usage_chunk = reading.empty_choices && reading.usage.is_some();
+    if let Some(found) = reading.usage {
+        usage.get_or_insert_default().merge(found);
+    }
+    !(hide_usage_chunk && is_usage_chunk)
+}
+
+pub struct MeteredBody {
+    upstream: Upstream,
+    tap: Tap,
+    ready: VecDeque<Bytes>,
+    idle: Pin<Box<Sleep>>,
+    idle_timeout: Duration,
+    response_bytes: usize,
+    recording: Option<Recording>,
+}
+
+impl MeteredBody {
+    pub fn new(
+        upstream: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+        tap: Tap,
+        idle_timeout: Duration,
+        recording: Recording,
+    ) -> Self {
+        Self {
+            upstream: Box::pin(upstream),
+            tap,
+            ready: VecDeque::new(),
+            idle: Box::pin(tokio::time::sleep(idle_timeout)),
+            idle_timeout,
+            response_bytes: 0,
+            recording: Some(recording),
+        }
+    }
+
+    fn end(&mut self, error: Option<&'static str>) {
+        let usage = self.tap.finish(&mut self.ready);
+        if let Some(mut recording) = self.recording.take() {
+            recording.set_response_end(usage, self.response_bytes, error);
+        }
+    }
+}
+
+impl Stream for MeteredBody {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(chunk) = this.ready.pop_front() {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+            if this.recording.is_none() {
+                return Poll::Ready(None);
+            }
+            match this.upstream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.idle.as_mut().reset(Instant::now() + this.idle_timeout);
+                    this.response_bytes += chunk.len();
+                    this.tap.feed(chunk, &mut this.ready);
+                }
+                Poll::Ready(None) => this.end(None),
+                Poll::Ready(Some(Err(e))) => {
+                    this.end(Some("upstream_stream_error"));
+                    return Poll::Ready(Some(Err(std::io::Error::other(e))));
+                }
+                Poll::Pending => {
+                    if this.idle.as_mut().poll(cx).is_ready() {
+                        this.end(Some("upstream_idle_timeout"));
+                        return Poll::Ready(Some(Err(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "the upstream stopped sending",
+                        ))));
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}

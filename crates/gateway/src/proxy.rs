@@ -1,0 +1,106 @@
+//! The handlers. `proxy` is the whole request path for `/v1/*`: read top to bottom, it is the
+//! stages in order.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Config;
+use crate::dialect::Dialect;
+use crate::stages::{
+    Forwarded, Recording, admit, authorize, forward, guard, identify, meter, read_body, route,
+};
+use crate::{Error, Gateway};
+
+pub async fn proxy(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let config = gateway.config();
+    let (parts, body) = request.into_parts();
+    let dialect = Dialect::of(&parts);
+    let mut recording = Recording::start(&gateway, &parts, &config);
+    match pass(&gateway, &config, &parts, body, &mut recording).await {
+        Ok(forwarded) => meter(forwarded, recording),
+        Err(error) => {
+            recording.fail(&error);
+            error.into_response(dialect)
+        }
+    }
+}
+
+/// Stages 1–6; the response they produce is metered (7) and recorded (8) by the caller.
+async fn pass(
+    gateway: &Arc<Gateway>,
+    config: &Config,
+    parts: &Parts,
+    body: axum::body::Body,
+    recording: &mut Recording,
+) -> Result<Forwarded, Error> {
+    guard(parts, config, gateway.port())?;
+    let body = read_body(parts, body, config.idle_timeout).await?;
+    recording.set_model(body.model.as_deref());
+    recording.set_request_bytes(body.bytes.len());
+    let caller = identify(parts, config)?;
+    recording.set_user(&caller.user_id);
+    admit(
+        &gateway.admission,
+        config,
+        &caller.user_id,
+        recording.month(),
+    )?;
+    recording.set_admitted();
+    let route = route(parts, config)?;
+    recording.set_upstream(route.upstream);
+    let attach = authorize(&route, &caller, config)?;
+    forward(
+        &gateway.client,
+        &route,
+        parts,
+        body,
+        attach,
+        &caller.user_id,
+        config.idle_timeout,
+    )
+    .await
+}
+
+pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let config = gateway.config();
+    let (parts, _) = request.into_parts();
+    if let Err(error) = guard(&parts, &config, gateway.port()) {
+        return refuse(&gateway, &config, &parts, error);
+    }
+    Json(gateway.health()).into_response()
+}
+
+pub async fn not_found(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let config = gateway.config();
+    let (parts, _) = request.into_parts();
+    let error = guard(&parts, &config, gateway.port())
+        .err()
+        .unwrap_or_else(|| Error::NotFound {
+            path: parts.uri.path().chars().take(200).collect(),
+            port: gateway.port(),
+        });
+    refuse(&gateway, &config, &parts, error)
+}
+
+pub async fn method_not_allowed(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    let config = gateway.config();
+    let (parts, _) = request.into_parts();
+    let error = guard(&parts, &config, gateway.port())
+        .err()
+        .unwrap_or_else(|| Error::MethodNotAllowed {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+        });
+    refuse(&gateway, &config, &parts, error)
+}
+
+/// An error the gateway answers itself outside `/v1/*`, logged like any other request.
+fn refuse(gateway: &Arc<Gateway>, config: &Config, parts: &Parts, error: Error) -> Response {
+    let mut recording = Recording::start(gateway, parts, config);
+    recording.fail(&error);
+    error.into_response(Dialect::of(parts))
+}

@@ -1,0 +1,234 @@
+//! Stage 6, forward: send the request upstream and wait (bounded by the idle timeout) for the
+//! response headers. The body is streamed back by the meter stage.
+
+use std::time::{Duration, Instant};
+
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use bytes::Bytes;
+
+use crate::Error;
+use crate::stages::{Attach, RequestBody, Route, Upstream};
+
+pub struct Forwarded {
+    pub response: reqwest::Response,
+    pub upstream: Upstream,
+    /// Time to the upstream's response headers.
+    pub ttfb: Duration,
+    /// ClawBox asked for usage the client did not ask for: hide that chunk from it.
+    pub hide_usage_chunk: bool,
+    pub idle_timeout: Duration,
+    pub request_bytes: usize,
+}
+
+/// Request headers that describe this hop, not the request, plus those ClawBox sets itself.
+const NOT_FORWARDED: [HeaderName; 12] = [
+    header::HOST,
+    header::CONNECTION,
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
+    header::PROXY_AUTHORIZATION,
+    // Identity bodies only: the meter reads usage out of the response.
+    header::ACCEPT_ENCODING,
+    // Cookies for localhost mean nothing to a provider.
+    header::COOKIE,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("x-user-id"),
+];
+
+pub async fn forward(
+    client: &reqwest::Client,
+    route: &Route,
+    parts: &Parts,
+    body: RequestBody,
+    attach: Attach,
+    user_id: &str,
+    idle_timeout: Duration,
+) -> Result<Forwarded, Error> {
+    let url = upstream_url(route, parts);
+    let headers = upstream_headers(parts, attach, route.upstream, user_id);
+    let request_bytes = body.bytes.len();
+    let (bytes, hide_usage_chunk) = ask_for_usage(route, parts, body);
+    let started = Instant::now();
+    let origin = route.base.as_str().trim_end_matches('/').to_owned();
+    let send = client
+        .request(parts.method.clone(), url)
+        .headers(headers)
+        .body(bytes)
+        .send();
+    let response = match tokio::time::timeout(idle_timeout, send).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => return Err(upstream_error(route.upstream, origin, &e)),
+        Err(_) => {
+            return Err(Error::UpstreamTimeout {
+                upstream: route.upstream.display_name(),
+                origin,
+                secs: idle_timeout.as_secs(),
+            });
+        }
+    };
+    Ok(Forwarded {
+        response,
+        upstream: route.upstream,
+        ttfb: started.elapsed(),
+        hide_usage_chunk,
+        idle_timeout,
+        request_bytes,
+    })
+}
+
+/// The upstream base followed by the incoming path and query, unchanged.
+fn upstream_url(route: &Route, parts: &Parts) -> String {
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    format!(
+        "{}{}",
+        route.base.as_str().trim_end_matches('/'),
+        path_and_query
+    )
+}
+
+fn upstream_headers(parts: &Parts, attach: Attach, upstream: Upstream, user_id: &str) -> HeaderMap {
+    let connection_listed: Vec<String> = parts
+        .headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
+    let mut headers = HeaderMap::with_capacity(parts.headers.len() + 1);
+    for (name, value) in &parts.headers {
+        let credential = name == header::AUTHORIZATION || name.as_str() == "x-api-key";
+        if NOT_FORWARDED.contains(name)
+            || connection_listed.iter().any(|c| c == name.as_str())
+            || (credential && attach == Attach::Strip)
+        {
+            continue;
+        }
+        let mut value = value.clone();
+        // `Debug` of a sensitive value prints "Sensitive": a key can't leak through a log line.
+        value.set_sensitive(credential || value.is_sensitive());
+        headers.append(name.clone(), value);
+    }
+    if upstream == Upstream::Hosted
+        && let Ok(user) = HeaderValue::from_str(user_id)
+    {
+        headers.insert(HeaderName::from_static("x-user-id"), user);
+    }
+    headers
+}
+
+/// Streamed chat completions report usage only when asked (`stream_options.include_usage`).
+/// ClawBox always asks, and hides the extra chunk from a client that did not.
+fn ask_for_usage(route: &Route, parts: &Parts, body: RequestBody) -> (Bytes, bool) {
+    let wanted = body.stream
+        && body.include_usage != Some(true)
+        && route.upstream.speaks_openai()
+        && parts.uri.path() == "/v1/chat/completions";
+    if !wanted {
+        return (body.bytes, false);
+    }
+    match with_include_usage(&body) {
+        Some(bytes) => (bytes, true),
+        None => (body.bytes, false),
+    }
+}
+
+fn with_include_usage(body: &RequestBody) -> Option<Bytes> {
+    const OPTION: &[u8] = br#""stream_options":{"include_usage":true}"#;
+    if !body.has_stream_options {
+        // Splice the option in after the opening brace: no re-serialisation of the prompt.
+        let open = body.bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+        if body.bytes[open] != b'{' {
+            return None;
+        }
+        let rest = &body.bytes[open + 1..];
+        let empty = rest.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'}');
+        let mut out = Vec::with_capacity(body.bytes.len() + OPTION.len() + 1);
+        out.extend_from_slice(&body.bytes[..=open]);
+        out.extend_from_slice(OPTION);
+        if !empty {
+            out.push(b',');
+        }
+        out.extend_from_slice(rest);
+        return Some(out.into());
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(&body.bytes).ok()?;
+    let options = value.get_mut("stream_options")?.as_object_mut()?;
+    options.insert("include_usage".into(), serde_json::Value::Bool(true));
+    serde_json::to_vec(&value).ok().map(Bytes::from)
+}
+
+fn upstream_error(upstream: Upstream, origin: String, e: &reqwest::Error) -> Error {
+    let reason = root_cause(e);
+    if e.is_connect() {
+        Error::UpstreamUnreachable {
+            upstream: upstream.display_name(),
+            origin,
+            reason,
+        }
+    } else {
+        Error::UpstreamBroken {
+            upstream: upstream.display_name(),
+            origin,
+            reason,
+        }
+    }
+}
+
+/// The innermost cause reads best ("Connection refused", "dns error: …").
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &str) -> RequestBody {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        RequestBody {
+            bytes: Bytes::from(json.to_owned()),
+            model: None,
+            stream: true,
+            include_usage: v["stream_options"]["include_usage"].as_bool(),
+            has_stream_options: v.get("stream_options").is_some(),
+        }
+    }
+
+    fn usage_flag(bytes: &[u8]) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v["stream_options"]["include_usage"].clone()
+    }
+
+    #[test]
+    fn include_usage_is_spliced_in_keeping_the_rest_byte_for_byte() {
+        let json = r#" {"model":"m","stream":true,"messages":[{"role":"user","content":"hé"}]}"#;
+        let out = with_include_usage(&body(json)).unwrap();
+        assert_eq!(usage_flag(&out), serde_json::Value::Bool(true));
+        let text = std::str::from_utf8(&out).unwrap();
+        assert!(text.ends_with(
+            r#""model":"m","stream":true,"messages":[{"role":"user","content":"hé"}]}"#
+        ));
+    }
+
+    #[test]
+    fn existing_stream_options_are_amended() {
+        let json = r#"{"model":"m","stream":true,"stream_options":{"include_usage":false,"x":1}}"#;
+        let out = with_include_usage(&body(json)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["stream_options"]["include_usage"], true);
+        assert_eq!(v["stream_options"]["x"], 1);
+    }
+}

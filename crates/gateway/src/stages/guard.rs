@@ -1,0 +1,220 @@
+//! Stage 1, guard: refuse what a web page could send to a loopback port.
+//!
+//! Loopback is not a trust boundary: any page the user visits can send simple requests to
+//! 127.0.0.1 (CSRF) or resolve its own domain to it (DNS rebinding). So: the Host must be our own
+//! loopback address, browser Origins are refused unless allow-listed exactly (`null` never), and
+//! bodies must be JSON (which a page cannot send without a CORS preflight we never grant).
+
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+
+use crate::Error;
+use crate::config::Config;
+
+/// Total size of all request headers accepted.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
+    check_header_size(parts)?;
+    check_host(parts, port)?;
+    check_origin(parts, &config.allowed_origins)?;
+    check_json(parts)
+}
+
+fn check_header_size(parts: &Parts) -> Result<(), Error> {
+    let total: usize = parts
+        .headers
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if total > MAX_HEADER_BYTES {
+        return Err(Error::HeadersTooLarge {
+            limit_kb: MAX_HEADER_BYTES / 1024,
+        });
+    }
+    Ok(())
+}
+
+fn check_host(parts: &Parts, port: u16) -> Result<(), Error> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let ok = host.rsplit_once(':').is_some_and(|(name, p)| {
+        p.parse::<u16>() == Ok(port) && LOOPBACK_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::ForbiddenHost {
+            host: printable(host),
+            port,
+        })
+    }
+}
+
+fn check_origin(parts: &Parts, allowed: &[String]) -> Result<(), Error> {
+    let Some(origin) = parts.headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("");
+    if origin != "null" && allowed.iter().any(|a| a == origin) {
+        return Ok(());
+    }
+    Err(Error::ForbiddenOrigin {
+        origin: printable(origin),
+    })
+}
+
+fn check_json(parts: &Parts) -> Result<(), Error> {
+    if !matches!(parts.method, Method::POST | Method::PUT | Method::PATCH) {
+        return Ok(());
+    }
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let essence = content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(str::trim);
+    if essence.is_some_and(|e| e.eq_ignore_ascii_case("application/json")) {
+        return Ok(());
+    }
+    Err(Error::NotJson {
+        got: match content_type {
+            Some(ct) => format!(" (this request sent `{}`)", printable(ct)),
+            None => " (this request sent no Content-Type)".into(),
+        },
+    })
+}
+
+/// Echoing request text into an error message: bounded and printable.
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(100).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SettingsLayer;
+    use axum::http::Request;
+
+    fn config(origins: &[&str]) -> Config {
+        let mut c = Config::resolve(&SettingsLayer::default(), &SettingsLayer::default()).unwrap();
+        c.allowed_origins = origins.iter().map(|s| (*s).to_owned()).collect();
+        c
+    }
+
+    fn parts(method: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut b = Request::builder().method(method).uri("/v1/models");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    fn check(method: &str, headers: &[(&str, &str)], origins: &[&str]) -> Result<(), &'static str> {
+        guard(&parts(method, headers), &config(origins), 18789).map_err(|e| e.code())
+    }
+
+    #[test]
+    fn loopback_hosts_with_our_port_pass() {
+        for host in [
+            "localhost:18789",
+            "127.0.0.1:18789",
+            "[::1]:18789",
+            "LOCALHOST:18789",
+        ] {
+            assert_eq!(check("GET", &[("host", host)], &[]), Ok(()), "{host}");
+        }
+    }
+
+    #[test]
+    fn foreign_or_portless_hosts_are_refused() {
+        for host in [
+            "evil.example:18789",
+            "localhost",
+            "localhost:80",
+            "127.0.0.1:1878",
+            "localhost.evil.example:18789",
+            "",
+        ] {
+            assert_eq!(
+                check("GET", &[("host", host)], &[]),
+                Err("forbidden_host"),
+                "{host}"
+            );
+        }
+        assert_eq!(check("GET", &[], &[]), Err("forbidden_host"));
+    }
+
+    #[test]
+    fn origins_need_an_exact_allow_list_entry_and_null_never_passes() {
+        let h = ("host", "localhost:18789");
+        assert_eq!(
+            check("GET", &[h, ("origin", "https://evil.example")], &[]),
+            Err("forbidden_origin")
+        );
+        assert_eq!(
+            check(
+                "GET",
+                &[h, ("origin", "https://ok.example")],
+                &["https://ok.example"]
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                "GET",
+                &[h, ("origin", "https://ok.example.evil")],
+                &["https://ok.example"]
+            ),
+            Err("forbidden_origin")
+        );
+        assert_eq!(
+            check("GET", &[h, ("origin", "null")], &["null"]),
+            Err("forbidden_origin")
+        );
+    }
+
+    #[test]
+    fn posts_must_be_json() {
+        let h = ("host", "localhost:18789");
+        assert_eq!(
+            check("POST", &[h, ("content-type", "application/json")], &[]),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                "POST",
+                &[h, ("content-type", "application/json; charset=utf-8")],
+                &[]
+            ),
+            Ok(())
+        );
+        for ct in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ] {
+            assert_eq!(
+                check("POST", &[h, ("content-type", ct)], &[]),
+                Err("unsupported_media_type"),
+                "{ct}"
+            );
+        }
+        assert_eq!(check("POST", &[h], &[]), Err("unsupported_media_type"));
+        assert_eq!(check("GET", &[h], &[]), Ok(()));
+    }
+
+    #[test]
+    fn oversized_headers_are_refused() {
+        let big = "x".repeat(MAX_HEADER_BYTES);
+        assert_eq!(
+            check("GET", &[("host", "localhost:18789"), ("x-big", &big)], &[]),
+            Err("headers_too_large")
+        );
+    }
+}

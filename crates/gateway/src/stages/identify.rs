@@ -1,0 +1,124 @@
+//! Stage 2, identify: who is calling, and with what credential.
+
+use axum::http::header;
+use axum::http::request::Parts;
+
+use crate::Error;
+use crate::config::{Config, parse_user_id};
+
+/// The user bucket for requests that name no user (the seed's shared anonymous bucket).
+pub const ANONYMOUS: &str = "anonymous";
+/// ClawBox local keys start with this; anything else is a provider's key.
+pub const LOCAL_KEY_PREFIX: &str = "cbx_";
+
+pub struct Caller {
+    pub user_id: String,
+    pub credential: Credential,
+}
+
+/// The credential the caller presented (`Authorization: Bearer …` or `x-api-key`).
+pub enum Credential {
+    None,
+    /// A provider key (BYOK): passed through untouched, never read further.
+    Provider,
+    /// A ClawBox local key (`cbx_…`), asking ClawBox to attach a stored credential.
+    LocalKey,
+}
+
+pub fn identify(parts: &Parts, config: &Config) -> Result<Caller, Error> {
+    let user_id = match parts.headers.get("x-user-id") {
+        Some(v) => {
+            let v = v.to_str().map_err(|_| Error::BadUserId {
+                detail: "it must be plain text, like jane-doe".into(),
+            })?;
+            parse_user_id(v).map_err(|detail| Error::BadUserId { detail })?
+        }
+        None => config
+            .user_id
+            .clone()
+            .unwrap_or_else(|| ANONYMOUS.to_owned()),
+    };
+    Ok(Caller {
+        user_id,
+        credential: credential(parts),
+    })
+}
+
+fn credential(parts: &Parts) -> Credential {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    match bearer.or(api_key).map(str::trim) {
+        None | Some("") => Credential::None,
+        Some(key) if key.starts_with(LOCAL_KEY_PREFIX) => Credential::LocalKey,
+        Some(_) => Credential::Provider,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SettingsLayer;
+    use axum::http::Request;
+
+    fn caller(headers: &[(&str, &str)], user_setting: Option<&str>) -> Result<Caller, Error> {
+        let mut b = Request::builder().uri("/v1/models");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let parts = b.body(()).unwrap().into_parts().0;
+        let file = SettingsLayer {
+            user_id: user_setting.map(str::to_owned),
+            ..Default::default()
+        };
+        identify(
+            &parts,
+            &Config::resolve(&file, &SettingsLayer::default()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn header_then_setting_then_anonymous() {
+        assert_eq!(
+            caller(&[("x-user-id", "jane")], Some("s")).unwrap().user_id,
+            "jane"
+        );
+        assert_eq!(caller(&[], Some("s")).unwrap().user_id, "s");
+        assert_eq!(caller(&[], None).unwrap().user_id, "anonymous");
+    }
+
+    #[test]
+    fn unusable_user_ids_are_refused() {
+        let long = "x".repeat(200);
+        assert!(caller(&[("x-user-id", &long)], None).is_err());
+        assert!(caller(&[("x-user-id", " ")], None).is_err());
+    }
+
+    #[test]
+    fn credentials_are_classified() {
+        let c = |h: &[(&str, &str)]| caller(h, None).unwrap().credential;
+        assert!(matches!(c(&[]), Credential::None));
+        assert!(matches!(
+            c(&[("authorization", "Bearer sk-abc")]),
+            Credential::Provider
+        ));
+        assert!(matches!(
+            c(&[("x-api-key", "sk-ant-abc")]),
+            Credential::Provider
+        ));
+        assert!(matches!(
+            c(&[("authorization", "Bearer cbx_abc")]),
+            Credential::LocalKey
+        ));
+        assert!(matches!(
+            c(&[("x-api-key", "cbx_abc")]),
+            Credential::LocalKey
+        ));
+    }
+}

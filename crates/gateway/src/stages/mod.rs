@@ -1,0 +1,22 @@
+//! The request path, one small function per stage, in the order the proxy handler calls them:
+//! guard → (read body) → identify → admit → route → authorize → forward → meter → record.
+
+mod admit;
+mod authorize;
+mod body;
+mod forward;
+mod guard;
+mod identify;
+mod meter;
+mod record;
+mod route;
+
+pub use admit::admit;
+pub use authorize::{Attach, authorize};
+pub use body::{RequestBody, read_body};
+pub use forward::{Forwarded, forward};
+pub use guard::guard;
+pub use identify::{Caller, Credential, identify};
+pub use meter::meter;
+pub use record::Recording;
+pub use route::{Route, Upstream, route};
