@@ -44,6 +44,8 @@ pub struct Gateway {
     settings_path: PathBuf,
     /// Why the settings file's last change was not applied, if it was not.
     settings_problem: Mutex<Option<String>>,
+    /// The settings file's bytes as first read, where the watcher starts from.
+    settings_snapshot: Option<Vec<u8>>,
     port: AtomicU16,
     pub(crate) client: reqwest::Client,
     pub(crate) admission: Admission,
@@ -59,6 +61,9 @@ impl Gateway {
     pub fn open(options: GatewayOptions) -> Result<Arc<Gateway>, Error> {
         config::prepare_data_dir(&options.data_dir)?;
         let settings_path = options.data_dir.join(SETTINGS_FILE);
+        // Read before parsing: if the file changes in between, the watcher sees a difference
+        // and applies the newer one.
+        let settings_snapshot = std::fs::read(&settings_path).ok();
         let file = config::load_settings_file(&settings_path)?;
         let config = Config::resolve(&file, &options.overrides)?;
 
@@ -82,6 +87,7 @@ impl Gateway {
             config: ArcSwap::from_pointee(config),
             overrides: options.overrides,
             settings_problem: Mutex::new(None),
+            settings_snapshot,
             settings_path,
             client,
             admission: Admission::new(month, month_counts),
@@ -104,6 +110,10 @@ impl Gateway {
 
     pub fn settings_path(&self) -> &Path {
         &self.settings_path
+    }
+
+    pub(crate) fn settings_snapshot(&self) -> Option<Vec<u8>> {
+        self.settings_snapshot.clone()
     }
 
     /// The port actually listened on.

@@ -143,17 +143,22 @@ pub struct MeteredBody {
     idle: Pin<Box<Sleep>>,
     idle_timeout: Duration,
     response_bytes: usize,
+    /// The upstream's Content-Length: the server stops polling a body once that many bytes are
+    /// out, so the end is detected by count, not by waiting for the stream to say so.
+    expected_bytes: Option<u64>,
     recording: Option<Recording>,
 }
 
 impl MeteredBody {
     pub fn new(
         upstream: impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static,
+        expected_bytes: Option<u64>,
         tap: Tap,
         idle_timeout: Duration,
         recording: Recording,
     ) -> Self {
         Self {
+            expected_bytes,
             upstream: Box::pin(upstream),
             tap,
             ready: VecDeque::new(),
@@ -189,6 +194,9 @@ impl Stream for MeteredBody {
                     this.idle.as_mut().reset(Instant::now() + this.idle_timeout);
                     this.response_bytes += chunk.len();
                     this.tap.feed(chunk, &mut this.ready);
+                    if this.expected_bytes == Some(this.response_bytes as u64) {
+                        this.end(None);
+                    }
                 }
                 Poll::Ready(None) => this.end(None),
                 Poll::Ready(Some(Err(e))) => {

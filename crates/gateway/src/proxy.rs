@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use crate::config::Config;
 use crate::dialect::Dialect;
 use crate::stages::{
-    Forwarded, Recording, admit, authorize, forward, guard, identify, meter, read_body, route,
+    Forwarded, Recording, admit, authorize, forward, guard, guard_addressing, identify, meter,
+    read_body, route,
 };
 use crate::{Error, Gateway};
 
@@ -68,7 +69,7 @@ async fn pass(
 pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let config = gateway.config();
     let (parts, _) = request.into_parts();
-    if let Err(error) = guard(&parts, &config, gateway.port()) {
+    if let Err(error) = guard_addressing(&parts, &config, gateway.port()) {
         return refuse(&gateway, &config, &parts, error);
     }
     Json(gateway.health()).into_response()
@@ -77,7 +78,7 @@ pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Re
 pub async fn not_found(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let config = gateway.config();
     let (parts, _) = request.into_parts();
-    let error = guard(&parts, &config, gateway.port())
+    let error = guard_addressing(&parts, &config, gateway.port())
         .err()
         .unwrap_or_else(|| Error::NotFound {
             path: parts.uri.path().chars().take(200).collect(),
@@ -89,7 +90,7 @@ pub async fn not_found(State(gateway): State<Arc<Gateway>>, request: Request) ->
 pub async fn method_not_allowed(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let config = gateway.config();
     let (parts, _) = request.into_parts();
-    let error = guard(&parts, &config, gateway.port())
+    let error = guard_addressing(&parts, &config, gateway.port())
         .err()
         .unwrap_or_else(|| Error::MethodNotAllowed {
             method: parts.method.to_string(),

@@ -35,8 +35,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let local = listener.local_addr().ok();
-    let first_settings = tokio::fs::read(gateway.settings_path()).await.ok();
-    tokio::spawn(watch_settings(Arc::downgrade(&gateway), first_settings));
+    tokio::spawn(watch_settings(
+        Arc::downgrade(&gateway),
+        gateway.settings_snapshot(),
+    ));
 
     // Without TCP_NODELAY, a streamed chunk can wait ~40 ms for a delayed ACK.
     let listener = listener.tap_io(|tcp| {

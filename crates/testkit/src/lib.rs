@@ -1,1 +1,32 @@
+//! Faithful local stand-ins for what ClawBox reaches across the internet: one fake server that
+//! answers like OpenAI (chat completions JSON + SSE, Responses SSE, embeddings, models),
+//! Anthropic (messages JSON + SSE, models) and the hosted gateway, records every request it got,
+//! and can be told to fail, stall or go slow.
+//!
+//! Token counts are fixed per endpoint (see [`usage`]) so tests can tell a provider-reported count
+//! from an estimate.
 
+mod behavior;
+mod chat;
+mod fake;
+mod messages;
+mod responses;
+mod sse;
+
+pub use behavior::Behavior;
+pub use fake::{FakeUpstream, Recorded};
+
+/// The token counts the fakes report, per endpoint.
+pub mod usage {
+    /// Chat completions: prompt, completion.
+    pub const CHAT: (u64, u64) = (13, 21);
+    /// Responses: input, output.
+    pub const RESPONSES: (u64, u64) = (17, 19);
+    /// Anthropic messages: input, cache read, output.
+    pub const MESSAGES: (u64, u64, u64) = (23, 5, 29);
+    /// Embeddings: prompt.
+    pub const EMBEDDINGS: u64 = 8;
+}
+
+/// The text every fake completion answers with, one piece per stream chunk.
+pub const REPLY_PIECES: [&str; 4] = ["Hello", " from", " the", " fake"];

@@ -16,10 +16,16 @@ pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
+    guard_addressing(parts, config, port)?;
+    check_json(parts)
+}
+
+/// The checks that apply even where no body is read (`/health`, unknown routes): sizes, Host
+/// and Origin.
+pub fn guard_addressing(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
     check_header_size(parts)?;
     check_host(parts, port)?;
-    check_origin(parts, &config.allowed_origins)?;
-    check_json(parts)
+    check_origin(parts, &config.allowed_origins)
 }
 
 fn check_header_size(parts: &Parts) -> Result<(), Error> {

@@ -54,8 +54,14 @@ pub fn meter(forwarded: Forwarded, mut recording: Recording) -> Response {
             HeaderValue::from_static(forwarded.upstream.id()),
         );
     }
+    let expected_bytes = if forwarded.hide_usage_chunk {
+        None
+    } else {
+        upstream.content_length()
+    };
     let body = MeteredBody::new(
         upstream.bytes_stream(),
+        expected_bytes,
         tap,
         forwarded.idle_timeout,
         recording,

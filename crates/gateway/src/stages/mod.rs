@@ -15,7 +15,7 @@ pub use admit::admit;
 pub use authorize::{Attach, authorize};
 pub use body::{RequestBody, read_body};
 pub use forward::{Forwarded, forward};
-pub use guard::guard;
+pub use guard::{guard, guard_addressing};
 pub use identify::{Caller, Credential, identify};
 pub use meter::meter;
 pub use record::Recording;

@@ -1,0 +1,217 @@
+//! A real gateway on 127.0.0.1:0 with a temp data dir, in front of two fakes: a provider
+//! (OpenAI + Anthropic) and a hosted gateway.
+
+use std::sync::Arc;
+
+use clawbox_gateway::config::SettingsLayer;
+use clawbox_gateway::{Gateway, GatewayOptions};
+use clawbox_testkit::FakeUpstream;
+use serde_json::Value;
+
+pub struct Harness {
+    pub gateway: Arc<Gateway>,
+    pub url: String,
+    pub provider: FakeUpstream,
+    pub hosted: FakeUpstream,
+    pub dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A row of the request log, as the tests read it back.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: String,
+    pub user_id: String,
+    pub endpoint: String,
+    pub status: i64,
+    pub tokens_est: i64,
+    pub tokens_source: String,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+    pub ip_hash: Option<String>,
+    pub model: Option<String>,
+    pub mode: String,
+    pub upstream: Option<String>,
+    pub stream: bool,
+    pub error: Option<String>,
+    pub created_at: String,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        Self::with(serde_json::json!({}), SettingsLayer::default()).await
+    }
+
+    /// `settings` is written to settings.json; `overrides` act as flags/environment. Upstream
+    /// URLs point at the fakes unless given.
+    pub async fn with(settings: Value, overrides: SettingsLayer) -> Harness {
+        Self::with_queue(settings, overrides, clawbox_gateway::DEFAULT_LOG_QUEUE).await
+    }
+
+    pub async fn with_queue(
+        settings: Value,
+        mut overrides: SettingsLayer,
+        queue: usize,
+    ) -> Harness {
+        let provider = FakeUpstream::provider().await;
+        let hosted = FakeUpstream::hosted().await;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("settings.json"), settings.to_string()).unwrap();
+        overrides.listen.get_or_insert("127.0.0.1:0".into());
+        overrides.openai_url.get_or_insert(provider.url());
+        overrides.anthropic_url.get_or_insert(provider.url());
+        if settings.get("hosted_url").is_none() {
+            overrides.hosted_url.get_or_insert(hosted.url());
+        }
+        let mut options = GatewayOptions::new(dir.path().to_owned(), overrides);
+        options.log_queue = queue;
+        let gateway = Gateway::open(options).unwrap();
+        let listener = gateway.bind().await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = Arc::clone(&gateway);
+        let task = tokio::spawn(async move {
+            serving
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Harness {
+            gateway,
+            url,
+            provider,
+            hosted,
+            dir,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(format!("{}{path}", self.url))
+    }
+
+    /// A JSON POST with the caller's own OpenAI key.
+    pub fn post(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer sk-test-caller-key")
+            .body(body.to_string())
+    }
+
+    /// A JSON POST as the Anthropic SDK sends it.
+    pub fn post_anthropic(&self, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.client
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .header("x-api-key", "sk-ant-test-caller-key")
+            .header("anthropic-version", "2023-06-01")
+            .body(body.to_string())
+    }
+
+    pub fn write_settings(&self, settings: &Value) {
+        std::fs::write(self.dir.path().join("settings.json"), settings.to_string()).unwrap();
+    }
+
+    /// Every row logged so far, oldest first.
+    pub fn rows(&self) -> Vec<Row> {
+        self.gateway.flush_log();
+        let conn = rusqlite::Connection::open(self.dir.path().join("clawbox.db")).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, user_id, endpoint, status, tokens_est, tokens_source, prompt_tokens,
+                        completion_tokens, ip_hash, model, mode, upstream, stream, error, created_at
+                 FROM requests ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                user_id: r.get(1)?,
+                endpoint: r.get(2)?,
+                status: r.get(3)?,
+                tokens_est: r.get(4)?,
+                tokens_source: r.get(5)?,
+                prompt_tokens: r.get(6)?,
+                completion_tokens: r.get(7)?,
+                ip_hash: r.get(8)?,
+                model: r.get(9)?,
+                mode: r.get(10)?,
+                upstream: r.get(11)?,
+                stream: r.get(12)?,
+                error: r.get(13)?,
+                created_at: r.get(14)?,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+
+    /// The row for a response's `x-request-id`, waiting briefly for a stream's row to land.
+    pub async fn row_for(&self, request_id: &str) -> Row {
+        for _ in 0..100 {
+            if let Some(row) = self.rows().into_iter().find(|r| r.id == request_id) {
+                return row;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("no log row for request {request_id}");
+    }
+
+    pub async fn health(&self) -> Value {
+        self.get("/health")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Graceful stop: waits for the server to finish and the log to flush.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+}
+
+pub fn request_id(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("x-request-id")
+        .expect("every response carries x-request-id")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn chat(stream: bool) -> Value {
+    serde_json::json!({
+        "model": "gpt-4o-mini",
+        "stream": stream,
+        "messages": [{"role": "user", "content": "say hi"}]
+    })
+}
+
+/// Reads an SSE body to the end and returns each event's data.
+pub async fn sse_data(response: reqwest::Response) -> Vec<String> {
+    let text = response.text().await.unwrap();
+    text.split("\n\n")
+        .filter_map(|event| {
+            event
+                .lines()
+                .find_map(|l| l.strip_prefix("data: ").map(str::to_owned))
+        })
+        .collect()
+}

@@ -1,0 +1,12 @@
+//! The gateway end to end: the real server on 127.0.0.1:0, a temp SQLite file, and the
+//! testkit's fake providers.
+
+mod harness;
+
+mod guard;
+mod limits;
+mod logging;
+mod metering;
+mod proxying;
+mod settings;
+mod streaming;

@@ -1,0 +1,217 @@
+//! The fake server: routes, request recording, auth checks like the real providers'.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State as AxumState};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use crate::behavior::Behavior;
+use crate::{chat, messages, responses, sse};
+
+/// A request as the fake received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: Method,
+    /// Path and query, exactly as received.
+    pub uri: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Default)]
+pub struct State {
+    requests: Mutex<Vec<Recorded>>,
+    behavior: Mutex<Behavior>,
+    require_auth: bool,
+    pub(crate) gate: Notify,
+    pub(crate) cancelled_streams: AtomicUsize,
+    pub(crate) completed_streams: AtomicUsize,
+}
+
+/// A running fake provider on 127.0.0.1. It stops when dropped.
+pub struct FakeUpstream {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeUpstream {
+    /// A fake OpenAI + Anthropic: requests without a key get the providers' 401.
+    pub async fn provider() -> FakeUpstream {
+        Self::start(true).await
+    }
+
+    /// A fake hosted gateway: no key needed (it resolves users by X-User-ID).
+    pub async fn hosted() -> FakeUpstream {
+        Self::start(false).await
+    }
+
+    pub async fn start(require_auth: bool) -> FakeUpstream {
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), require_auth)
+            .await
+            .unwrap_or_else(|e| panic!("the fake upstream cannot listen: {e}"))
+    }
+
+    pub async fn start_on(addr: SocketAddr, require_auth: bool) -> std::io::Result<FakeUpstream> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            require_auth,
+            ..State::default()
+        });
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(FakeUpstream { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:PORT`: the origin to configure as an upstream URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn last_request(&self) -> Option<Recorded> {
+        self.requests().pop()
+    }
+
+    pub fn set_behavior(&self, behavior: Behavior) {
+        *self
+            .state
+            .behavior
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = behavior;
+    }
+
+    /// Lets a gated stream (see [`Behavior::gate`]) continue.
+    pub fn release(&self) {
+        self.state.gate.notify_one();
+    }
+
+    /// Streams that stopped because the reader went away.
+    pub fn cancelled_streams(&self) -> usize {
+        self.state.cancelled_streams.load(Ordering::SeqCst)
+    }
+
+    /// Streams sent to the end.
+    pub fn completed_streams(&self) -> usize {
+        self.state.completed_streams.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FakeUpstream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let recorded = Recorded {
+        method: parts.method.clone(),
+        uri: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        headers: parts.headers.clone(),
+        body,
+    };
+    state
+        .requests
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(recorded.clone());
+    let behavior = state
+        .behavior
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone()
+        .with_headers(&parts.headers);
+    if !behavior.headers_delay.is_zero() {
+        tokio::time::sleep(behavior.headers_delay).await;
+    }
+    let anthropic = parts.headers.contains_key("anthropic-version")
+        || parts.uri.path().starts_with("/v1/messages");
+    let error = |status: u16| {
+        let body = if anthropic {
+            messages::error(status)
+        } else {
+            chat::error(status)
+        };
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (code, axum::Json(body)).into_response()
+    };
+    if let Some(status) = behavior.fail_status {
+        return error(status);
+    }
+    if state.require_auth && !has_key(&parts.headers) {
+        return error(401);
+    }
+    let request = recorded.json();
+    let model = request["model"].as_str().unwrap_or("fake-model").to_owned();
+    let stream = request["stream"].as_bool() == Some(true);
+    let json = |v: Value| axum::Json(v).into_response();
+    match (parts.method.as_str(), parts.uri.path()) {
+        ("POST", "/v1/chat/completions") if stream => sse::stream(
+            chat::stream_events(&model, &request, &behavior),
+            behavior,
+            state,
+        ),
+        ("POST", "/v1/chat/completions") => json(chat::completion(&model, &behavior)),
+        ("POST", "/v1/responses") if stream => {
+            sse::stream(responses::stream_events(&model, &behavior), behavior, state)
+        }
+        ("POST", "/v1/responses") => json(responses::body(&model, &behavior)),
+        ("POST", "/v1/embeddings") => json(chat::embeddings(&model, &request, &behavior)),
+        ("POST", "/v1/messages") if stream => {
+            sse::stream(messages::stream_events(&model, &behavior), behavior, state)
+        }
+        ("POST", "/v1/messages") => json(messages::body(&model, &behavior)),
+        ("GET", "/v1/models") if anthropic => json(messages::models()),
+        ("GET", "/v1/models") => json(chat::models()),
+        _ => error(404),
+    }
+}
+
+fn has_key(headers: &HeaderMap) -> bool {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|k| !k.trim().is_empty());
+    bearer || headers.contains_key("x-api-key")
+}

@@ -1,0 +1,101 @@
+//! OpenAI's Responses API (what Codex CLI speaks), JSON and SSE.
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::behavior::Behavior;
+use crate::sse::event;
+use crate::usage::RESPONSES;
+
+fn response(model: &str, status: &str, text: Option<&str>, behavior: &Behavior) -> Value {
+    let output = match text {
+        Some(text) => json!([{
+            "type": "message", "id": "msg_fake", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}]
+        }]),
+        None => json!([]),
+    };
+    let usage = if behavior.omit_usage || status != "completed" {
+        Value::Null
+    } else {
+        json!({
+            "input_tokens": RESPONSES.0, "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": RESPONSES.1, "output_tokens_details": {"reasoning_tokens": 0},
+            "total_tokens": RESPONSES.0 + RESPONSES.1
+        })
+    };
+    json!({
+        "id": "resp_fake", "object": "response", "created_at": 1_763_942_400, "status": status,
+        "model": model, "output": output, "parallel_tool_calls": true, "tool_choice": "auto",
+        "tools": [], "usage": usage, "error": null, "incomplete_details": null,
+        "instructions": null, "metadata": {}, "temperature": 1.0, "top_p": 1.0
+    })
+}
+
+pub fn body(model: &str, behavior: &Behavior) -> Value {
+    response(
+        model,
+        "completed",
+        Some(&behavior.pieces().concat()),
+        behavior,
+    )
+}
+
+pub fn stream_events(model: &str, behavior: &Behavior) -> Vec<Bytes> {
+    let mut seq = 0;
+    let mut ev = |name: &str, mut data: Value| {
+        data["type"] = json!(name);
+        data["sequence_number"] = json!(seq);
+        seq += 1;
+        event(Some(name), &data)
+    };
+    let text = behavior.pieces().concat();
+    let mut events = vec![
+        ev(
+            "response.created",
+            json!({"response": response(model, "in_progress", None, behavior)}),
+        ),
+        ev(
+            "response.in_progress",
+            json!({"response": response(model, "in_progress", None, behavior)}),
+        ),
+        ev(
+            "response.output_item.added",
+            json!({"output_index": 0, "item": {
+            "type": "message", "id": "msg_fake", "status": "in_progress", "role": "assistant", "content": []}}),
+        ),
+        ev(
+            "response.content_part.added",
+            json!({"item_id": "msg_fake", "output_index": 0,
+            "content_index": 0, "part": {"type": "output_text", "text": "", "annotations": []}}),
+        ),
+    ];
+    for piece in behavior.pieces() {
+        events.push(ev(
+            "response.output_text.delta",
+            json!({"item_id": "msg_fake",
+            "output_index": 0, "content_index": 0, "delta": piece, "logprobs": []}),
+        ));
+    }
+    events.push(ev(
+        "response.output_text.done",
+        json!({"item_id": "msg_fake", "output_index": 0,
+        "content_index": 0, "text": text, "logprobs": []}),
+    ));
+    events.push(ev(
+        "response.content_part.done",
+        json!({"item_id": "msg_fake", "output_index": 0,
+        "content_index": 0, "part": {"type": "output_text", "text": text, "annotations": []}}),
+    ));
+    events.push(ev(
+        "response.output_item.done",
+        json!({"output_index": 0, "item": {
+        "type": "message", "id": "msg_fake", "status": "completed", "role": "assistant",
+        "content": [{"type": "output_text", "text": text, "annotations": []}]}}),
+    ));
+    events.push(ev(
+        "response.completed",
+        json!({"response": body(model, behavior)}),
+    ));
+    events
+}
