@@ -1,4 +1,5 @@
 //! The usage store against a real SQLite file: rows, monthly counts, failure and overflow.
+#![allow(clippy::unwrap_used, reason = "a test helper that fails should fail loudly")]
 
 use clawbox_store::{RequestLogWriter, RequestRow, TokensSource, open, usage};
 use rusqlite::Connection;

@@ -80,9 +80,9 @@ pub fn stream_events(model: &str, behavior: &Behavior) -> Vec<Bytes> {
 
 pub fn models() -> Value {
     json!({
-        "data": [{"type": "model", "id": "claude-sonnet-4-5", "display_name": "Claude Sonnet 4.5",
-                  "created_at": "2025-09-29T00:00:00Z"}],
-        "has_more": false, "first_id": "claude-sonnet-4-5", "last_id": "claude-sonnet-4-5"
+        "data": [{"type": "model", "id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6",
+                  "created_at": "2026-02-17T00:00:00Z"}],
+        "has_more": false, "first_id": "claude-sonnet-4-6", "last_id": "claude-sonnet-4-6"
     })
 }
 

@@ -1,8 +1,10 @@
 //! The gateway end to end: the real server on 127.0.0.1:0, a temp SQLite file, and the
 //! testkit's fake providers.
+#![allow(clippy::unwrap_used, reason = "a test helper that fails should fail loudly")]
 
 mod harness;
 
+mod cli;
 mod guard;
 mod limits;
 mod logging;

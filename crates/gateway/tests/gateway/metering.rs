@@ -89,7 +89,7 @@ async fn responses_stream_usage_comes_from_response_completed() {
 #[tokio::test]
 async fn anthropic_usage_counts_input_cache_and_final_output() {
     let h = Harness::start().await;
-    let body = json!({"model": "claude-sonnet-4-5", "max_tokens": 50, "stream": true,
+    let body = json!({"model": "claude-sonnet-4-6", "max_tokens": 50, "stream": true,
                       "messages": [{"role": "user", "content": "hi"}]});
     let r = h
         .post_anthropic("/v1/messages", &body)

@@ -81,7 +81,7 @@ async fn anthropic_calls_go_to_anthropic_with_their_key() {
     let r = h
         .post_anthropic(
             "/v1/messages?beta=true",
-            &json!({"model": "claude-sonnet-4-5", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}),
+            &json!({"model": "claude-sonnet-4-6", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}),
         )
         .send()
         .await

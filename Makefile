@@ -1,0 +1,22 @@
+# ClawBox. `make test` and `make run` set up what they need (idempotently) on Debian 12.
+.PHONY: setup run test check fmt lint
+
+setup:
+	@scripts/setup.sh
+
+# The gateway on 127.0.0.1:18789, data in the OS app-data dir (CLAWBOX_DATA_DIR to override).
+run: setup
+	cargo run --release --locked -p clawbox-gateway -- serve
+
+test:
+	@scripts/setup.sh --with-sdk
+	@scripts/test-all.sh
+
+fmt:
+	cargo fmt --all
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+check: lint test

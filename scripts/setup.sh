@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what building and testing ClawBox needs on a fresh Debian 12 machine, and nothing that
+# is already there: safe to run before every `make` target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: a C toolchain for the bundled SQLite and the TLS library, and (only when the
+# Python on PATH cannot make one by itself) venv support for the official-SDK tests.
+apt_packages=(build-essential pkg-config)
+python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--with-sdk" ]; then
+  # The official OpenAI and Anthropic SDKs, pinned, in a venv rebuilt when the pins change.
+  venv=tests/sdk/.venv
+  stamp="$venv/.requirements"
+  if ! cmp -s tests/sdk/requirements.txt "$stamp" 2>/dev/null; then
+    echo "setup: installing the SDK test environment"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tests/sdk/requirements.txt
+    cp tests/sdk/requirements.txt "$stamp"
+  fi
+fi

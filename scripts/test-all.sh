@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test suite, even when one fails, and ends with one line: "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+status=0
+
+run() {
+  local name=$1
+  shift
+  echo "==> $name"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ]; then
+    echo "==> $name FAILED (exit $rc)"
+    status=1
+  fi
+}
+
+export NO_COLOR=1 CARGO_TERM_COLOR=never
+run rust cargo test --workspace --locked
+run build cargo build --workspace --bins --locked
+run sdk tests/sdk/.venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
+
+count() { # count WORD FILES...: sums "N WORD" over cargo's and pytest's summary lines
+  local word=$1
+  shift
+  grep -hE '^test result:|^[=]* ?[0-9].* in [0-9.]+s' "$@" 2>/dev/null |
+    grep -oE "[0-9]+ $word" | awk '{s += $1} END {print s + 0}'
+}
+passed=$(count passed "$logs"/*.log)
+failed=$(count failed "$logs"/*.log)
+errors=$(count error "$logs"/*.log)
+failed=$((failed + errors))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # a suite that could not run at all counts as a failure
+fi
+echo "$passed passed, $failed failed"
+exit "$status"
