@@ -1,5 +1,8 @@
 //! The usage store against a real SQLite file: rows, monthly counts, failure and overflow.
-#![allow(clippy::unwrap_used, reason = "a test helper that fails should fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test helper that fails should fail loudly"
+)]
 
 use clawbox_store::{RequestLogWriter, RequestRow, TokensSource, open, usage};
 use rusqlite::Connection;

@@ -42,7 +42,10 @@ fn stop(child: &mut Child) -> std::process::ExitStatus {
 
 #[test]
 fn help_explains_every_setting() {
-    let out = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     for name in [
@@ -95,7 +98,10 @@ fn a_taken_port_is_a_clear_error_and_a_failed_exit() {
     let out = gateway(dir.path(), &["--listen", &addr]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("already in use") && err.contains("--listen"), "{err}");
+    assert!(
+        err.contains("already in use") && err.contains("--listen"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -114,10 +120,15 @@ fn a_non_loopback_address_is_refused() {
 fn a_broken_settings_file_stops_start_up_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("settings.json"), "{\"mode\": \"hosted\"").unwrap();
-    let out = gateway(dir.path(), &["--listen", "127.0.0.1:0"]).output().unwrap();
+    let out = gateway(dir.path(), &["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("settings.json") && err.contains("not valid JSON"), "{err}");
+    assert!(
+        err.contains("settings.json") && err.contains("not valid JSON"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -126,7 +137,9 @@ fn a_database_from_a_newer_clawbox_is_refused() {
     let conn = rusqlite::Connection::open(dir.path().join("clawbox.db")).unwrap();
     conn.pragma_update(None, "user_version", 42).unwrap();
     drop(conn);
-    let out = gateway(dir.path(), &["--listen", "127.0.0.1:0"]).output().unwrap();
+    let out = gateway(dir.path(), &["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer version of ClawBox"));
 }
@@ -174,4 +187,44 @@ async fn without_a_data_dir_it_uses_the_apps_own_folder() {
     let dir = home.path().join(".local/share/ai.organized.clawbox");
     assert!(dir.join("clawbox.db").is_file(), "{}", dir.display());
     assert!(dir.join("ip-hash.key").is_file());
+}
+
+#[tokio::test]
+async fn outbound_calls_honour_the_proxy_environment() {
+    // The fake plays a forward proxy: it answers by path, and records the Host it was asked for.
+    let proxy = clawbox_testkit::FakeUpstream::provider().await;
+    let dir = tempfile::tempdir().unwrap();
+    let send = |url: String| async move {
+        reqwest::Client::new()
+            .get(format!("{url}/v1/models"))
+            .header("authorization", "Bearer sk-k")
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let mut command = gateway(dir.path(), &["--listen", "127.0.0.1:0"]);
+    command
+        .env("CLAWBOX_OPENAI_URL", "http://api.upstream.invalid")
+        .env("HTTP_PROXY", proxy.url())
+        .env_remove("NO_PROXY");
+    let (mut child, url) = start(command);
+    assert_eq!(send(url).await, 200);
+    stop(&mut child);
+    let seen = proxy.last_request().unwrap();
+    assert_eq!(seen.header("host"), Some("api.upstream.invalid"));
+
+    command = gateway(dir.path(), &["--listen", "127.0.0.1:0"]);
+    command
+        .env("CLAWBOX_OPENAI_URL", "http://api.upstream.invalid")
+        .env("HTTP_PROXY", proxy.url())
+        .env("NO_PROXY", "api.upstream.invalid");
+    let (mut child, url) = start(command);
+    assert_eq!(
+        send(url).await,
+        502,
+        "NO_PROXY bypasses the proxy (and .invalid never resolves)"
+    );
+    stop(&mut child);
+    assert_eq!(proxy.requests().len(), 1);
 }

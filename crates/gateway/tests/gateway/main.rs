@@ -1,6 +1,9 @@
 //! The gateway end to end: the real server on 127.0.0.1:0, a temp SQLite file, and the
 //! testkit's fake providers.
-#![allow(clippy::unwrap_used, reason = "a test helper that fails should fail loudly")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test helper that fails should fail loudly"
+)]
 
 mod harness;
 
