@@ -67,7 +67,9 @@ impl Admission {
         now: Instant,
     ) -> Verdict {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if state.month != month {
+        // Months only move forward: a request stamped just before midnight on the 1st but
+        // admitted after one stamped just after must not reset the counts back.
+        if month > state.month.as_str() {
             state.month = month.to_owned();
             for u in state.users.values_mut() {
                 u.this_month = 0;

@@ -46,6 +46,8 @@ pub struct Gateway {
     settings_problem: Mutex<Option<String>>,
     /// The settings file's bytes as first read, where the watcher starts from.
     settings_snapshot: Option<Vec<u8>>,
+    /// One reload at a time (the watcher and the app may both ask).
+    reloading: Mutex<()>,
     port: AtomicU16,
     pub(crate) client: reqwest::Client,
     pub(crate) admission: Admission,
@@ -88,6 +90,7 @@ impl Gateway {
             overrides: options.overrides,
             settings_problem: Mutex::new(None),
             settings_snapshot,
+            reloading: Mutex::new(()),
             settings_path,
             client,
             admission: Admission::new(month, month_counts),
@@ -124,6 +127,10 @@ impl Gateway {
     /// Re-reads `settings.json` and applies it at once. On a bad file the previous settings stay
     /// in force and `/health` says why.
     pub fn reload_settings(&self) {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let result = config::load_settings_file(&self.settings_path)
             .and_then(|file| Config::resolve(&file, &self.overrides));
         let problem = match result {

@@ -29,6 +29,9 @@ pub enum Tap {
         splitter: EventSplitter,
         usage: Option<Usage>,
         hide_usage_chunk: bool,
+        /// Events seen: the estimate when no usage is reported (a content event carries about
+        /// one token; bytes would count the framing 30–50 times over).
+        events: u64,
     },
     /// Anything else: counted, not read.
     Opaque,
@@ -42,6 +45,7 @@ impl Tap {
                 splitter: EventSplitter::default(),
                 usage: None,
                 hide_usage_chunk,
+                events: 0,
             }
         } else if ct.contains("json") {
             Tap::Json {
@@ -75,6 +79,7 @@ impl Tap {
                 splitter,
                 usage,
                 hide_usage_chunk,
+                events,
             } => {
                 if !*hide_usage_chunk {
                     // Nothing to remove: forward the chunk as it came, and only read it.
@@ -82,6 +87,7 @@ impl Tap {
                 }
                 let hide = *hide_usage_chunk;
                 splitter.feed(chunk, |event| {
+                    *events += 1;
                     if read_event(&event, usage, hide) && hide {
                         out.push_back(event);
                     }
@@ -104,6 +110,7 @@ impl Tap {
                 splitter,
                 usage,
                 hide_usage_chunk,
+                ..
             } => {
                 if let Some(rest) = splitter.finish()
                     && read_event(&rest, usage, *hide_usage_chunk)
@@ -114,6 +121,23 @@ impl Tap {
                 *usage
             }
             Tap::Opaque => None,
+        }
+    }
+
+    /// Usage reported so far, for a body cut short (a complete JSON body is needed to read one).
+    fn usage_so_far(&self) -> Option<Usage> {
+        match self {
+            Tap::Sse { usage, .. } => *usage,
+            Tap::Json { .. } | Tap::Opaque => None,
+        }
+    }
+
+    /// The response's tokens when the provider reports none: events for a stream, about four
+    /// bytes a token for anything else.
+    fn estimate(&self, response_bytes: usize) -> u64 {
+        match self {
+            Tap::Sse { events, .. } => *events,
+            Tap::Json { .. } | Tap::Opaque => response_bytes.div_ceil(4) as u64,
         }
     }
 }
@@ -169,10 +193,29 @@ impl MeteredBody {
         }
     }
 
+    /// A body with nothing to send is never polled: end it at once.
+    pub fn end_if_empty(&mut self, empty: bool) {
+        if empty {
+            self.end(None);
+        }
+    }
+
     fn end(&mut self, error: Option<&'static str>) {
         let usage = self.tap.finish(&mut self.ready);
+        let estimate = self.tap.estimate(self.response_bytes);
         if let Some(mut recording) = self.recording.take() {
-            recording.set_response_end(usage, self.response_bytes, error);
+            recording.set_response_end(usage, estimate, error);
+        }
+    }
+}
+
+impl Drop for MeteredBody {
+    /// The client went away mid-body: record what was used up to then.
+    fn drop(&mut self) {
+        if let Some(mut recording) = self.recording.take() {
+            let usage = self.tap.usage_so_far();
+            let estimate = self.tap.estimate(self.response_bytes);
+            recording.set_response_end(usage, estimate, Some("client_disconnected"));
         }
     }
 }

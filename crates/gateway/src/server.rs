@@ -68,6 +68,8 @@ pub async fn serve(
             Ok(())
         }
     };
-    gateway.flush_log();
+    // The flush blocks on the writer thread: keep it off the async workers.
+    let flushing = Arc::clone(&gateway);
+    let _ = tokio::task::spawn_blocking(move || flushing.flush_log()).await;
     result
 }

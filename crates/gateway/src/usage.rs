@@ -30,7 +30,7 @@ impl Usage {
     pub fn total(&self) -> Option<u64> {
         self.total.or(match (self.input, self.output) {
             (None, None) => None,
-            (i, o) => Some(i.unwrap_or(0) + o.unwrap_or(0)),
+            (i, o) => Some(i.unwrap_or(0).saturating_add(o.unwrap_or(0))),
         })
     }
 }
@@ -76,10 +76,10 @@ impl From<RawUsage> for Usage {
             .cache_creation_input_tokens
             .into_iter()
             .chain(raw.cache_read_input_tokens)
-            .reduce(|a, b| a + b);
+            .reduce(u64::saturating_add);
         let input = match (base, cache) {
             (None, None) => None,
-            (b, c) => Some(b.unwrap_or(0) + c.unwrap_or(0)),
+            (b, c) => Some(b.unwrap_or(0).saturating_add(c.unwrap_or(0))),
         };
         Usage {
             input,

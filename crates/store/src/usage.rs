@@ -14,7 +14,8 @@ pub fn monthly_requests(
 ) -> Result<HashMap<String, u64>, StoreError> {
     let mut stmt = conn.prepare("SELECT user_id, requests FROM monthly_usage WHERE month = ?1")?;
     let rows = stmt.query_map([month], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+        let requests = r.get::<_, i64>(1)?;
+        Ok((r.get::<_, String>(0)?, u64::try_from(requests).unwrap_or(0)))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

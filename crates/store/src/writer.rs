@@ -4,12 +4,13 @@
 //! Requests only ever `enqueue` (a non-blocking push onto a bounded queue). The thread takes
 //! whatever has queued up, up to [`MAX_BATCH`] rows, and commits them in one transaction together
 //! with their `monthly_usage` increments: under load batches grow, when idle each row is
-//! written at once. If the database fails, the batch is kept and retried with backoff while the
-//! queue absorbs new rows; only when the queue itself is full are rows dropped, and counted.
+//! written at once. If the database fails, the rows are kept and retried with backoff (at most
+//! `capacity` of them: beyond that the oldest are dropped, and counted); a full queue drops, and
+//! counts, new rows instead of blocking a request.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -22,6 +23,8 @@ use crate::{RequestRow, StoreError, database};
 const MAX_BATCH: usize = 2048;
 /// The longest pause between two attempts while the database is failing.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// The longest a flush waits for its answer (one attempt is at most a busy timeout, 5 s).
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 enum Message {
     Row(Box<RequestRow>),
@@ -105,8 +108,9 @@ impl RequestLogWriter {
     pub fn flush(&self) {
         let Some(sender) = &self.sender else { return };
         let (tx, rx) = std::sync::mpsc::channel();
+        // The thread drains the queue on every pass, so this send waits at most one backoff.
         if sender.send(Message::Flush(tx)).is_ok() {
-            let _ = rx.recv();
+            let _ = rx.recv_timeout(FLUSH_TIMEOUT);
         }
     }
 
@@ -140,52 +144,51 @@ fn run(mut conn: Connection, receiver: Receiver<Message>, status: &WriterStatus,
     let mut waiting: Vec<std::sync::mpsc::Sender<()>> = Vec::new();
     let mut backoff = Duration::from_millis(100);
     let mut open = true;
-    while open || !pending.is_empty() {
+    loop {
         if pending.is_empty() {
+            if !open {
+                break;
+            }
             // Idle: block for the next message.
             match receiver.recv() {
                 Ok(message) => accept(message, &mut pending, &mut waiting),
                 Err(_) => break,
             }
         }
-        while pending.len() < MAX_BATCH {
+        // Take everything queued, even while the database is failing, so that flushes are
+        // answered and a closed channel (shutdown) is noticed. The queue is bounded, and so,
+        // through `shed_overflow`, is `pending`.
+        loop {
             match receiver.try_recv() {
                 Ok(message) => accept(message, &mut pending, &mut waiting),
-                Err(std::sync::mpsc::TryRecvError::Empty) => break,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
                     open = false;
                     break;
                 }
             }
         }
-        match write_batch(&mut conn, &pending) {
-            Ok(()) => {
-                status
-                    .written
-                    .fetch_add(pending.len() as u64, Ordering::Relaxed);
-                pending.clear();
+        let failure = write_pending(&mut conn, &mut pending, status);
+        match &failure {
+            None => {
                 if status.failing().is_some() {
                     tracing::info!("the usage database is writable again");
                     status.set_failing(None);
                 }
                 backoff = Duration::from_millis(100);
             }
-            Err(e) => {
+            Some(e) => {
                 if status.failing().is_none() {
                     tracing::error!(error = %e, "cannot write to the usage database; retrying");
                 }
                 status.set_failing(Some(e.to_string()));
-                if !open {
+                if open {
+                    shed_overflow(&mut pending, capacity, status);
+                } else {
                     // Shutting down and the database still refuses: give up, but say how many.
-                    status
-                        .dropped
-                        .fetch_add(pending.len() as u64, Ordering::Relaxed);
+                    count_dropped(status, pending.len());
                     tracing::error!(rows = pending.len(), "request-log rows lost at shutdown");
                     pending.clear();
-                } else {
-                    shed_overflow(&mut pending, capacity, status);
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
         }
@@ -194,7 +197,38 @@ fn run(mut conn: Connection, receiver: Receiver<Message>, status: &WriterStatus,
         for reply in waiting.drain(..) {
             let _ = reply.send(());
         }
+        if failure.is_some() && open {
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
     }
+}
+
+/// Writes `pending` in transactions of at most [`MAX_BATCH`] rows, removing what was written.
+/// Returns the error that stopped it, if any (the rows not yet written stay in `pending`).
+fn write_pending(
+    conn: &mut Connection,
+    pending: &mut Vec<RequestRow>,
+    status: &WriterStatus,
+) -> Option<rusqlite::Error> {
+    while !pending.is_empty() {
+        let n = pending.len().min(MAX_BATCH);
+        match write_batch(conn, &pending[..n]) {
+            Ok(skipped) => {
+                status
+                    .written
+                    .fetch_add((n - skipped) as u64, Ordering::Relaxed);
+                count_dropped(status, skipped);
+                pending.drain(..n);
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
+}
+
+fn count_dropped(status: &WriterStatus, rows: usize) {
+    status.dropped.fetch_add(rows as u64, Ordering::Relaxed);
 }
 
 fn accept(
@@ -214,43 +248,62 @@ fn shed_overflow(pending: &mut Vec<RequestRow>, capacity: usize, status: &Writer
     if pending.len() > capacity {
         let excess = pending.len() - capacity;
         pending.drain(..excess);
-        status.dropped.fetch_add(excess as u64, Ordering::Relaxed);
+        count_dropped(status, excess);
     }
 }
 
-fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<(), rusqlite::Error> {
-    if rows.is_empty() {
-        return Ok(());
-    }
+/// One transaction. A row the database refuses for itself (a duplicate id) is skipped and
+/// counted, so one bad row cannot stop the log; any other error fails the whole batch, to be
+/// retried. Returns how many rows were skipped.
+fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusqlite::Error> {
     let tx = conn.transaction()?;
+    let mut skipped = 0;
     {
         let mut insert = tx.prepare_cached(include_str!("sql/insert_request.sql"))?;
         let mut count = tx.prepare_cached(include_str!("sql/count_monthly.sql"))?;
         for row in rows {
-            insert.execute(params![
+            let inserted = insert.execute(params![
                 row.id,
                 row.user_id,
                 row.endpoint,
                 row.status,
-                row.latency_ms,
-                row.tokens_est,
+                int(row.latency_ms),
+                int(row.tokens_est),
                 row.ip_hash,
                 row.created_at,
                 row.tokens_source.as_str(),
-                row.prompt_tokens,
-                row.completion_tokens,
+                row.prompt_tokens.map(int),
+                row.completion_tokens.map(int),
                 row.method,
                 row.model,
                 row.mode,
                 row.upstream,
                 row.stream,
-                row.ttfb_ms,
+                row.ttfb_ms.map(int),
                 row.error,
-            ])?;
+            ]);
+            match inserted {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    tracing::warn!(id = %row.id, "request-log row refused by the database; skipped");
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
             if row.admitted {
-                count.execute(params![row.user_id, row.month(), row.tokens_est])?;
+                count.execute(params![row.user_id, row.month(), int(row.tokens_est)])?;
             }
         }
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(skipped)
+}
+
+/// SQLite integers are signed: a count past i64::MAX (only a broken upstream reports one) is
+/// stored as the maximum rather than failing the row.
+fn int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }

@@ -134,3 +134,47 @@ fn a_full_queue_drops_and_counts_instead_of_blocking() {
     let n = count(&blocker, "SELECT COUNT(*) FROM requests");
     assert_eq!(n as u64, accepted);
 }
+
+#[test]
+fn one_row_the_database_refuses_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clawbox.db");
+    let conn = open(&path).unwrap();
+    let writer = RequestLogWriter::start(&path, 1000).unwrap();
+    let mut huge = row("big", "u", true, u64::MAX);
+    huge.latency_ms = u64::MAX;
+    assert!(writer.enqueue(row("dup", "u", true, 1)));
+    assert!(writer.enqueue(row("dup", "u", true, 1)));
+    assert!(writer.enqueue(huge));
+    assert!(writer.enqueue(row("after", "u", true, 1)));
+    writer.flush();
+    assert_eq!(count(&conn, "SELECT COUNT(*) FROM requests"), 3);
+    assert_eq!(
+        count(&conn, "SELECT tokens_est FROM requests WHERE id = 'big'"),
+        i64::MAX
+    );
+    assert_eq!(writer.status().dropped(), 1);
+    assert_eq!(writer.status().failing(), None);
+}
+
+#[test]
+fn flush_and_close_return_while_the_database_keeps_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clawbox.db");
+    let conn = open(&path).unwrap();
+    // More rows than one batch, so the retry holds a full batch.
+    let writer = RequestLogWriter::start(&path, 10_000).unwrap();
+    conn.execute_batch("DROP TABLE requests").unwrap();
+    for i in 0..3000 {
+        writer.enqueue(row(&format!("r{i}"), "u", true, 1));
+    }
+    writer.flush();
+    assert!(writer.status().failing().is_some());
+    let status = writer.status();
+    writer.close();
+    assert_eq!(
+        status.dropped(),
+        3000,
+        "rows that could not be written are counted"
+    );
+}

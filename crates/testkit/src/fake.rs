@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Request, State as AxumState};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -185,7 +185,7 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
     let model = request["model"].as_str().unwrap_or("fake-model").to_owned();
     let stream = request["stream"].as_bool() == Some(true);
     let json = |v: Value| axum::Json(v).into_response();
-    match (parts.method.as_str(), parts.uri.path()) {
+    let mut response = match (parts.method.as_str(), parts.uri.path()) {
         ("POST", "/v1/chat/completions") if stream => sse::stream(
             chat::stream_events(&model, &request, &behavior),
             behavior,
@@ -204,7 +204,19 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
         ("GET", "/v1/models") if anthropic => json(messages::models()),
         ("GET", "/v1/models") => json(chat::models()),
         _ => error(404),
-    }
+    };
+    // Like the real APIs: a CORS grant and a cookie for the provider's own domain.
+    let headers = response.headers_mut();
+    headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
+    headers.insert(
+        "set-cookie",
+        HeaderValue::from_static("__cf_bm=fake; path=/; domain=.api.openai.com; HttpOnly"),
+    );
+    headers.insert(
+        "x-request-id",
+        HeaderValue::from_static("req_fake_upstream"),
+    );
+    response
 }
 
 fn has_key(headers: &HeaderMap) -> bool {

@@ -13,6 +13,7 @@ const POLL_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs until the gateway is dropped.
 pub(crate) async fn watch_settings(gateway: Weak<Gateway>, mut last: Option<Vec<u8>>) {
+    let mut vanished = false;
     let mut tick = tokio::time::interval(POLL_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -21,9 +22,19 @@ pub(crate) async fn watch_settings(gateway: Weak<Gateway>, mut last: Option<Vec<
             return;
         };
         let current = tokio::fs::read(gateway.settings_path()).await.ok();
-        if current != last {
-            last = current;
-            gateway.reload_settings();
+        if current == last {
+            vanished = false;
+            continue;
         }
+        // An editor that truncates before writing leaves the file empty for an instant: only a
+        // file still empty (or gone) at the next poll means "no settings".
+        let empty = current.as_deref().is_none_or(|c| c.trim_ascii().is_empty());
+        if empty && !vanished {
+            vanished = true;
+            continue;
+        }
+        vanished = false;
+        last = current;
+        gateway.reload_settings();
     }
 }

@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use crate::Error;
 
@@ -31,14 +30,20 @@ pub struct RequestBody {
 struct Fields {
     model: Option<String>,
     stream: Option<bool>,
+    /// `Some` whenever the key is present, even as `null`.
+    #[serde(default, deserialize_with = "present")]
     stream_options: Option<StreamOptions>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct StreamOptions {
     include_usage: Option<bool>,
-    #[serde(flatten)]
-    _rest: std::collections::HashMap<String, IgnoredAny>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<StreamOptions>, D::Error> {
+    Ok(Some(
+        Option::<StreamOptions>::deserialize(d)?.unwrap_or_default(),
+    ))
 }
 
 /// Reads the whole body (requests are small next to responses, and the model must be known

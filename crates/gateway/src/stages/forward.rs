@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use bytes::Bytes;
 
 use crate::Error;
+use crate::stages::identify::LOCAL_KEY_PREFIX;
 use crate::stages::{Attach, RequestBody, Route, Upstream};
 
 pub struct Forwarded {
@@ -19,10 +20,13 @@ pub struct Forwarded {
     pub hide_usage_chunk: bool,
     pub idle_timeout: Duration,
     pub request_bytes: usize,
+    /// A HEAD request: the response has headers only.
+    pub head_request: bool,
 }
 
-/// Request headers that describe this hop, not the request, plus those ClawBox sets itself.
-const NOT_FORWARDED: [HeaderName; 12] = [
+/// Request headers that describe this hop, not the request, plus those ClawBox sets itself and
+/// those that describe a browser context (ClawBox, not a web page, is the upstream's client).
+const NOT_FORWARDED: [HeaderName; 15] = [
     header::HOST,
     header::CONNECTION,
     header::CONTENT_LENGTH,
@@ -35,6 +39,9 @@ const NOT_FORWARDED: [HeaderName; 12] = [
     header::ACCEPT_ENCODING,
     // Cookies for localhost mean nothing to a provider.
     header::COOKIE,
+    header::EXPECT,
+    header::ORIGIN,
+    header::REFERER,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("x-user-id"),
 ];
@@ -77,6 +84,7 @@ pub async fn forward(
         hide_usage_chunk,
         idle_timeout,
         request_bytes,
+        head_request: parts.method == axum::http::Method::HEAD,
     })
 }
 
@@ -107,8 +115,9 @@ fn upstream_headers(parts: &Parts, attach: Attach, upstream: Upstream, user_id: 
     for (name, value) in &parts.headers {
         let credential = name == header::AUTHORIZATION || name.as_str() == "x-api-key";
         if NOT_FORWARDED.contains(name)
+            || name.as_str().starts_with("sec-fetch-")
             || connection_listed.iter().any(|c| c == name.as_str())
-            || (credential && attach == Attach::Strip)
+            || (credential && (attach == Attach::Strip || is_local_key(value)))
         {
             continue;
         }
@@ -123,6 +132,17 @@ fn upstream_headers(parts: &Parts, attach: Attach, upstream: Upstream, user_id: 
         headers.insert(HeaderName::from_static("x-user-id"), user);
     }
     headers
+}
+
+/// A ClawBox local key is meaningless off this machine: it never goes upstream, in any header.
+fn is_local_key(value: &HeaderValue) -> bool {
+    let v = value.as_bytes();
+    let v = v
+        .strip_prefix(b"Bearer ")
+        .or_else(|| v.strip_prefix(b"bearer "))
+        .unwrap_or(v);
+    v.trim_ascii_start()
+        .starts_with(LOCAL_KEY_PREFIX.as_bytes())
 }
 
 /// Streamed chat completions report usage only when asked (`stream_options.include_usage`).
@@ -161,8 +181,14 @@ fn with_include_usage(body: &RequestBody) -> Option<Bytes> {
         return Some(out.into());
     }
     let mut value: serde_json::Value = serde_json::from_slice(&body.bytes).ok()?;
-    let options = value.get_mut("stream_options")?.as_object_mut()?;
-    options.insert("include_usage".into(), serde_json::Value::Bool(true));
+    let options = value.as_object_mut()?.get_mut("stream_options")?;
+    match options.as_object_mut() {
+        Some(options) => {
+            options.insert("include_usage".into(), serde_json::Value::Bool(true));
+        }
+        // `"stream_options": null`, as clients that serialise every field send it.
+        None => *options = serde_json::json!({"include_usage": true}),
+    }
     serde_json::to_vec(&value).ok().map(Bytes::from)
 }
 
@@ -221,6 +247,25 @@ mod tests {
         assert!(text.ends_with(
             r#""model":"m","stream":true,"messages":[{"role":"user","content":"hé"}]}"#
         ));
+    }
+
+    #[test]
+    fn null_stream_options_are_replaced_not_duplicated() {
+        let json = r#"{"model":"m","stream":true,"stream_options":null}"#;
+        let mut b = body(json);
+        b.has_stream_options = true;
+        let out = with_include_usage(&b).unwrap();
+        let text = std::str::from_utf8(&out).unwrap();
+        assert_eq!(text.matches("stream_options").count(), 1, "{text}");
+        assert_eq!(usage_flag(&out), serde_json::Value::Bool(true));
+    }
+
+    #[test]
+    fn local_keys_are_recognised_in_either_header_form() {
+        for v in ["Bearer cbx_abc", "bearer cbx_abc", "cbx_abc"] {
+            assert!(is_local_key(&HeaderValue::from_static(v)), "{v}");
+        }
+        assert!(!is_local_key(&HeaderValue::from_static("Bearer sk-abc")));
     }
 
     #[test]

@@ -2,20 +2,23 @@
 //! chunk by chunk while usage is read out of it on the way.
 
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::metered_body::{MeteredBody, Tap};
 use crate::stages::Forwarded;
 use crate::stages::Recording;
 
-/// Response headers that describe the upstream hop, not the response.
-const NOT_RETURNED: [HeaderName; 6] = [
+/// Response headers that describe the upstream hop, not the response, or that would grant a
+/// web page something on localhost (CORS, cookies for the provider's domain, HTTP/3 hints).
+const NOT_RETURNED: [HeaderName; 8] = [
     header::CONNECTION,
     header::TRANSFER_ENCODING,
     header::TRAILER,
     header::UPGRADE,
     header::PROXY_AUTHENTICATE,
+    header::SET_COOKIE,
+    header::ALT_SVC,
     HeaderName::from_static("keep-alive"),
 ];
 
@@ -35,6 +38,7 @@ pub fn meter(forwarded: Forwarded, mut recording: Recording) -> Response {
     if let Some(headers) = builder.headers_mut() {
         for (name, value) in upstream.headers() {
             if NOT_RETURNED.contains(name)
+                || name.as_str().starts_with("access-control-")
                 || (name == header::CONTENT_LENGTH && forwarded.hide_usage_chunk)
             {
                 continue;
@@ -59,13 +63,18 @@ pub fn meter(forwarded: Forwarded, mut recording: Recording) -> Response {
     } else {
         upstream.content_length()
     };
-    let body = MeteredBody::new(
+    let empty = forwarded.head_request
+        || expected_bytes == Some(0)
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let mut body = MeteredBody::new(
         upstream.bytes_stream(),
         expected_bytes,
         tap,
         forwarded.idle_timeout,
         recording,
     );
+    body.end_if_empty(empty);
     builder
         .body(Body::from_stream(body))
         .unwrap_or_else(|_| Response::new(Body::empty()))

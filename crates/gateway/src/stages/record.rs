@@ -103,10 +103,12 @@ impl Recording {
         self.row.stream = stream;
     }
 
+    /// `estimated_output`: the response's tokens by the meter's estimate, used only when the
+    /// provider reported no usage.
     pub fn set_response_end(
         &mut self,
         usage: Option<Usage>,
-        response_bytes: usize,
+        estimated_output: u64,
         error: Option<&'static str>,
     ) {
         let usage = usage.and_then(|u| u.total().map(|t| (u, t)));
@@ -116,10 +118,10 @@ impl Recording {
                 self.row.completion_tokens = u.output;
                 (total, TokensSource::Reported)
             }
-            // No usage reported: roughly 4 bytes of JSON per token, request and response. Only
-            // for successful calls: a refused call used no tokens.
+            // No usage reported: about 4 bytes of request JSON per token, plus the meter's
+            // estimate of the response. Only for successful calls: a refused call used none.
             None if (200..300).contains(&self.row.status) => (
-                (self.request_bytes + response_bytes).div_ceil(4) as u64,
+                (self.request_bytes.div_ceil(4) as u64).saturating_add(estimated_output),
                 TokensSource::Estimated,
             ),
             None => (0, TokensSource::Estimated),

@@ -279,7 +279,8 @@ async fn every_response_carries_the_id_of_its_log_row() {
         .await
         .unwrap();
     let id = request_id(&r);
-    assert!(r.headers().get("x-upstream-request-id").is_none());
+    assert_ne!(id, "req_fake_upstream");
+    assert_eq!(r.headers()["x-upstream-request-id"], "req_fake_upstream");
     r.bytes().await.unwrap();
     let row = h.row_for(&id).await;
     assert_eq!(row.endpoint, "/v1/chat/completions");
@@ -289,4 +290,51 @@ async fn every_response_carries_the_id_of_its_log_row() {
     assert_eq!(ip_hash.len(), 8);
     assert!(ip_hash.chars().all(|c| c.is_ascii_hexdigit()));
     assert_eq!(row.created_at.len(), "2026-11-24T01:37:09.123Z".len());
+}
+
+#[tokio::test]
+async fn browser_and_hop_headers_stay_on_this_side() {
+    let h = Harness::with(
+        json!({"allowed_origins": ["http://localhost:5173"]}),
+        SettingsLayer::default(),
+    )
+    .await;
+    let r = h
+        .post("/v1/chat/completions", &chat(false))
+        .header("origin", "http://localhost:5173")
+        .header("referer", "http://localhost:5173/app")
+        .header("sec-fetch-mode", "cors")
+        .header("cookie", "session=local")
+        .header("x-api-key", "cbx_local_key_must_not_leave")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // No CORS grant and no provider cookie come back to a page.
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert!(r.headers().get("set-cookie").is_none());
+    let got = h.provider.last_request().unwrap();
+    for header in ["origin", "referer", "sec-fetch-mode", "cookie", "x-api-key"] {
+        assert_eq!(got.header(header), None, "{header} was forwarded");
+    }
+    assert_eq!(
+        got.header("authorization"),
+        Some("Bearer sk-test-caller-key")
+    );
+}
+
+#[tokio::test]
+async fn a_head_request_is_logged_as_complete() {
+    let h = Harness::start().await;
+    let r = h
+        .client
+        .head(format!("{}/v1/models", h.url))
+        .header("authorization", "Bearer sk-k")
+        .send()
+        .await
+        .unwrap();
+    let id = request_id(&r);
+    let row = h.row_for(&id).await;
+    assert_eq!(row.status, r.status().as_u16() as i64);
+    assert_eq!(row.error, None);
 }

@@ -111,3 +111,29 @@ async fn a_long_stream_is_not_cut_by_a_total_timeout_but_a_stall_is() {
         Some("upstream_idle_timeout")
     );
 }
+
+#[tokio::test]
+async fn a_stream_cut_short_still_records_the_usage_already_reported() {
+    let h = Harness::start().await;
+    h.provider.set_behavior(Behavior {
+        chunk_delay: Duration::from_millis(50),
+        content_chunks: Some(100),
+        ..Default::default()
+    });
+    let body = json!({"model": "claude-x", "max_tokens": 5, "stream": true});
+    let r = h
+        .post_anthropic("/v1/messages", &body)
+        .send()
+        .await
+        .unwrap();
+    let id = request_id(&r);
+    let mut stream = r.bytes_stream();
+    let first = stream.next().await.unwrap().unwrap();
+    assert!(first.starts_with(b"event: message_start"));
+    drop(stream);
+    let row = h.row_for(&id).await;
+    let (input, cache, _) = clawbox_testkit::usage::MESSAGES;
+    assert_eq!(row.error.as_deref(), Some("client_disconnected"));
+    assert_eq!(row.tokens_source, "reported");
+    assert_eq!(row.prompt_tokens.map(|t| t as u64), Some(input + cache));
+}
