@@ -92,10 +92,11 @@ impl Credentials {
             last_read: Mutex::new(None),
         };
         credentials.reread();
-        if credentials.state() == KeychainState::Ready && credentials.local_key().is_none() {
-            if let Err(e) = credentials.rotate_local_key() {
-                tracing::warn!(error = %e, "cannot create the local key");
-            }
+        if credentials.state() == KeychainState::Ready
+            && credentials.local_key().is_none()
+            && let Err(e) = credentials.rotate_local_key()
+        {
+            tracing::warn!(error = %e, "cannot create the local key");
         }
         credentials
     }
