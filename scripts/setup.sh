@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: a C toolchain for the bundled SQLite and the TLS library, and (only when the
-# Python on PATH cannot make one by itself) venv support for the official-SDK tests.
-apt_packages=(build-essential pkg-config)
+# System packages: a C toolchain for the bundled SQLite and the TLS library; a session bus and
+# GNOME Keyring, so tests use a real (throwaway) Secret Service; and (only when the Python on
+# PATH cannot make one by itself) venv support for the official-SDK tests.
+apt_packages=(build-essential pkg-config dbus-daemon dbus-bin gnome-keyring)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do

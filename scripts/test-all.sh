@@ -19,9 +19,11 @@ run() {
 }
 
 export NO_COLOR=1 CARGO_TERM_COLOR=never
-run rust cargo test --workspace --locked
-run build cargo build --workspace --bins --locked
-run sdk tests/sdk/.venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
+# Everything runs against a real, throwaway Secret Service (never the user's own keyrings).
+keyring=(dbus-run-session -- scripts/with-keyring.sh)
+run build cargo build --workspace --bins --tests --locked
+run rust "${keyring[@]}" cargo test --workspace --locked
+run sdk "${keyring[@]}" tests/sdk/.venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
 
 count() { # count WORD FILES...: sums "N WORD" over cargo's and pytest's summary lines
   local word=$1

@@ -108,3 +108,14 @@ def start_gateway(tmp_path, provider):
 @pytest.fixture
 def gateway(start_gateway):
     return start_gateway()
+
+
+def clawbox(*args, input=""):
+    """Runs a clawbox-gateway subcommand (keys live in the keychain `make test` provides)."""
+    return subprocess.run(
+        [str(BIN_DIR / "clawbox-gateway"), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

@@ -4,7 +4,7 @@ import anthropic
 import openai
 import pytest
 
-from conftest import BIN_DIR  # noqa: F401  (documents where the binaries come from)
+from conftest import clawbox
 
 # The token counts the fake provider reports (crates/testkit/src/lib.rs, `usage`).
 CHAT = (13, 21)
@@ -178,3 +178,25 @@ def test_no_key_prompt_or_completion_reaches_logs_or_disk(gateway):
         assert needle not in logs
         for path in files:
             assert needle.encode() not in path.read_bytes(), f"{needle} in {path.name}"
+
+
+def test_agents_with_the_local_key_use_the_keys_saved_in_the_keychain(gateway, tmp_path):
+    # Phase 2's promise: no provider secret in the agent's configuration.
+    clawbox("key", "set", "openai", input="sk-saved-in-keychain\n")
+    clawbox("key", "set", "anthropic", input="sk-ant-saved-in-keychain\n")
+    local_key = clawbox("key", "show-local").strip()
+    assert local_key.startswith("cbx_")
+    chat = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=local_key, max_retries=0)
+    assert chat.chat.completions.create(**CHAT_ARGS).choices[0].message.content == REPLY
+    claude_client = anthropic.Anthropic(base_url=gateway.url, api_key=local_key, max_retries=0)
+    assert claude_client.messages.create(**MESSAGES_ARGS).content[0].text == REPLY
+    with pytest.raises(openai.AuthenticationError) as err:
+        openai.OpenAI(
+            base_url=f"{gateway.url}/v1", api_key="cbx_" + "0" * 64, max_retries=0
+        ).models.list()
+    assert "not the current one" in err.value.message
+    status = clawbox("status")
+    assert "saved API keys:  openai, anthropic" in status
+    assert local_key not in status and "sk-saved" not in status
+    clawbox("key", "remove", "openai")
+    clawbox("key", "remove", "anthropic")

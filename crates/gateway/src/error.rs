@@ -72,9 +72,17 @@ pub enum Error {
     },
     #[error(
         "this is a ClawBox local key (cbx_…), but ClawBox holds no {provider} key to use with \
-         it: save one in ClawBox, or send your own {provider} key instead"
+         it: save one in ClawBox (clawbox-gateway key set), or send your own {provider} key \
+         instead"
     )]
     NoSavedCredential { provider: &'static str },
+    #[error(
+        "this ClawBox local key is not the current one (it may have been rotated): copy the \
+         current key from ClawBox (clawbox-gateway key show-local) into your agent's settings"
+    )]
+    WrongLocalKey,
+    #[error("ClawBox cannot use its stored keys: {reason}")]
+    KeychainUnavailable { reason: String },
 
     // ---- requests: the upstream's side ------------------------------------------------------
     #[error(
@@ -186,6 +194,12 @@ impl Error {
             ),
             MissingCredential { .. } => (StatusCode::UNAUTHORIZED, "missing_api_key", AUTH),
             NoSavedCredential { .. } => (StatusCode::UNAUTHORIZED, "no_saved_key", AUTH),
+            WrongLocalKey => (StatusCode::UNAUTHORIZED, "invalid_local_key", AUTH),
+            KeychainUnavailable { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "keychain_unavailable",
+                ("api_error", "api_error"),
+            ),
             HostedUrlMissing => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "hosted_url_missing",

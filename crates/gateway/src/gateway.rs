@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use clawbox_auth::{Credentials, KeychainState, SecretStore, SecretStoreKind, open_store};
 use clawbox_store::{DATABASE_FILE, RequestLogWriter, RequestRow, WriterStatus};
 use tokio::sync::broadcast;
 
@@ -25,6 +26,15 @@ pub struct GatewayOptions {
     /// Flags and environment: pinned over `settings.json`.
     pub overrides: SettingsLayer,
     pub log_queue: usize,
+    pub secrets: SecretsFrom,
+}
+
+/// Where stored credentials come from.
+pub enum SecretsFrom {
+    /// Open this kind of store (the OS keychain unless `CLAWBOX_SECRET_STORE=file`).
+    Open(SecretStoreKind),
+    /// Use this store (tests: the in-memory store).
+    Store(Arc<dyn SecretStore>),
 }
 
 impl GatewayOptions {
@@ -33,6 +43,7 @@ impl GatewayOptions {
             data_dir,
             overrides,
             log_queue: DEFAULT_LOG_QUEUE,
+            secrets: SecretsFrom::Open(SecretStoreKind::Keychain),
         }
     }
 }
@@ -52,6 +63,7 @@ pub struct Gateway {
     pub(crate) client: reqwest::Client,
     pub(crate) admission: Admission,
     pub(crate) ip_hasher: IpHasher,
+    pub(crate) credentials: Arc<Credentials>,
     log: RequestLogWriter,
     log_status: Arc<WriterStatus>,
     events: broadcast::Sender<RequestEvent>,
@@ -84,7 +96,14 @@ impl Gateway {
             .build()
             .map_err(|e| Error::HttpClient(e.to_string()))?;
 
+        let store = match options.secrets {
+            SecretsFrom::Open(kind) => open_store(kind, &options.data_dir),
+            SecretsFrom::Store(store) => Ok(store),
+        };
+        let credentials = Arc::new(Credentials::load(store));
+
         Ok(Arc::new(Gateway {
+            credentials,
             port: AtomicU16::new(config.listen.port()),
             config: ArcSwap::from_pointee(config),
             overrides: options.overrides,
@@ -105,6 +124,11 @@ impl Gateway {
     /// The settings in force now.
     pub fn config(&self) -> Arc<Config> {
         self.config.load_full()
+    }
+
+    /// The stored credentials (local key, saved provider keys), for the app and the CLI.
+    pub fn credentials(&self) -> &Arc<Credentials> {
+        &self.credentials
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -174,6 +198,12 @@ impl Gateway {
             problems.push(format!(
                 "the usage log database is failing ({e}); requests are still served and their \
                  rows are kept and retried"
+            ));
+        }
+        if let KeychainState::Unavailable(reason) = self.credentials.state() {
+            problems.push(format!(
+                "{reason}. Until then the local key and saved keys cannot be used; agents that \
+                 send their own API key are not affected"
             ));
         }
         let dropped = self.log_status.dropped();

@@ -32,7 +32,7 @@ mod usage;
 
 pub use dialect::Dialect;
 pub use error::Error;
-pub use gateway::{DEFAULT_LOG_QUEUE, Gateway, GatewayOptions, bind_loopback};
+pub use gateway::{DEFAULT_LOG_QUEUE, Gateway, GatewayOptions, SecretsFrom, bind_loopback};
 pub use health::Health;
 pub use ip_hash::IP_HASH_KEY_FILE;
 pub use server::router;

@@ -1,11 +1,14 @@
 //! `clawbox-gateway`: the ClawBox gateway without a window, for servers, CI and benchmarks.
 
-use std::path::PathBuf;
+mod commands;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use clawbox_gateway::config::{SettingsLayer, default_data_dir};
-use clawbox_gateway::{Error, Gateway, GatewayOptions};
+use clawbox_gateway::config::SettingsLayer;
+use clawbox_gateway::{Error, Gateway, GatewayOptions, SecretsFrom};
+
+use commands::{KeyCommand, Place};
 
 #[derive(Parser)]
 #[command(
@@ -36,14 +39,26 @@ enum Command {
         ip-hash.key (the per-install key for hashing client addresses)."
     )]
     Serve(ServeArgs),
+    /// Save or remove provider API keys, and show or rotate the local key
+    Key {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Show the mode, the data folder and which credentials are stored (never a secret)
+    Status {
+        #[command(flatten)]
+        place: Place,
+        #[command(flatten)]
+        settings: SettingsLayer,
+    },
 }
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// Folder for settings.json and the request log [default: the OS app-data folder for
-    /// ai.organized.clawbox, e.g. ~/.local/share/ai.organized.clawbox]
-    #[arg(long, env = "CLAWBOX_DATA_DIR", value_name = "DIR")]
-    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    place: Place,
 
     #[command(flatten)]
     settings: SettingsLayer,
@@ -60,7 +75,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
+        Command::Key { place, command } => commands::run_key(&place, &command),
+        Command::Status { place, settings } => commands::run_status(&place, &settings),
     };
     // Dropping the runtime ends any connection still open; their rows are queued as they close,
     // and the writer flushes them when the gateway is dropped.
@@ -75,11 +92,9 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), Error> {
-    let data_dir = match args.data_dir {
-        Some(dir) => dir,
-        None => default_data_dir()?,
-    };
-    let gateway = Gateway::open(GatewayOptions::new(data_dir, args.settings))?;
+    let mut options = GatewayOptions::new(args.place.data_dir()?, args.settings);
+    options.secrets = SecretsFrom::Open(args.place.store_kind());
+    let gateway = Gateway::open(options)?;
     let listener = gateway.bind().await?;
     let config = gateway.config();
     let addr = listener.local_addr().unwrap_or(config.listen);

@@ -53,7 +53,14 @@ async fn pass(
     recording.set_admitted();
     let route = route(parts, config)?;
     recording.set_upstream(route.upstream);
-    let attach = authorize(&route, &caller, config)?;
+    let attach = authorize(
+        &route,
+        &caller,
+        config,
+        Dialect::of(parts),
+        &gateway.credentials,
+    )
+    .await?;
     forward(
         &gateway.client,
         &route,

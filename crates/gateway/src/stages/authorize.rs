@@ -1,27 +1,42 @@
 //! Stage 5, authorize: decide which credential travels upstream.
+//!
+//! A caller's own provider key passes through untouched (BYOK). A ClawBox local key is checked
+//! (constant time) and exchanged for the key saved in the keychain for that upstream; it never
+//! leaves this machine itself.
+
+use std::sync::Arc;
+
+use clawbox_auth::{Credentials, KeychainState, Provider, Secret};
 
 use crate::Error;
 use crate::config::{Config, Mode};
+use crate::dialect::Dialect;
 use crate::stages::{Caller, Credential, Route, Upstream};
 
 /// What happens to the caller's credential headers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attach {
     /// The caller's own provider key goes upstream untouched (BYOK).
     PassThrough,
     /// Nothing of the caller's credential goes upstream.
     Strip,
+    /// The caller's credential is replaced by this saved key.
+    Saved(Secret),
 }
 
-pub fn authorize(route: &Route, caller: &Caller, config: &Config) -> Result<Attach, Error> {
+pub async fn authorize(
+    route: &Route,
+    caller: &Caller,
+    config: &Config,
+    dialect: Dialect,
+    credentials: &Arc<Credentials>,
+) -> Result<Attach, Error> {
     let provider = route.upstream.display_name();
     match (&caller.credential, config.mode) {
         (Credential::Provider, _) => Ok(Attach::PassThrough),
-        // The hosted gateway resolves the user's own credential by X-User-ID; a local key is
-        // meaningless off this machine and is never sent there.
-        (Credential::LocalKey | Credential::None, Mode::Hosted) => Ok(Attach::Strip),
         (_, Mode::Local) if route.upstream == Upstream::Ollama => Ok(Attach::Strip),
-        (Credential::LocalKey, Mode::Local) => Err(Error::NoSavedCredential { provider }),
+        // The hosted gateway resolves the user's own credential by X-User-ID.
+        (Credential::None, Mode::Hosted) => Ok(Attach::Strip),
         (Credential::None, Mode::Local) => Err(Error::MissingCredential {
             provider,
             env_var: match route.upstream {
@@ -29,5 +44,53 @@ pub fn authorize(route: &Route, caller: &Caller, config: &Config) -> Result<Atta
                 _ => "OPENAI_API_KEY",
             },
         }),
+        (Credential::LocalKey(presented), mode) => {
+            check_local_key(credentials, presented).await?;
+            let wanted = match (route.upstream, dialect) {
+                (Upstream::Anthropic, _) | (Upstream::Hosted, Dialect::Anthropic) => {
+                    Provider::Anthropic
+                }
+                _ => Provider::OpenAi,
+            };
+            match (saved_key(credentials, wanted).await, mode) {
+                (Some(key), _) => Ok(Attach::Saved(key)),
+                // Hosted: nothing saved is fine, the hosted gateway has the user's credential.
+                (None, Mode::Hosted) => Ok(Attach::Strip),
+                (None, Mode::Local) => Err(Error::NoSavedCredential { provider }),
+            }
+        }
     }
+}
+
+/// The cached key answers at once; only a mismatch re-reads the keychain, off the async workers.
+async fn check_local_key(credentials: &Arc<Credentials>, presented: &Secret) -> Result<(), Error> {
+    if let KeychainState::Unavailable(reason) = credentials.state()
+        && credentials.local_key().is_none()
+    {
+        return Err(Error::KeychainUnavailable { reason });
+    }
+    if credentials.local_key_matches_cached(presented.expose()) {
+        return Ok(());
+    }
+    let (credentials, presented) = (Arc::clone(credentials), presented.clone());
+    let valid =
+        tokio::task::spawn_blocking(move || credentials.check_local_key(presented.expose()))
+            .await
+            .unwrap_or(false);
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::WrongLocalKey)
+    }
+}
+
+async fn saved_key(credentials: &Arc<Credentials>, provider: Provider) -> Option<Secret> {
+    if let Some(key) = credentials.cached_provider_key(provider) {
+        return Some(key);
+    }
+    let credentials = Arc::clone(credentials);
+    tokio::task::spawn_blocking(move || credentials.provider_key(provider))
+        .await
+        .ok()
+        .flatten()
 }

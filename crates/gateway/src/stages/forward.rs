@@ -8,8 +8,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use bytes::Bytes;
 
 use crate::Error;
-use crate::stages::identify::LOCAL_KEY_PREFIX;
+use crate::dialect::Dialect;
 use crate::stages::{Attach, RequestBody, Route, Upstream};
+use clawbox_auth::{LOCAL_KEY_PREFIX, Secret};
 
 pub struct Forwarded {
     pub response: reqwest::Response,
@@ -56,7 +57,8 @@ pub async fn forward(
     idle_timeout: Duration,
 ) -> Result<Forwarded, Error> {
     let url = upstream_url(route, parts);
-    let headers = upstream_headers(parts, attach, route.upstream, user_id);
+    let anthropic_dialect = Dialect::of(parts) == Dialect::Anthropic;
+    let headers = upstream_headers(parts, &attach, route.upstream, user_id, anthropic_dialect);
     let request_bytes = body.bytes.len();
     let (bytes, hide_usage_chunk) = ask_for_usage(route, parts, body);
     let started = Instant::now();
@@ -102,7 +104,13 @@ fn upstream_url(route: &Route, parts: &Parts) -> String {
     )
 }
 
-fn upstream_headers(parts: &Parts, attach: Attach, upstream: Upstream, user_id: &str) -> HeaderMap {
+fn upstream_headers(
+    parts: &Parts,
+    attach: &Attach,
+    upstream: Upstream,
+    user_id: &str,
+    anthropic_dialect: bool,
+) -> HeaderMap {
     let connection_listed: Vec<String> = parts
         .headers
         .get_all(header::CONNECTION)
@@ -117,7 +125,7 @@ fn upstream_headers(parts: &Parts, attach: Attach, upstream: Upstream, user_id: 
         if NOT_FORWARDED.contains(name)
             || name.as_str().starts_with("sec-fetch-")
             || connection_listed.iter().any(|c| c == name.as_str())
-            || (credential && (attach == Attach::Strip || is_local_key(value)))
+            || (credential && (*attach != Attach::PassThrough || is_local_key(value)))
         {
             continue;
         }
@@ -126,12 +134,46 @@ fn upstream_headers(parts: &Parts, attach: Attach, upstream: Upstream, user_id: 
         value.set_sensitive(credential || value.is_sensitive());
         headers.append(name.clone(), value);
     }
+    if let Attach::Saved(key) = attach {
+        attach_saved_key(&mut headers, key, upstream, anthropic_dialect);
+    }
     if upstream == Upstream::Hosted
         && let Ok(user) = HeaderValue::from_str(user_id)
     {
         headers.insert(HeaderName::from_static("x-user-id"), user);
     }
     headers
+}
+
+/// A saved key goes where its provider expects it: Anthropic's `x-api-key`, else a bearer token.
+fn attach_saved_key(
+    headers: &mut HeaderMap,
+    key: &Secret,
+    upstream: Upstream,
+    anthropic_dialect: bool,
+) {
+    let anthropic =
+        upstream == Upstream::Anthropic || (upstream == Upstream::Hosted && anthropic_dialect);
+    let (name, value) = if anthropic {
+        (
+            HeaderName::from_static("x-api-key"),
+            HeaderValue::from_str(key.expose()),
+        )
+    } else {
+        (
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {}", key.expose())),
+        )
+    };
+    match value {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        // A saved key with characters no header can carry: send none rather than a broken one,
+        // and let the provider's 401 say so.
+        Err(_) => tracing::warn!("the saved key cannot be sent as a header; save it again"),
+    }
 }
 
 /// A ClawBox local key is meaningless off this machine: it never goes upstream, in any header.

@@ -2,14 +2,13 @@
 
 use axum::http::header;
 use axum::http::request::Parts;
+use clawbox_auth::{LOCAL_KEY_PREFIX, Secret};
 
 use crate::Error;
 use crate::config::{Config, parse_user_id};
 
 /// The user bucket for requests that name no user (the seed's shared anonymous bucket).
 pub const ANONYMOUS: &str = "anonymous";
-/// ClawBox local keys start with this; anything else is a provider's key.
-pub const LOCAL_KEY_PREFIX: &str = "cbx_";
 
 pub struct Caller {
     pub user_id: String,
@@ -22,7 +21,7 @@ pub enum Credential {
     /// A provider key (BYOK): passed through untouched, never read further.
     Provider,
     /// A ClawBox local key (`cbx_…`), asking ClawBox to attach a stored credential.
-    LocalKey,
+    LocalKey(Secret),
 }
 
 pub fn identify(parts: &Parts, config: &Config) -> Result<Caller, Error> {
@@ -56,7 +55,7 @@ fn credential(parts: &Parts) -> Credential {
     let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
     match bearer.or(api_key).map(str::trim) {
         None | Some("") => Credential::None,
-        Some(key) if key.starts_with(LOCAL_KEY_PREFIX) => Credential::LocalKey,
+        Some(key) if key.starts_with(LOCAL_KEY_PREFIX) => Credential::LocalKey(Secret::new(key)),
         Some(_) => Credential::Provider,
     }
 }
@@ -114,11 +113,11 @@ mod tests {
         ));
         assert!(matches!(
             c(&[("authorization", "Bearer cbx_abc")]),
-            Credential::LocalKey
+            Credential::LocalKey(_)
         ));
         assert!(matches!(
             c(&[("x-api-key", "cbx_abc")]),
-            Credential::LocalKey
+            Credential::LocalKey(_)
         ));
     }
 }

@@ -10,6 +10,8 @@ fn gateway(data_dir: &std::path::Path, args: &[&str]) -> Command {
     c.arg("serve")
         .args(args)
         .env("CLAWBOX_DATA_DIR", data_dir)
+        // Tests that are not about the keychain keep out of it (they run in parallel).
+        .env("CLAWBOX_SECRET_STORE", "file")
         .env_remove("CLAWBOX_LISTEN")
         .env_remove("CLAWBOX_MODE");
     c
@@ -179,6 +181,7 @@ async fn without_a_data_dir_it_uses_the_apps_own_folder() {
     command
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("HOME", home.path())
+        .env("CLAWBOX_SECRET_STORE", "file")
         .env_remove("XDG_DATA_HOME")
         .env_remove("CLAWBOX_DATA_DIR");
     let (mut child, url) = start(command);
@@ -227,4 +230,114 @@ async fn outbound_calls_honour_the_proxy_environment() {
     );
     stop(&mut child);
     assert_eq!(proxy.requests().len(), 1);
+}
+
+fn cli(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("CLAWBOX_DATA_DIR", data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn keys_saved_from_the_command_line_serve_agents_holding_the_local_key() {
+    assert!(
+        std::env::var_os("CLAWBOX_TEST_KEYRING").is_some(),
+        "this test needs a Secret Service: run it through \
+         `dbus-run-session -- scripts/with-keyring.sh cargo test` (make test does)"
+    );
+    let provider = clawbox_testkit::FakeUpstream::provider().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(
+        dir.path(),
+        &["key", "set", "openai"],
+        "sk-from-the-keychain\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(dir.path(), &["key", "show-local"], "");
+    let local_key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(
+        local_key.starts_with("cbx_") && local_key.len() == 68,
+        "{local_key}"
+    );
+
+    let status = cli(dir.path(), &["status"], "");
+    let status = String::from_utf8(status.stdout).unwrap();
+    assert!(status.contains("saved API keys:  openai"), "{status}");
+    assert!(
+        status.contains("secrets in:      the system keychain"),
+        "{status}"
+    );
+    assert!(
+        !status.contains(&local_key) && !status.contains("sk-from"),
+        "status shows no secret"
+    );
+
+    let mut command = Command::new(BIN);
+    command
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("CLAWBOX_DATA_DIR", dir.path())
+        .env("CLAWBOX_OPENAI_URL", provider.url());
+    let (mut child, url) = start(command);
+    let send = |key: String| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{url}/v1/models"))
+                .header("authorization", format!("Bearer {key}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(send(local_key.clone()).await, 200);
+    assert_eq!(
+        provider.last_request().unwrap().header("authorization"),
+        Some("Bearer sk-from-the-keychain")
+    );
+
+    // Rotating from the command line takes effect in the running gateway.
+    let out = cli(dir.path(), &["key", "rotate-local"], "");
+    let new_key = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_ne!(new_key, local_key);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(send(new_key).await, 200);
+    assert_eq!(send(local_key).await, 401);
+    stop(&mut child);
+}
+
+#[test]
+fn without_a_keychain_the_key_commands_say_so_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["key", "show-local"])
+        .env("CLAWBOX_DATA_DIR", dir.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("keychain is not available"), "{err}");
+    assert!(err.contains("CLAWBOX_SECRET_STORE=file"), "{err}");
+    assert!(
+        !dir.path().join("secrets.json").exists(),
+        "no silent fallback to a file"
+    );
 }

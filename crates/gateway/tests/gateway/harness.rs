@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use clawbox_auth::MemoryStore;
 use clawbox_gateway::config::SettingsLayer;
-use clawbox_gateway::{Gateway, GatewayOptions};
+use clawbox_gateway::{Gateway, GatewayOptions, SecretsFrom};
 use clawbox_testkit::FakeUpstream;
 use serde_json::Value;
 
@@ -15,6 +16,8 @@ pub struct Harness {
     pub hosted: FakeUpstream,
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
+    /// The keychain stand-in the gateway reads its stored credentials from.
+    pub secrets: Arc<MemoryStore>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -50,10 +53,21 @@ impl Harness {
         Self::with_queue(settings, overrides, clawbox_gateway::DEFAULT_LOG_QUEUE).await
     }
 
-    pub async fn with_queue(
+    pub async fn with_queue(settings: Value, overrides: SettingsLayer, queue: usize) -> Harness {
+        Self::build(settings, overrides, queue, Arc::new(MemoryStore::new())).await
+    }
+
+    /// A gateway whose keychain is `secrets` (already filled, or failing, as a test needs).
+    pub async fn with_secrets(settings: Value, secrets: Arc<MemoryStore>) -> Harness {
+        let queue = clawbox_gateway::DEFAULT_LOG_QUEUE;
+        Self::build(settings, SettingsLayer::default(), queue, secrets).await
+    }
+
+    async fn build(
         settings: Value,
         mut overrides: SettingsLayer,
         queue: usize,
+        secrets: Arc<MemoryStore>,
     ) -> Harness {
         let provider = FakeUpstream::provider().await;
         let hosted = FakeUpstream::hosted().await;
@@ -67,6 +81,7 @@ impl Harness {
         }
         let mut options = GatewayOptions::new(dir.path().to_owned(), overrides);
         options.log_queue = queue;
+        options.secrets = SecretsFrom::Store(secrets.clone());
         let gateway = Gateway::open(options).unwrap();
         let listener = gateway.bind().await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -87,6 +102,7 @@ impl Harness {
             hosted,
             dir,
             client: reqwest::Client::new(),
+            secrets,
             stop: Some(stop),
             task: Some(task),
         }
@@ -103,6 +119,16 @@ impl Harness {
             .header("content-type", "application/json")
             .header("authorization", "Bearer sk-test-caller-key")
             .body(body.to_string())
+    }
+
+    /// The local key the gateway created on first run.
+    pub fn local_key(&self) -> String {
+        self.gateway
+            .credentials()
+            .local_key()
+            .expect("a local key exists")
+            .expose()
+            .to_owned()
     }
 
     /// A JSON POST as the Anthropic SDK sends it.

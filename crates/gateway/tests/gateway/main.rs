@@ -8,6 +8,7 @@
 mod harness;
 
 mod cli;
+mod credentials;
 mod guard;
 mod limits;
 mod logging;

@@ -178,12 +178,15 @@ async fn hosted_mode_relays_everything_with_x_user_id() {
         Some("Bearer sk-test-caller-key")
     );
     assert_eq!(got.header("x-user-id"), Some("anonymous"));
-    h.client
+    let r = h
+        .client
         .get(format!("{}/v1/models", h.url))
-        .header("authorization", "Bearer cbx_local_key_value")
+        .header("authorization", format!("Bearer {}", h.local_key()))
         .send()
         .await
         .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(h.hosted.requests().len(), 3);
     assert_eq!(
         h.hosted.last_request().unwrap().header("authorization"),
         None
