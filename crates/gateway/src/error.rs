@@ -81,6 +81,11 @@ pub enum Error {
          current key from ClawBox (clawbox-gateway key show-local) into your agent's settings"
     )]
     WrongLocalKey,
+    #[error(
+        "this gateway accepts remote requests only with its local key: send it as \
+         `Authorization: Bearer cbx_…` (clawbox-gateway key show-local on the gateway's machine)"
+    )]
+    LocalKeyRequired,
     #[error("ClawBox cannot use its stored keys: {reason}")]
     KeychainUnavailable { reason: String },
 
@@ -130,7 +135,8 @@ pub enum Error {
     PortInUse { addr: SocketAddr },
     #[error(
         "refusing to listen on {addr}: it is reachable from other machines. ClawBox listens \
-         on loopback only (127.0.0.1 or ::1)"
+         on loopback only (127.0.0.1 or ::1) unless remote access is allowed explicitly \
+         (--allow-remote 1 with --allowed-hosts)"
     )]
     NotLoopback { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
@@ -195,6 +201,7 @@ impl Error {
             MissingCredential { .. } => (StatusCode::UNAUTHORIZED, "missing_api_key", AUTH),
             NoSavedCredential { .. } => (StatusCode::UNAUTHORIZED, "no_saved_key", AUTH),
             WrongLocalKey => (StatusCode::UNAUTHORIZED, "invalid_local_key", AUTH),
+            LocalKeyRequired => (StatusCode::UNAUTHORIZED, "local_key_required", AUTH),
             KeychainUnavailable { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "keychain_unavailable",

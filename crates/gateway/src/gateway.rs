@@ -239,8 +239,18 @@ impl Gateway {
     /// Binds the configured address. A taken port and a non-loopback address are refused with
     /// an error that says what to do; there is no silent fallback to another port.
     pub async fn bind(&self) -> Result<tokio::net::TcpListener, Error> {
-        let addr = self.config().listen;
-        let listener = bind_loopback(addr).await?;
+        let config = self.config();
+        let addr = config.listen;
+        let listener = if config.allow_remote {
+            tracing::warn!(
+                %addr,
+                "remote access is on: other machines can reach this gateway; every /v1 request \
+                 must carry the local key"
+            );
+            bind(addr).await?
+        } else {
+            bind_loopback(addr).await?
+        };
         if let Ok(local) = listener.local_addr() {
             self.port.store(local.port(), Ordering::Relaxed);
         }
@@ -262,6 +272,10 @@ pub async fn bind_loopback(addr: SocketAddr) -> Result<tokio::net::TcpListener, 
     if !addr.ip().is_loopback() {
         return Err(Error::NotLoopback { addr });
     }
+    bind(addr).await
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, Error> {
     tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| match source.kind() {

@@ -92,9 +92,20 @@ pub struct SettingsLayer {
     /// before the request fails with 504 [default: 300]
     #[arg(long, env = "CLAWBOX_IDLE_TIMEOUT", value_name = "SECONDS")]
     pub idle_timeout: Option<u64>,
+
+    /// `1` to accept a non-loopback listen address. Every /v1 request must then carry the local
+    /// key, and the Host must be one of allowed_hosts [default: 0]
+    #[arg(long, env = "CLAWBOX_ALLOW_REMOTE", value_name = "0|1", value_parser = parse_switch)]
+    #[serde(deserialize_with = "switch_from_json")]
+    pub allow_remote: Option<bool>,
+
+    /// Host names remote clients use to reach this machine (with allow_remote), comma-separated
+    #[arg(long, env = "CLAWBOX_ALLOWED_HOSTS", value_name = "HOSTS", value_parser = parse_origin_list)]
+    #[serde(deserialize_with = "origins_from_json")]
+    pub allowed_hosts: Option<OriginList>,
 }
 
-/// A comma-separated list of exact origins.
+/// A comma-separated list of exact origins (or host names).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OriginList(pub Vec<String>);
 
@@ -120,6 +131,8 @@ impl SettingsLayer {
         note(self.allowed_origins.is_some(), "allowed_origins");
         note(self.failover.is_some(), "failover");
         note(self.idle_timeout.is_some(), "idle_timeout");
+        note(self.allow_remote.is_some(), "allow_remote");
+        note(self.allowed_hosts.is_some(), "allowed_hosts");
         keys
     }
 }

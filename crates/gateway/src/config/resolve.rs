@@ -40,6 +40,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub failover: bool,
     pub idle_timeout: Duration,
+    /// Listening beyond loopback was explicitly allowed (then the local key is required).
+    pub allow_remote: bool,
+    /// Host names accepted in the Host header besides the loopback ones (with allow_remote).
+    pub allowed_hosts: Vec<String>,
     /// Keys pinned by flags or the environment (shown locked in the app).
     pub pinned: Vec<&'static str>,
 }
@@ -96,8 +100,27 @@ impl Config {
                 pick.value("idle_timeout", |l| l.idle_timeout, parse_idle_timeout)?
                     .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
             ),
+            allow_remote: pick.plain(|l| l.allow_remote).unwrap_or(false),
+            allowed_hosts: pick
+                .plain(|l| l.allowed_hosts.clone())
+                .map(|h| h.0.into_iter().map(|h| h.to_ascii_lowercase()).collect())
+                .unwrap_or_default(),
             pinned: overrides.keys_set(),
         };
+        if !config.listen.ip().is_loopback() && !config.allow_remote {
+            return Err(Error::NotLoopback {
+                addr: config.listen,
+            });
+        }
+        if config.allow_remote && config.allowed_hosts.is_empty() {
+            return Err(Error::Setting {
+                key: "allowed_hosts",
+                origin: "allow_remote".into(),
+                message: "remote access needs the host names clients will use to reach this \
+                          machine, e.g. CLAWBOX_ALLOWED_HOSTS=studio.local"
+                    .into(),
+            });
+        }
         Ok(config)
     }
 
@@ -319,6 +342,25 @@ mod tests {
         let file = layer(r#"{"listen":"localhost:9999"}"#);
         let c = Config::resolve(&file, &SettingsLayer::default()).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:9999");
+    }
+
+    #[test]
+    fn a_non_loopback_listen_needs_allow_remote_and_host_names() {
+        let file = layer(r#"{"listen":"0.0.0.0:18789"}"#);
+        let msg = Config::resolve(&file, &SettingsLayer::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("refusing to listen on 0.0.0.0"), "{msg}");
+        let file = layer(r#"{"listen":"0.0.0.0:18789","allow_remote":true}"#);
+        let msg = Config::resolve(&file, &SettingsLayer::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("CLAWBOX_ALLOWED_HOSTS"), "{msg}");
+        let file = layer(
+            r#"{"listen":"0.0.0.0:18789","allow_remote":true,"allowed_hosts":"Studio.local"}"#,
+        );
+        let c = Config::resolve(&file, &SettingsLayer::default()).unwrap();
+        assert_eq!(c.allowed_hosts, ["studio.local"]);
     }
 
     #[test]

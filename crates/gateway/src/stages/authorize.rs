@@ -32,6 +32,10 @@ pub async fn authorize(
     credentials: &Arc<Credentials>,
 ) -> Result<Attach, Error> {
     let provider = route.upstream.display_name();
+    if config.allow_remote && !matches!(caller.credential, Credential::LocalKey(_)) {
+        // Reachable from other machines: only holders of the local key may use it at all.
+        return Err(Error::LocalKeyRequired);
+    }
     match (&caller.credential, config.mode) {
         (Credential::Provider, _) => Ok(Attach::PassThrough),
         (_, Mode::Local) if route.upstream == Upstream::Ollama => Ok(Attach::Strip),

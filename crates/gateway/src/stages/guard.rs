@@ -24,7 +24,7 @@ pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
 /// and Origin.
 pub fn guard_addressing(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
     check_header_size(parts)?;
-    check_host(parts, port)?;
+    check_host(parts, port, &config.allowed_hosts)?;
     check_origin(parts, &config.allowed_origins)
 }
 
@@ -42,14 +42,17 @@ fn check_header_size(parts: &Parts) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_host(parts: &Parts, port: u16) -> Result<(), Error> {
+/// `allowed`: extra host names (remote access), accepted with our port too.
+fn check_host(parts: &Parts, port: u16, allowed: &[String]) -> Result<(), Error> {
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     let ok = host.rsplit_once(':').is_some_and(|(name, p)| {
-        p.parse::<u16>() == Ok(port) && LOOPBACK_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+        p.parse::<u16>() == Ok(port)
+            && (LOOPBACK_NAMES.iter().any(|n| n.eq_ignore_ascii_case(name))
+                || allowed.iter().any(|n| n.eq_ignore_ascii_case(name)))
     });
     if ok {
         Ok(())

@@ -65,6 +65,9 @@ fn help_explains_every_setting() {
         "CLAWBOX_ALLOWED_ORIGINS",
         "CLAWBOX_FAILOVER",
         "CLAWBOX_IDLE_TIMEOUT",
+        "CLAWBOX_ALLOW_REMOTE",
+        "CLAWBOX_ALLOWED_HOSTS",
+        "CLAWBOX_SECRET_STORE",
         "settings.json",
     ] {
         assert!(help.contains(name), "--help does not mention {name}");

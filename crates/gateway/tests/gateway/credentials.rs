@@ -145,3 +145,39 @@ async fn without_a_keychain_byok_still_works_and_the_local_key_gets_a_plain_answ
             .contains("keychain")
     );
 }
+
+#[tokio::test]
+async fn remote_access_accepts_listed_hosts_and_only_the_local_key() {
+    let overrides = clawbox_gateway::config::SettingsLayer {
+        allow_remote: Some(true),
+        allowed_hosts: Some(clawbox_gateway::config::OriginList(vec![
+            "studio.local".into(),
+        ])),
+        ..Default::default()
+    };
+    let h = Harness::with(json!({}), overrides).await;
+    save(&h, Provider::OpenAi, "sk-saved-openai");
+    let port = h.url.rsplit(':').next().unwrap().to_owned();
+    let remote = |key: String| {
+        h.client
+            .post(format!("{}/v1/chat/completions", h.url))
+            .header("host", format!("studio.local:{port}"))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {key}"))
+            .body(chat(false).to_string())
+            .send()
+    };
+    let r = remote("sk-a-provider-key".into()).await.unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "local_key_required");
+    assert!(h.provider.requests().is_empty());
+    assert_eq!(remote(h.local_key()).await.unwrap().status(), 200);
+    let r = h
+        .get("/health")
+        .header("host", format!("elsewhere.local:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "hosts not listed are still refused");
+}
