@@ -18,4 +18,8 @@ pub enum AuthError {
     File { path: String, reason: String },
     #[error("unknown secret store `{0}`: use keychain or file")]
     UnknownStore(String),
+    #[error("{0}")]
+    Config(String),
+    #[error("sign-in with ChatGPT failed: {0}")]
+    SignIn(String),
 }

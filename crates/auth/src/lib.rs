@@ -9,7 +9,9 @@
 //!   large for a platform's keychain item are split with an integrity check (chunked.rs).
 //! - [`LocalKey`]: the `cbx_…` key agents present to use stored credentials.
 //! - [`Credentials`]: what the serving process holds in memory, re-read from the store on a miss.
+//! - [`codex`]: "Sign in with ChatGPT" (OAuth with PKCE) and the refreshing session.
 
+pub mod codex;
 mod credentials;
 mod error;
 mod local_key;

@@ -3,6 +3,9 @@
 //! Anthropic (messages JSON + SSE, models) and the hosted gateway, records every request it got,
 //! and can be told to fail, stall or go slow.
 //!
+//! [`FakeOAuth`] stands in for auth.openai.com: authorize (approving at once), the code exchange
+//! with PKCE checked, refresh-token rotation with reuse detection, revocation.
+//!
 //! Token counts are fixed per endpoint (see [`usage`]) so tests can tell a provider-reported count
 //! from an estimate.
 
@@ -10,11 +13,13 @@ mod behavior;
 mod chat;
 mod fake;
 mod messages;
+mod oauth;
 mod responses;
 mod sse;
 
 pub use behavior::Behavior;
 pub use fake::{FakeUpstream, Recorded};
+pub use oauth::{FakeOAuth, RefreshFailure};
 
 /// The token counts the fakes report, per endpoint.
 pub mod usage {
