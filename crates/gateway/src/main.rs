@@ -46,6 +46,23 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Sign in with ChatGPT (OpenAI's Codex sign-in) so agents use your plan
+    Login {
+        #[arg(value_enum)]
+        account: commands::Account,
+        /// Only print the sign-in URL; do not open a browser
+        #[arg(long)]
+        no_browser: bool,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Sign out of ChatGPT: revoke the sign-in and delete it from the keychain
+    Logout {
+        #[arg(value_enum)]
+        account: commands::Account,
+        #[command(flatten)]
+        place: Place,
+    },
     /// Show the mode, the data folder and which credentials are stored (never a secret)
     Status {
         #[command(flatten)]
@@ -78,6 +95,15 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
         Command::Status { place, settings } => commands::run_status(&place, &settings),
+        Command::Login {
+            account: commands::Account::Codex,
+            no_browser,
+            place,
+        } => runtime.block_on(commands::run_login(&place, no_browser)),
+        Command::Logout {
+            account: commands::Account::Codex,
+            place,
+        } => runtime.block_on(commands::run_logout(&place)),
     };
     // Dropping the runtime ends any connection still open; their rows are queued as they close,
     // and the writer flushes them when the gateway is dropped.

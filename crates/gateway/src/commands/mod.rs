@@ -2,6 +2,7 @@
 //! adapter over the engine and the credentials crate.
 
 mod key;
+mod login;
 mod status;
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use clawbox_gateway::Error;
 use clawbox_gateway::config::{default_data_dir, prepare_data_dir};
 
 pub use key::{KeyCommand, run_key};
+pub use login::{Account, run_login, run_logout};
 pub use status::run_status;
 
 /// Where the data dir and the secrets are: shared by every subcommand.

@@ -1,5 +1,6 @@
 //! `clawbox-gateway status`: where things are and which credentials are stored, never a secret.
 
+use clawbox_auth::codex::CodexTokens;
 use clawbox_auth::{Credentials, KeychainState, LocalKey, open_store};
 use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
 
@@ -40,6 +41,24 @@ pub fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), String
             println!("saved API keys:  {saved}");
         }
         KeychainState::Unavailable(reason) => println!("secrets:         {reason}"),
+    }
+    if let Ok(store) = open_store(place.store_kind(), &dir) {
+        match CodexTokens::load(store.as_ref()) {
+            Ok(Some(tokens)) => {
+                let a = tokens.account;
+                println!(
+                    "ChatGPT:         {} ({} plan, account {}){}",
+                    a.email.as_deref().unwrap_or("signed in"),
+                    a.plan.as_deref().unwrap_or("unknown"),
+                    a.account_id,
+                    a.expires_at
+                        .map(|t| format!(", access token expires at {t} (unix time)"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(None) => println!("ChatGPT:         not signed in"),
+            Err(e) => println!("ChatGPT:         {e}"),
+        }
     }
     Ok(())
 }

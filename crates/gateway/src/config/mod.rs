@@ -14,5 +14,5 @@ pub use data_dir::{APP_IDENTIFIER, default_data_dir, prepare_data_dir};
 pub use layer::{AuthMode, Mode, OriginList, SettingsLayer};
 pub(crate) use resolve::parse_user_id;
 pub use resolve::{Config, DEFAULT_LISTEN, Upstreams};
-pub use settings_file::{SETTINGS_FILE, load as load_settings_file};
+pub use settings_file::{SETTINGS_FILE, load as load_settings_file, set_setting};
 pub(crate) use watch::watch_settings;

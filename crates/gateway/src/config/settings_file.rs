@@ -30,6 +30,33 @@ pub fn load(path: &Path) -> Result<SettingsLayer, Error> {
     })
 }
 
+/// Sets one key of the settings file, keeping every other key (the app's own included) as it
+/// was. The file is replaced atomically; a malformed file is an error and is left untouched.
+pub fn set_setting(path: &Path, key: &str, value: serde_json::Value) -> Result<(), Error> {
+    let fail = |message: String| Error::Settings {
+        path: path.to_owned(),
+        message,
+    };
+    let mut object = match std::fs::read_to_string(path) {
+        Ok(text) if !text.trim().is_empty() => {
+            match serde_json::from_str::<serde_json::Value>(&text)
+                .map_err(|e| fail(describe(&e)))?
+            {
+                serde_json::Value::Object(map) => map,
+                _ => return Err(fail("it must be one JSON object of settings".into())),
+            }
+        }
+        Ok(_) => serde_json::Map::new(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
+        Err(e) => return Err(fail(format!("cannot read it: {e}"))),
+    };
+    object.insert(key.to_owned(), value);
+    let text = serde_json::to_string_pretty(&object).map_err(|e| fail(e.to_string()))?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text + "\n").map_err(|e| fail(format!("cannot write it: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| fail(format!("cannot write it: {e}")))
+}
+
 fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let at = format!("line {}, column {}", e.line(), e.column());
@@ -67,6 +94,23 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "{\n  \"mode\": \"local\",\n}"
         );
+    }
+
+    #[test]
+    fn setting_one_key_keeps_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(&path, r#"{"mode":"hosted","launch_at_login":true}"#).unwrap();
+        set_setting(&path, "auth_mode", serde_json::json!("codex")).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"mode":"hosted","launch_at_login":true,"auth_mode":"codex"})
+        );
+        std::fs::write(&path, "{broken").unwrap();
+        assert!(set_setting(&path, "auth_mode", serde_json::json!("codex")).is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{broken");
     }
 
     #[test]

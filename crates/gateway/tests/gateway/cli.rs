@@ -254,7 +254,7 @@ fn cli(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::
     child.wait_with_output().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_saved_from_the_command_line_serve_agents_holding_the_local_key() {
     assert!(
         std::env::var_os("CLAWBOX_TEST_KEYRING").is_some(),
@@ -343,4 +343,74 @@ fn without_a_keychain_the_key_commands_say_so_plainly() {
         !dir.path().join("secrets.json").exists(),
         "no silent fallback to a file"
     );
+}
+
+// Multi-threaded: the fake OAuth server must answer while this test waits on the child process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_codex_signs_in_without_a_browser_and_logout_revokes() {
+    assert!(
+        std::env::var_os("CLAWBOX_TEST_KEYRING").is_some(),
+        "this test needs a Secret Service: run it through \
+         `dbus-run-session -- scripts/with-keyring.sh cargo test` (make test does)"
+    );
+    let oauth = clawbox_testkit::FakeOAuth::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["login", "codex", "--no-browser"])
+        .env("CLAWBOX_DATA_DIR", dir.path())
+        .env("CLAWBOX_CODEX_ISSUER", oauth.url())
+        .env_remove("CLAWBOX_AUTH_MODE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    while !url.trim_start().starts_with("http") {
+        url.clear();
+        assert!(out.read_line(&mut url).unwrap() > 0, "the URL is printed");
+    }
+    // The "browser": follow the authorize URL through ClawBox's callback.
+    let page = reqwest::get(url.trim()).await.unwrap();
+    assert!(page.url().path().ends_with("/success"));
+    assert!(
+        page.url().query().is_none(),
+        "no code or token in the success URL"
+    );
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(
+        rest.contains("Signed in as sam@example.com (plus plan)"),
+        "{rest}"
+    );
+    let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(settings.contains(r#""auth_mode": "codex""#), "{settings}");
+
+    let status = cli(dir.path(), &["status"], "");
+    let status = String::from_utf8(status.stdout).unwrap();
+    assert!(
+        status.contains("ChatGPT:         sam@example.com (plus plan"),
+        "{status}"
+    );
+    let refresh = oauth.current_refresh_token().unwrap();
+    assert!(!status.contains(&refresh), "status shows no token");
+
+    let out = Command::new(BIN)
+        .args(["logout", "codex"])
+        .env("CLAWBOX_DATA_DIR", dir.path())
+        .env("CLAWBOX_CODEX_ISSUER", oauth.url())
+        .env_remove("CLAWBOX_AUTH_MODE")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(oauth.revoked(), [refresh]);
+    let status = String::from_utf8(cli(dir.path(), &["status"], "").stdout).unwrap();
+    assert!(
+        status.contains("ChatGPT:         not signed in"),
+        "{status}"
+    );
+    let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(settings.contains(r#""auth_mode": "openai""#), "{settings}");
 }
