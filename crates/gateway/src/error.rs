@@ -10,6 +10,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use clawbox_auth::codex::SessionError;
+
 use crate::dialect::Dialect;
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +90,25 @@ pub enum Error {
     LocalKeyRequired,
     #[error("ClawBox cannot use its stored keys: {reason}")]
     KeychainUnavailable { reason: String },
+    #[error("{0}")]
+    ChatGpt(clawbox_auth::codex::SessionError),
+    #[error(
+        "your ChatGPT plan ({plan}) has reached its usage limit{resets}; wait until then, or \
+         set auth_mode to openai to use an API key meanwhile"
+    )]
+    UsageLimit {
+        plan: String,
+        /// ", which resets at 14:05 UTC (in about 37 minutes)", or empty.
+        resets: String,
+        retry_after: Option<u64>,
+    },
+    #[error(
+        "ChatGPT sign-in covers chat completions and responses only; {path} needs an OpenAI \
+         API key: save one in ClawBox (clawbox-gateway key set openai)"
+    )]
+    ChatGptCannotServe { path: String },
+    #[error("this request cannot be sent to ChatGPT: {detail}")]
+    NotTranslatable { detail: String },
 
     // ---- requests: the upstream's side ------------------------------------------------------
     #[error(
@@ -202,6 +223,22 @@ impl Error {
             NoSavedCredential { .. } => (StatusCode::UNAUTHORIZED, "no_saved_key", AUTH),
             WrongLocalKey => (StatusCode::UNAUTHORIZED, "invalid_local_key", AUTH),
             LocalKeyRequired => (StatusCode::UNAUTHORIZED, "local_key_required", AUTH),
+            ChatGpt(e) => match e {
+                SessionError::NotSignedIn => (StatusCode::UNAUTHORIZED, "not_signed_in", AUTH),
+                SessionError::SignInAgain(_) => (StatusCode::UNAUTHORIZED, "reauth_required", AUTH),
+                SessionError::Unavailable(_) | SessionError::Store(_) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "signin_unavailable",
+                    ("api_error", "api_error"),
+                ),
+            },
+            UsageLimit { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "usage_limit_reached",
+                ("rate_limit_error", "rate_limit_error"),
+            ),
+            ChatGptCannotServe { .. } => (StatusCode::BAD_REQUEST, "needs_api_key", INVALID),
+            NotTranslatable { .. } => (StatusCode::BAD_REQUEST, "not_translatable", INVALID),
             KeychainUnavailable { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "keychain_unavailable",
@@ -267,10 +304,15 @@ impl Error {
             }),
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Error::RateLimited { retry_after, .. } = self {
+        let retry_after = match self {
+            Error::RateLimited { retry_after, .. } => Some(retry_after),
+            Error::UsageLimit { retry_after, .. } => retry_after,
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use clawbox_auth::codex::{CodexEndpoints, CodexSession};
 use clawbox_auth::{Credentials, KeychainState, SecretStore, SecretStoreKind, open_store};
 use clawbox_store::{DATABASE_FILE, RequestLogWriter, RequestRow, WriterStatus};
 use tokio::sync::broadcast;
 
 use crate::admission::Admission;
-use crate::config::{self, Config, SETTINGS_FILE, SettingsLayer};
+use crate::config::{self, AuthMode, Config, SETTINGS_FILE, SettingsLayer};
 use crate::events::{EVENT_BUFFER, RequestEvent};
 use crate::health::Health;
 use crate::ip_hash::IpHasher;
@@ -27,6 +28,9 @@ pub struct GatewayOptions {
     pub overrides: SettingsLayer,
     pub log_queue: usize,
     pub secrets: SecretsFrom,
+    /// Where "Sign in with ChatGPT" goes; `None`: the shipped endpoints, or the test overrides
+    /// in `CLAWBOX_CODEX_ISSUER` / `CLAWBOX_CODEX_BACKEND_URL`.
+    pub codex_endpoints: Option<CodexEndpoints>,
 }
 
 /// Where stored credentials come from.
@@ -44,6 +48,7 @@ impl GatewayOptions {
             overrides,
             log_queue: DEFAULT_LOG_QUEUE,
             secrets: SecretsFrom::Open(SecretStoreKind::Keychain),
+            codex_endpoints: None,
         }
     }
 }
@@ -64,6 +69,9 @@ pub struct Gateway {
     pub(crate) admission: Admission,
     pub(crate) ip_hasher: IpHasher,
     pub(crate) credentials: Arc<Credentials>,
+    /// The ChatGPT sign-in, when a secret store is available.
+    pub(crate) codex: Option<Arc<CodexSession>>,
+    pub(crate) codex_endpoints: CodexEndpoints,
     log: RequestLogWriter,
     log_status: Arc<WriterStatus>,
     events: broadcast::Sender<RequestEvent>,
@@ -100,10 +108,25 @@ impl Gateway {
             SecretsFrom::Open(kind) => open_store(kind, &options.data_dir),
             SecretsFrom::Store(store) => Ok(store),
         };
+        let codex_endpoints = match options.codex_endpoints {
+            Some(endpoints) => endpoints,
+            None => CodexEndpoints::from_env().map_err(|e| Error::Setting {
+                key: "codex endpoints",
+                origin: "the environment".into(),
+                message: e.to_string(),
+            })?,
+        };
+        let codex = store
+            .clone()
+            .ok()
+            .and_then(|s| CodexSession::new(s, codex_endpoints.clone()).ok())
+            .map(Arc::new);
         let credentials = Arc::new(Credentials::load(store));
 
         Ok(Arc::new(Gateway {
             credentials,
+            codex,
+            codex_endpoints,
             port: AtomicU16::new(config.listen.port()),
             config: ArcSwap::from_pointee(config),
             overrides: options.overrides,
@@ -199,6 +222,18 @@ impl Gateway {
                 "the usage log database is failing ({e}); requests are still served and their \
                  rows are kept and retried"
             ));
+        }
+        if config.auth_mode == AuthMode::Codex {
+            let session = self.codex.as_deref();
+            if let Some(problem) = session.and_then(CodexSession::sign_in_problem) {
+                problems.push(problem);
+            } else if session.and_then(CodexSession::account).is_none() {
+                problems.push(
+                    "auth_mode is codex, but no ChatGPT account is signed in: sign in from \
+                     ClawBox (clawbox-gateway login codex), or set auth_mode to openai"
+                        .to_owned(),
+                );
+            }
         }
         if let KeychainState::Unavailable(reason) = self.credentials.state() {
             problems.push(format!(

@@ -15,6 +15,7 @@
 
 mod admission;
 mod clock;
+mod codex;
 pub mod config;
 mod dialect;
 mod error;

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use futures_util::Stream;
 use tokio::time::{Instant, Sleep};
 
+use crate::codex::ChatStream;
 use crate::sse::{self, EventSplitter};
 use crate::stages::Recording;
 use crate::usage::{self, Usage};
@@ -31,6 +32,13 @@ pub enum Tap {
         hide_usage_chunk: bool,
         /// Events seen: the estimate when no usage is reported (a content event carries about
         /// one token; bytes would count the framing 30–50 times over).
+        events: u64,
+    },
+    /// ChatGPT's Responses events, translated into chat-completion chunks as they pass.
+    Chat {
+        splitter: EventSplitter,
+        translator: Box<ChatStream>,
+        usage: Option<Usage>,
         events: u64,
     },
     /// Anything else: counted, not read.
@@ -57,8 +65,22 @@ impl Tap {
         }
     }
 
+    pub fn chat_translation(include_usage: bool) -> Tap {
+        Tap::Chat {
+            splitter: EventSplitter::default(),
+            translator: Box::new(ChatStream::new(include_usage)),
+            usage: None,
+            events: 0,
+        }
+    }
+
     pub fn is_stream(&self) -> bool {
-        matches!(self, Tap::Sse { .. })
+        matches!(self, Tap::Sse { .. } | Tap::Chat { .. })
+    }
+
+    /// Whether the client receives something other than the upstream's bytes.
+    pub fn translates(&self) -> bool {
+        matches!(self, Tap::Chat { .. })
     }
 
     /// Takes one upstream chunk and queues what the client should receive.
@@ -93,6 +115,15 @@ impl Tap {
                     }
                 });
             }
+            Tap::Chat {
+                splitter,
+                translator,
+                usage,
+                events,
+            } => splitter.feed(chunk, |event| {
+                *events += 1;
+                translate_event(&event, translator, usage, out);
+            }),
             Tap::Opaque => out.push_back(chunk),
         }
     }
@@ -120,6 +151,18 @@ impl Tap {
                 }
                 *usage
             }
+            Tap::Chat {
+                splitter,
+                translator,
+                usage,
+                ..
+            } => {
+                if let Some(rest) = splitter.finish() {
+                    translate_event(&rest, translator, usage, out);
+                }
+                translator.finish(out);
+                *usage
+            }
             Tap::Opaque => None,
         }
     }
@@ -127,7 +170,7 @@ impl Tap {
     /// Usage reported so far, for a body cut short (a complete JSON body is needed to read one).
     fn usage_so_far(&self) -> Option<Usage> {
         match self {
-            Tap::Sse { usage, .. } => *usage,
+            Tap::Sse { usage, .. } | Tap::Chat { usage, .. } => *usage,
             Tap::Json { .. } | Tap::Opaque => None,
         }
     }
@@ -136,10 +179,26 @@ impl Tap {
     /// bytes a token for anything else.
     fn estimate(&self, response_bytes: usize) -> u64 {
         match self {
-            Tap::Sse { events, .. } => *events,
+            Tap::Sse { events, .. } | Tap::Chat { events, .. } => *events,
             Tap::Json { .. } | Tap::Opaque => response_bytes.div_ceil(4) as u64,
         }
     }
+}
+
+/// Meters one ChatGPT event and queues its translation.
+fn translate_event(
+    event: &[u8],
+    translator: &mut ChatStream,
+    usage: &mut Option<Usage>,
+    out: &mut VecDeque<Bytes>,
+) {
+    let Some(data) = sse::data(event) else { return };
+    if usage::mentions_usage(&data)
+        && let Some(found) = usage::read(&data).and_then(|r| r.usage)
+    {
+        usage.get_or_insert_default().merge(found);
+    }
+    translator.translate(&data, out);
 }
 
 /// Reads one event's usage into `usage`; returns whether the client should see the event.

@@ -22,7 +22,7 @@ pub async fn proxy(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
     let dialect = Dialect::of(&parts);
     let mut recording = Recording::start(&gateway, &parts, &config);
     match pass(&gateway, &config, &parts, body, &mut recording).await {
-        Ok(forwarded) => meter(forwarded, recording),
+        Ok(forwarded) => meter(forwarded, recording, dialect).await,
         Err(error) => {
             recording.fail(&error);
             error.into_response(dialect)
@@ -51,7 +51,7 @@ async fn pass(
         recording.month(),
     )?;
     recording.set_admitted();
-    let route = route(parts, config)?;
+    let route = route(parts, config, &caller, &gateway.codex_endpoints.backend)?;
     recording.set_upstream(route.upstream);
     let attach = authorize(
         &route,
@@ -59,6 +59,7 @@ async fn pass(
         config,
         Dialect::of(parts),
         &gateway.credentials,
+        gateway.codex.as_ref(),
     )
     .await?;
     forward(
@@ -69,6 +70,7 @@ async fn pass(
         attach,
         &caller.user_id,
         config.idle_timeout,
+        gateway.codex.as_ref(),
     )
     .await
 }

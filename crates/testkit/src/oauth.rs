@@ -39,6 +39,12 @@ struct OAuthState {
     refresh_delay: Duration,
     deny: bool,
     issued: usize,
+    /// The access token the backend accepts (the newest issued).
+    current_access: Option<String>,
+    /// The backend answers 429 usage_limit_reached, resetting at this unix time.
+    usage_limit_until: Option<i64>,
+    /// Bodies the backend received.
+    backend_requests: Vec<(HeaderMap, Value)>,
 }
 
 pub struct FakeOAuth {
@@ -67,6 +73,7 @@ impl FakeOAuth {
             .route("/oauth/authorize", get(authorize))
             .route("/oauth/token", post(token))
             .route("/oauth/revoke", post(revoke))
+            .route("/backend-api/codex/responses", post(codex_responses))
             .with_state((Arc::clone(&state), Arc::clone(&refreshes)));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -112,6 +119,18 @@ impl FakeOAuth {
     }
     pub fn revoked(&self) -> Vec<String> {
         self.with(|s| s.revoked.clone())
+    }
+    /// The backend stops accepting the current access token (as after a server-side expiry).
+    pub fn expire_access_token(&self) {
+        self.with(|s| s.current_access = None);
+    }
+    /// The backend answers every call with the plan's usage limit, resetting in `secs`.
+    pub fn set_usage_limit(&self, secs: Option<i64>) {
+        self.with(|s| s.usage_limit_until = secs.map(|d| now() + d));
+    }
+    /// The request bodies (and headers) the Codex backend received.
+    pub fn backend_requests(&self) -> Vec<(HeaderMap, Value)> {
+        self.with(|s| s.backend_requests.clone())
     }
 }
 
@@ -176,6 +195,8 @@ fn issue(s: &mut OAuthState) -> Value {
     if let Some(old) = s.current_refresh.replace(refresh.clone()) {
         s.rotated.push(old);
     }
+    let access = jwt(&json!({"exp": now() + s.access_ttl_secs, "n": s.issued}));
+    s.current_access = Some(access.clone());
     json!({
         "id_token": jwt(&json!({
             "email": "sam@example.com",
@@ -184,7 +205,7 @@ fn issue(s: &mut OAuthState) -> Value {
                 "chatgpt_plan_type": "plus"
             }
         })),
-        "access_token": jwt(&json!({"exp": now() + s.access_ttl_secs, "n": s.issued})),
+        "access_token": access,
         "refresh_token": refresh,
         "token_type": "Bearer",
         "expires_in": s.access_ttl_secs,
@@ -270,4 +291,79 @@ async fn revoke(State((state, _)): State<Shared>, body: Bytes) -> Response {
         }
     }
     StatusCode::OK.into_response()
+}
+
+/// The ChatGPT Codex backend: a Responses endpoint that insists on SSE, `store: false`,
+/// `instructions`, the account header and a live access token, and refuses
+/// `max_output_tokens`, like the real one.
+async fn codex_responses(
+    State((state, _)): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+    s.backend_requests.push((headers.clone(), request.clone()));
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if bearer.is_none() || bearer != s.current_access.as_deref() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"detail": "Unauthorized"})),
+        )
+            .into_response();
+    }
+    if headers
+        .get("chatgpt-account-id")
+        .and_then(|v| v.to_str().ok())
+        != Some("acct_fake_123")
+    {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(json!({"detail": "account mismatch"})),
+        )
+            .into_response();
+    }
+    if let Some(resets_at) = s.usage_limit_until {
+        let body = json!({"error": {"type": "usage_limit_reached", "plan_type": "plus",
+            "message": "The usage limit has been reached", "resets_at": resets_at}});
+        return (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+    }
+    let bad = |detail: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"detail": detail})),
+        )
+            .into_response()
+    };
+    if request["stream"] != true {
+        return bad("Stream must be set to true");
+    }
+    if request["store"] != false {
+        return bad("Store must be set to false");
+    }
+    if !request["instructions"].is_string() {
+        return bad("Instructions are required");
+    }
+    if request.get("max_output_tokens").is_some() {
+        return bad("Unsupported parameter: max_output_tokens");
+    }
+    if !request["input"].is_array() {
+        return bad("Input must be a list");
+    }
+    drop(s);
+    let model = request["model"].as_str().unwrap_or("gpt-5").to_owned();
+    let behavior = crate::Behavior::default();
+    let events = if request["tools"].as_array().is_some_and(|t| !t.is_empty()) {
+        crate::responses::tool_call_events(&model)
+    } else {
+        crate::responses::stream_events(&model, &behavior)
+    };
+    let body = events.concat();
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(axum::body::Body::from(body))
+        .unwrap_or_default()
 }

@@ -99,3 +99,50 @@ pub fn stream_events(model: &str, behavior: &Behavior) -> Vec<Bytes> {
     ));
     events
 }
+
+/// A streamed answer that calls one function (`get_weather`), as the Responses API streams it.
+pub fn tool_call_events(model: &str) -> Vec<Bytes> {
+    let behavior = Behavior::default();
+    let mut seq = 0;
+    let mut ev = |name: &str, mut data: Value| {
+        data["type"] = json!(name);
+        data["sequence_number"] = json!(seq);
+        seq += 1;
+        event(Some(name), &data)
+    };
+    let item = |status: &str, arguments: &str| {
+        json!({
+            "type": "function_call", "id": "fc_fake", "call_id": "call_fake_1",
+            "name": "get_weather", "arguments": arguments, "status": status
+        })
+    };
+    let mut done = response(model, "completed", None, &behavior);
+    done["output"] = json!([item("completed", "{\"city\":\"Austin\"}")]);
+    vec![
+        ev(
+            "response.created",
+            json!({"response": response(model, "in_progress", None, &behavior)}),
+        ),
+        ev(
+            "response.output_item.added",
+            json!({"output_index": 0, "item": item("in_progress", "")}),
+        ),
+        ev(
+            "response.function_call_arguments.delta",
+            json!({"item_id": "fc_fake", "output_index": 0, "delta": "{\"city\":"}),
+        ),
+        ev(
+            "response.function_call_arguments.delta",
+            json!({"item_id": "fc_fake", "output_index": 0, "delta": "\"Austin\"}"}),
+        ),
+        ev(
+            "response.function_call_arguments.done",
+            json!({"item_id": "fc_fake", "output_index": 0, "arguments": "{\"city\":\"Austin\"}"}),
+        ),
+        ev(
+            "response.output_item.done",
+            json!({"output_index": 0, "item": item("completed", "{\"city\":\"Austin\"}")}),
+        ),
+        ev("response.completed", json!({"response": done})),
+    ]
+}

@@ -134,13 +134,6 @@ impl Config {
                     .to_owned(),
             );
         }
-        if self.auth_mode == AuthMode::Codex {
-            problems.push(
-                "auth_mode is codex, but this version of ClawBox cannot sign in with ChatGPT yet: \
-                 set auth_mode to openai and use an API key"
-                    .to_owned(),
-            );
-        }
         if self.failover {
             problems.push(
                 "failover is on, but this version of ClawBox does not fail over yet: requests \

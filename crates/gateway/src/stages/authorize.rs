@@ -6,10 +6,11 @@
 
 use std::sync::Arc;
 
+use clawbox_auth::codex::{CodexSession, SessionError};
 use clawbox_auth::{Credentials, KeychainState, Provider, Secret};
 
 use crate::Error;
-use crate::config::{Config, Mode};
+use crate::config::{AuthMode, Config, Mode};
 use crate::dialect::Dialect;
 use crate::stages::{Caller, Credential, Route, Upstream};
 
@@ -22,6 +23,8 @@ pub enum Attach {
     Strip,
     /// The caller's credential is replaced by this saved key.
     Saved(Secret),
+    /// The signed-in ChatGPT account's access token, for the Codex backend.
+    ChatGpt { token: Secret, account_id: String },
 }
 
 pub async fn authorize(
@@ -30,6 +33,7 @@ pub async fn authorize(
     config: &Config,
     dialect: Dialect,
     credentials: &Arc<Credentials>,
+    chatgpt: Option<&Arc<CodexSession>>,
 ) -> Result<Attach, Error> {
     let provider = route.upstream.display_name();
     if config.allow_remote && !matches!(caller.credential, Credential::LocalKey(_)) {
@@ -48,6 +52,12 @@ pub async fn authorize(
                 _ => "OPENAI_API_KEY",
             },
         }),
+        (Credential::LocalKey(presented), _) if route.upstream == Upstream::Codex => {
+            check_local_key(credentials, presented).await?;
+            let session = chatgpt.ok_or(Error::ChatGpt(SessionError::NotSignedIn))?;
+            let (token, account_id) = session.access().await.map_err(Error::ChatGpt)?;
+            Ok(Attach::ChatGpt { token, account_id })
+        }
         (Credential::LocalKey(presented), mode) => {
             check_local_key(credentials, presented).await?;
             let wanted = match (route.upstream, dialect) {
@@ -60,6 +70,12 @@ pub async fn authorize(
                 (Some(key), _) => Ok(Attach::Saved(key)),
                 // Hosted: nothing saved is fine, the hosted gateway has the user's credential.
                 (None, Mode::Hosted) => Ok(Attach::Strip),
+                // Signed in with ChatGPT, but this endpoint (embeddings, …) needs an API key.
+                (None, Mode::Local) if config.auth_mode == AuthMode::Codex => {
+                    Err(Error::ChatGptCannotServe {
+                        path: route.path.clone(),
+                    })
+                }
                 (None, Mode::Local) => Err(Error::NoSavedCredential { provider }),
             }
         }

@@ -1,16 +1,20 @@
 //! Stage 6, forward: send the request upstream and wait (bounded by the idle timeout) for the
 //! response headers. The body is streamed back by the meter stage.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use bytes::Bytes;
 
+use clawbox_auth::codex::CodexSession;
+use clawbox_auth::{LOCAL_KEY_PREFIX, Secret};
+
 use crate::Error;
+use crate::codex::{self, Translation};
 use crate::dialect::Dialect;
 use crate::stages::{Attach, RequestBody, Route, Upstream};
-use clawbox_auth::{LOCAL_KEY_PREFIX, Secret};
 
 pub struct Forwarded {
     pub response: reqwest::Response,
@@ -23,6 +27,8 @@ pub struct Forwarded {
     pub request_bytes: usize,
     /// A HEAD request: the response has headers only.
     pub head_request: bool,
+    /// What the answer needs on its way back (the ChatGPT route translates).
+    pub translation: Translation,
 }
 
 /// Request headers that describe this hop, not the request, plus those ClawBox sets itself and
@@ -47,38 +53,55 @@ const NOT_FORWARDED: [HeaderName; 15] = [
     HeaderName::from_static("x-user-id"),
 ];
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the stage's inputs, each used once"
+)]
 pub async fn forward(
     client: &reqwest::Client,
     route: &Route,
     parts: &Parts,
     body: RequestBody,
-    attach: Attach,
+    mut attach: Attach,
     user_id: &str,
     idle_timeout: Duration,
+    chatgpt: Option<&Arc<CodexSession>>,
 ) -> Result<Forwarded, Error> {
     let url = upstream_url(route, parts);
     let anthropic_dialect = Dialect::of(parts) == Dialect::Anthropic;
-    let headers = upstream_headers(parts, &attach, route.upstream, user_id, anthropic_dialect);
     let request_bytes = body.bytes.len();
-    let (bytes, hide_usage_chunk) = ask_for_usage(route, parts, body);
-    let started = Instant::now();
-    let origin = route.base.as_str().trim_end_matches('/').to_owned();
-    let send = client
-        .request(parts.method.clone(), url)
-        .headers(headers)
-        .body(bytes)
-        .send();
-    let response = match tokio::time::timeout(idle_timeout, send).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => return Err(upstream_error(route.upstream, origin, &e)),
-        Err(_) => {
-            return Err(Error::UpstreamTimeout {
-                upstream: route.upstream.display_name(),
-                origin,
-                secs: idle_timeout.as_secs(),
-            });
-        }
+    let (bytes, hide_usage_chunk, translation) = if route.upstream == Upstream::Codex {
+        let (bytes, translation) = codex::prepare(parts.uri.path(), &body.bytes)?;
+        (bytes, false, translation)
+    } else {
+        let (bytes, hide) = ask_for_usage(route, parts, body);
+        (bytes, hide, Translation::None)
     };
+    let started = Instant::now();
+    let send = |attach: &Attach| {
+        let headers = upstream_headers(parts, attach, route.upstream, user_id, anthropic_dialect);
+        send_once(
+            client,
+            route,
+            parts,
+            &url,
+            headers,
+            bytes.clone(),
+            idle_timeout,
+        )
+    };
+    let mut response = send(&attach).await?;
+    // ChatGPT refused the access token: refresh once (single-flight) and retry once.
+    if response.status() == reqwest::StatusCode::UNAUTHORIZED
+        && let (Attach::ChatGpt { token, .. }, Some(session)) = (&attach, chatgpt)
+    {
+        let (token, account_id) = session
+            .refresh_after_401(token)
+            .await
+            .map_err(Error::ChatGpt)?;
+        attach = Attach::ChatGpt { token, account_id };
+        response = send(&attach).await?;
+    }
     Ok(Forwarded {
         response,
         upstream: route.upstream,
@@ -87,11 +110,45 @@ pub async fn forward(
         idle_timeout,
         request_bytes,
         head_request: parts.method == axum::http::Method::HEAD,
+        translation,
     })
 }
 
-/// The upstream base followed by the incoming path and query, unchanged.
+async fn send_once(
+    client: &reqwest::Client,
+    route: &Route,
+    parts: &Parts,
+    url: &str,
+    headers: HeaderMap,
+    bytes: Bytes,
+    idle_timeout: Duration,
+) -> Result<reqwest::Response, Error> {
+    let origin = route.base.as_str().trim_end_matches('/').to_owned();
+    let send = client
+        .request(parts.method.clone(), url)
+        .headers(headers)
+        .body(bytes)
+        .send();
+    match tokio::time::timeout(idle_timeout, send).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(e)) => Err(upstream_error(route.upstream, origin, &e)),
+        Err(_) => Err(Error::UpstreamTimeout {
+            upstream: route.upstream.display_name(),
+            origin,
+            secs: idle_timeout.as_secs(),
+        }),
+    }
+}
+
+/// The upstream base followed by the incoming path and query, unchanged; for ChatGPT, the Codex
+/// backend's one endpoint.
 fn upstream_url(route: &Route, parts: &Parts) -> String {
+    if route.upstream == Upstream::Codex {
+        return format!(
+            "{}/backend-api/codex/responses",
+            route.base.as_str().trim_end_matches('/')
+        );
+    }
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -134,8 +191,10 @@ fn upstream_headers(
         value.set_sensitive(credential || value.is_sensitive());
         headers.append(name.clone(), value);
     }
-    if let Attach::Saved(key) = attach {
-        attach_saved_key(&mut headers, key, upstream, anthropic_dialect);
+    match attach {
+        Attach::Saved(key) => attach_saved_key(&mut headers, key, upstream, anthropic_dialect),
+        Attach::ChatGpt { token, account_id } => attach_chatgpt(&mut headers, token, account_id),
+        Attach::PassThrough | Attach::Strip => {}
     }
     if upstream == Upstream::Hosted
         && let Ok(user) = HeaderValue::from_str(user_id)
@@ -143,6 +202,30 @@ fn upstream_headers(
         headers.insert(HeaderName::from_static("x-user-id"), user);
     }
     headers
+}
+
+/// What the Codex backend expects with a signed-in account's token.
+fn attach_chatgpt(headers: &mut HeaderMap, token: &Secret, account_id: &str) {
+    let bearer = HeaderValue::from_str(&format!("Bearer {}", token.expose()));
+    let account = HeaderValue::from_str(account_id);
+    let (Ok(mut bearer), Ok(account)) = (bearer, account) else {
+        tracing::warn!("the ChatGPT token cannot be sent as a header; sign in again");
+        return;
+    };
+    bearer.set_sensitive(true);
+    headers.insert(header::AUTHORIZATION, bearer);
+    headers.insert(HeaderName::from_static("chatgpt-account-id"), account);
+    headers.insert(
+        HeaderName::from_static("originator"),
+        HeaderValue::from_static("codex_cli_rs"),
+    );
+    headers.insert(
+        header::ACCEPT,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    if let Ok(session) = HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()) {
+        headers.insert(HeaderName::from_static("session_id"), session);
+    }
 }
 
 /// A saved key goes where its provider expects it: Anthropic's `x-api-key`, else a bearer token.

@@ -1,13 +1,26 @@
 //! Stage 7, meter: turn the upstream response into ours, with a body that streams through
 //! chunk by chunk while usage is read out of it on the way.
+//!
+//! Two answers are read whole instead: the ChatGPT plan's usage-limit refusal (turned into a
+//! plain message), and a ChatGPT answer for a client that did not ask for a stream (the backend
+//! always streams; the client gets one JSON body).
+
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
 
+use crate::codex::{self, Translation};
+use crate::dialect::Dialect;
 use crate::metered_body::{MeteredBody, Tap};
-use crate::stages::Forwarded;
-use crate::stages::Recording;
+use crate::stages::{Forwarded, Recording, Upstream};
+use crate::{Error, usage};
+
+/// The most of an answer read whole (an assembled ChatGPT answer, an error body).
+const MAX_WHOLE_ANSWER: usize = 16 * 1024 * 1024;
 
 /// Response headers that describe the upstream hop, not the response, or that would grant a
 /// web page something on localhost (CORS, cookies for the provider's domain, HTTP/3 hints).
@@ -22,7 +35,20 @@ const NOT_RETURNED: [HeaderName; 8] = [
     HeaderName::from_static("keep-alive"),
 ];
 
-pub fn meter(forwarded: Forwarded, mut recording: Recording) -> Response {
+pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dialect) -> Response {
+    let status = forwarded.response.status();
+    recording.set_request_bytes(forwarded.request_bytes);
+    if forwarded.upstream == Upstream::Codex && status == StatusCode::TOO_MANY_REQUESTS {
+        return usage_limit_or_pass(forwarded, recording, dialect).await;
+    }
+    if forwarded.translation.assembles() && status.is_success() {
+        return assembled(forwarded, recording, dialect).await;
+    }
+    streamed(forwarded, recording)
+}
+
+/// The usual path: the body streams through as it arrives, metered on the way.
+fn streamed(forwarded: Forwarded, mut recording: Recording) -> Response {
     let upstream = forwarded.response;
     let status = upstream.status();
     let content_type = upstream
@@ -30,35 +56,25 @@ pub fn meter(forwarded: Forwarded, mut recording: Recording) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let tap = Tap::for_content_type(content_type, forwarded.hide_usage_chunk);
+    let tap = match forwarded.translation {
+        Translation::ChatStream { include_usage } if status.is_success() => {
+            Tap::chat_translation(include_usage)
+        }
+        _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk),
+    };
     recording.set_response_start(status.as_u16(), forwarded.ttfb, tap.is_stream());
-    recording.set_request_bytes(forwarded.request_bytes);
+    let rewrites_body = forwarded.hide_usage_chunk || tap.translates();
 
     let mut builder = Response::builder().status(status);
     if let Some(headers) = builder.headers_mut() {
-        for (name, value) in upstream.headers() {
-            if NOT_RETURNED.contains(name)
-                || name.as_str().starts_with("access-control-")
-                || (name == header::CONTENT_LENGTH && forwarded.hide_usage_chunk)
-            {
-                continue;
-            }
-            if name.as_str() == "x-request-id" {
-                // Ours replaces it (it names our log row); keep the provider's for support.
-                headers.insert(
-                    HeaderName::from_static("x-upstream-request-id"),
-                    value.clone(),
-                );
-                continue;
-            }
-            headers.append(name.clone(), value.clone());
-        }
-        headers.insert(
-            HeaderName::from_static("x-clawbox-upstream"),
-            HeaderValue::from_static(forwarded.upstream.id()),
+        copy_response_headers(
+            upstream.headers(),
+            headers,
+            rewrites_body,
+            forwarded.upstream,
         );
     }
-    let expected_bytes = if forwarded.hide_usage_chunk {
+    let expected_bytes = if rewrites_body {
         None
     } else {
         upstream.content_length()
@@ -78,4 +94,124 @@ pub fn meter(forwarded: Forwarded, mut recording: Recording) -> Response {
     builder
         .body(Body::from_stream(body))
         .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+fn copy_response_headers(
+    from: &HeaderMap,
+    to: &mut HeaderMap,
+    rewrites_body: bool,
+    upstream: Upstream,
+) {
+    for (name, value) in from {
+        if NOT_RETURNED.contains(name)
+            || name.as_str().starts_with("access-control-")
+            || (rewrites_body && name == header::CONTENT_LENGTH)
+        {
+            continue;
+        }
+        if name.as_str() == "x-request-id" {
+            // Ours replaces it (it names our log row); keep the provider's for support.
+            to.insert(
+                HeaderName::from_static("x-upstream-request-id"),
+                value.clone(),
+            );
+            continue;
+        }
+        to.append(name.clone(), value.clone());
+    }
+    if rewrites_body {
+        to.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+    }
+    to.insert(
+        HeaderName::from_static("x-clawbox-upstream"),
+        HeaderValue::from_static(upstream.id()),
+    );
+}
+
+/// A ChatGPT answer for a client that wanted one JSON body: read the whole stream (each chunk
+/// still bounded by the idle timeout), then answer with the completed response.
+async fn assembled(forwarded: Forwarded, mut recording: Recording, dialect: Dialect) -> Response {
+    recording.set_response_start(200, forwarded.ttfb, false);
+    let upstream = forwarded.upstream;
+    let whole = read_whole(forwarded.response, forwarded.idle_timeout).await;
+    let answer = whole.and_then(|bytes| {
+        codex::assemble(bytes, forwarded.translation).map_err(|reason| Error::UpstreamBroken {
+            upstream: upstream.display_name(),
+            origin: "chatgpt.com".into(),
+            reason,
+        })
+    });
+    match answer {
+        Ok(json) => {
+            let text = json.to_string();
+            let reported = usage::read(text.as_bytes()).and_then(|r| r.usage);
+            recording.set_response_end(reported, text.len().div_ceil(4) as u64, None);
+            let mut response = (StatusCode::OK, axum::Json(json)).into_response();
+            response.headers_mut().insert(
+                HeaderName::from_static("x-clawbox-upstream"),
+                HeaderValue::from_static(upstream.id()),
+            );
+            response
+        }
+        Err(error) => {
+            recording.fail(&error);
+            error.into_response(dialect)
+        }
+    }
+}
+
+/// A 429 from ChatGPT: the plan's usage limit becomes a plain message with its reset time; any
+/// other 429 passes through as it came.
+async fn usage_limit_or_pass(
+    forwarded: Forwarded,
+    mut recording: Recording,
+    dialect: Dialect,
+) -> Response {
+    let headers = forwarded.response.headers().clone();
+    let upstream = forwarded.upstream;
+    recording.set_response_start(429, forwarded.ttfb, false);
+    let body = read_whole(forwarded.response, forwarded.idle_timeout)
+        .await
+        .unwrap_or_default();
+    if let Some(error) = codex::usage_limit(429, &body) {
+        recording.fail(&error);
+        return error.into_response(dialect);
+    }
+    recording.set_response_end(None, 0, None);
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    copy_response_headers(&headers, response.headers_mut(), false, upstream);
+    response
+}
+
+async fn read_whole(response: reqwest::Response, idle: Duration) -> Result<Bytes, Error> {
+    let broken = |reason: String| Error::UpstreamBroken {
+        upstream: "ChatGPT",
+        origin: "chatgpt.com".into(),
+        reason,
+    };
+    let mut stream = response.bytes_stream();
+    let mut whole = BytesMut::new();
+    loop {
+        match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(Ok(chunk))) => {
+                if whole.len() + chunk.len() > MAX_WHOLE_ANSWER {
+                    return Err(broken("the answer is larger than ClawBox accepts".into()));
+                }
+                whole.extend_from_slice(&chunk);
+            }
+            Ok(Some(Err(e))) => return Err(broken(e.to_string())),
+            Ok(None) => return Ok(whole.freeze()),
+            Err(_) => {
+                return Err(Error::UpstreamTimeout {
+                    upstream: "ChatGPT",
+                    origin: "chatgpt.com".into(),
+                    secs: idle.as_secs(),
+                });
+            }
+        }
+    }
 }

@@ -4,8 +4,9 @@ use axum::http::request::Parts;
 use url::Url;
 
 use crate::Error;
-use crate::config::{Config, Mode};
+use crate::config::{AuthMode, Config, Mode};
 use crate::dialect::Dialect;
+use crate::stages::{Caller, Credential};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upstream {
@@ -13,6 +14,8 @@ pub enum Upstream {
     Anthropic,
     Ollama,
     Hosted,
+    /// The ChatGPT Codex backend, with the signed-in account (`auth_mode = codex`).
+    Codex,
 }
 
 impl Upstream {
@@ -23,6 +26,7 @@ impl Upstream {
             Upstream::Anthropic => "anthropic",
             Upstream::Ollama => "ollama",
             Upstream::Hosted => "hosted",
+            Upstream::Codex => "codex",
         }
     }
 
@@ -33,24 +37,37 @@ impl Upstream {
             Upstream::Anthropic => "Anthropic",
             Upstream::Ollama => "the local model server",
             Upstream::Hosted => "the hosted gateway",
+            Upstream::Codex => "ChatGPT",
         }
     }
 
     /// Whether this upstream speaks OpenAI's chat-completions dialect (and so honours
     /// `stream_options.include_usage`).
     pub fn speaks_openai(self) -> bool {
-        !matches!(self, Upstream::Anthropic)
+        !matches!(self, Upstream::Anthropic | Upstream::Codex)
     }
 }
 
 pub struct Route {
     pub upstream: Upstream,
     pub base: Url,
+    /// The incoming path (for messages that name it).
+    pub path: String,
 }
 
-/// Hosted mode sends everything to the hosted gateway; local mode sends Anthropic-dialect
-/// requests to Anthropic and the rest to the OpenAI-compatible upstream.
-pub fn route(parts: &Parts, config: &Config) -> Result<Route, Error> {
+/// The paths the ChatGPT Codex backend can answer (chat completions by translation).
+pub const CODEX_PATHS: [&str; 2] = ["/v1/responses", "/v1/chat/completions"];
+
+/// Hosted mode sends everything to the hosted gateway. Local mode sends Anthropic-dialect
+/// requests to Anthropic; with `auth_mode = codex`, responses and chat completions from holders
+/// of the local key go to the signed-in ChatGPT account; the rest goes to the OpenAI-compatible
+/// upstream (a caller's own key always goes where it belongs).
+pub fn route(
+    parts: &Parts,
+    config: &Config,
+    caller: &Caller,
+    codex_backend: &Url,
+) -> Result<Route, Error> {
     let upstreams = &config.upstreams;
     let (upstream, base) = match config.mode {
         Mode::Hosted => (
@@ -59,8 +76,19 @@ pub fn route(parts: &Parts, config: &Config) -> Result<Route, Error> {
         ),
         Mode::Local => match Dialect::of(parts) {
             Dialect::Anthropic => (Upstream::Anthropic, upstreams.anthropic.clone()),
+            Dialect::OpenAi
+                if config.auth_mode == AuthMode::Codex
+                    && matches!(caller.credential, Credential::LocalKey(_))
+                    && CODEX_PATHS.contains(&parts.uri.path()) =>
+            {
+                (Upstream::Codex, codex_backend.clone())
+            }
             Dialect::OpenAi => (Upstream::OpenAi, upstreams.openai.clone()),
         },
     };
-    Ok(Route { upstream, base })
+    Ok(Route {
+        upstream,
+        base,
+        path: parts.uri.path().to_owned(),
+    })
 }
