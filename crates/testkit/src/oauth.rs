@@ -120,6 +120,18 @@ impl FakeOAuth {
     pub fn revoked(&self) -> Vec<String> {
         self.with(|s| s.revoked.clone())
     }
+    /// Tokens as a completed sign-in would return them (id, access, refresh), without the
+    /// browser round trip: for tests about what happens after signing in.
+    pub fn sign_in_directly(&self) -> (String, String, String) {
+        let tokens = self.with(issue);
+        let field = |k: &str| tokens[k].as_str().unwrap_or_default().to_owned();
+        (
+            field("id_token"),
+            field("access_token"),
+            field("refresh_token"),
+        )
+    }
+
     /// The backend stops accepting the current access token (as after a server-side expiry).
     pub fn expire_access_token(&self) {
         self.with(|s| s.current_access = None);

@@ -54,13 +54,41 @@ impl Harness {
     }
 
     pub async fn with_queue(settings: Value, overrides: SettingsLayer, queue: usize) -> Harness {
-        Self::build(settings, overrides, queue, Arc::new(MemoryStore::new())).await
+        Self::build(
+            settings,
+            overrides,
+            queue,
+            Arc::new(MemoryStore::new()),
+            None,
+        )
+        .await
     }
 
     /// A gateway whose keychain is `secrets` (already filled, or failing, as a test needs).
     pub async fn with_secrets(settings: Value, secrets: Arc<MemoryStore>) -> Harness {
         let queue = clawbox_gateway::DEFAULT_LOG_QUEUE;
-        Self::build(settings, SettingsLayer::default(), queue, secrets).await
+        Self::build(settings, SettingsLayer::default(), queue, secrets, None).await
+    }
+
+    /// A gateway whose ChatGPT sign-in and Codex backend are `oauth`'s.
+    pub async fn with_chatgpt(
+        settings: Value,
+        secrets: Arc<MemoryStore>,
+        oauth: &clawbox_testkit::FakeOAuth,
+    ) -> Harness {
+        let endpoints = clawbox_auth::codex::CodexEndpoints {
+            issuer: oauth.url().parse().unwrap(),
+            backend: oauth.url().parse().unwrap(),
+        };
+        let queue = clawbox_gateway::DEFAULT_LOG_QUEUE;
+        Self::build(
+            settings,
+            SettingsLayer::default(),
+            queue,
+            secrets,
+            Some(endpoints),
+        )
+        .await
     }
 
     async fn build(
@@ -68,6 +96,7 @@ impl Harness {
         mut overrides: SettingsLayer,
         queue: usize,
         secrets: Arc<MemoryStore>,
+        codex: Option<clawbox_auth::codex::CodexEndpoints>,
     ) -> Harness {
         let provider = FakeUpstream::provider().await;
         let hosted = FakeUpstream::hosted().await;
@@ -82,6 +111,10 @@ impl Harness {
         let mut options = GatewayOptions::new(dir.path().to_owned(), overrides);
         options.log_queue = queue;
         options.secrets = SecretsFrom::Store(secrets.clone());
+        options.codex_endpoints = Some(codex.unwrap_or(clawbox_auth::codex::CodexEndpoints {
+            issuer: "http://127.0.0.1:9".parse().unwrap(),
+            backend: "http://127.0.0.1:9".parse().unwrap(),
+        }));
         let gateway = Gateway::open(options).unwrap();
         let listener = gateway.bind().await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());

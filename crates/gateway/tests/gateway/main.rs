@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod chatgpt;
 mod cli;
 mod credentials;
 mod guard;
