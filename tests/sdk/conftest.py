@@ -6,6 +6,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,14 @@ def provider():
 
 
 @pytest.fixture(scope="session")
+def oauth():
+    """The fake OpenAI sign-in server and ChatGPT Codex backend."""
+    proc, url = _start([str(BIN_DIR / "clawbox-fake-upstream"), "--oauth"], prefix="listening on ")
+    yield url
+    _stop(proc)
+
+
+@pytest.fixture(scope="session")
 def hosted():
     proc, url = _start([str(BIN_DIR / "clawbox-fake-upstream"), "--hosted"], prefix="listening on ")
     yield url
@@ -82,7 +91,7 @@ def start_gateway(tmp_path, provider):
     started = []
 
     def start(**env):
-        data_dir = tmp_path / f"data{len(started)}"
+        data_dir = Path(env.get("CLAWBOX_DATA_DIR", tmp_path / f"data{len(started)}"))
         settings = {
             "CLAWBOX_DATA_DIR": str(data_dir),
             "CLAWBOX_LISTEN": "127.0.0.1:0",
@@ -110,7 +119,7 @@ def gateway(start_gateway):
     return start_gateway()
 
 
-def clawbox(*args, input=""):
+def clawbox(*args, input="", env=None):
     """Runs a clawbox-gateway subcommand (keys live in the keychain `make test` provides)."""
     return subprocess.run(
         [str(BIN_DIR / "clawbox-gateway"), *args],
@@ -118,4 +127,26 @@ def clawbox(*args, input=""):
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, **(env or {})},
     ).stdout
+
+
+def sign_in_with_chatgpt(env):
+    """`clawbox-gateway login codex --no-browser`, with this test as the browser."""
+    login = subprocess.Popen(
+        [str(BIN_DIR / "clawbox-gateway"), "login", "codex", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    url = ""
+    while not url.startswith("http"):
+        line = login.stdout.readline()
+        assert line, login.stderr.read()
+        url = line.strip()
+    with urllib.request.urlopen(url, timeout=10) as page:
+        assert page.url.endswith("/success"), page.url
+    out, err = login.communicate(timeout=15)
+    assert login.returncode == 0, err
+    return out

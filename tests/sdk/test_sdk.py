@@ -4,7 +4,7 @@ import anthropic
 import openai
 import pytest
 
-from conftest import clawbox
+from conftest import clawbox, sign_in_with_chatgpt
 
 # The token counts the fake provider reports (crates/testkit/src/lib.rs, `usage`).
 CHAT = (13, 21)
@@ -200,3 +200,38 @@ def test_agents_with_the_local_key_use_the_keys_saved_in_the_keychain(gateway, t
     assert local_key not in status and "sk-saved" not in status
     clawbox("key", "remove", "openai")
     clawbox("key", "remove", "anthropic")
+
+
+def test_a_chatgpt_sign_in_serves_chat_and_responses_clients(start_gateway, oauth, tmp_path):
+    # Phase 2 end to end: sign in once; the agent holds only ClawBox's local key.
+    where = {
+        "CLAWBOX_DATA_DIR": str(tmp_path / "chatgpt"),
+        "CLAWBOX_CODEX_ISSUER": oauth,
+        "CLAWBOX_CODEX_BACKEND_URL": oauth,
+    }
+    out = sign_in_with_chatgpt(where)
+    assert "Signed in as sam@example.com (plus plan)" in out
+    gateway = start_gateway(**where)
+    local_key = clawbox("key", "show-local", env=where).strip()
+    client = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key=local_key, max_retries=0)
+
+    raw = client.chat.completions.with_raw_response.create(**CHAT_ARGS)
+    assert raw.headers["x-clawbox-upstream"] == "codex"
+    assert raw.parse().choices[0].message.content == REPLY
+    stream = client.chat.completions.create(
+        **CHAT_ARGS, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == REPLY
+    assert chunks[-1].usage.total_tokens == sum(RESPONSES)
+
+    response = client.responses.create(model="gpt-5", input="say hi")
+    assert response.output_text == REPLY
+    events = list(client.responses.create(model="gpt-5", input="say hi", stream=True))
+    assert events[-1].type == "response.completed"
+
+    row = gateway.row(raw.headers["x-request-id"])
+    assert (row["upstream"], row["tokens_source"], row["tokens_est"]) == ("codex", "reported", sum(RESPONSES))
+    status = clawbox("status", env=where)
+    assert "ChatGPT:         sam@example.com (plus plan" in status
+    clawbox("logout", "codex", env=where)
