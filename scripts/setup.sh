@@ -32,4 +32,11 @@ if [ "${1:-}" = "--with-sdk" ]; then
     "$venv/bin/pip" install -q --disable-pip-version-check -r tests/sdk/requirements.txt
     cp tests/sdk/requirements.txt "$stamp"
   fi
+  # Real agent CLIs (OpenAI's Codex CLI), pinned by the lock file.
+  clients=tests/clients
+  if ! cmp -s "$clients/package-lock.json" "$clients/node_modules/.package-lock.stamp" 2>/dev/null; then
+    echo "setup: installing the agent CLIs the tests drive"
+    (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$clients/package-lock.json" "$clients/node_modules/.package-lock.stamp"
+  fi
 fi

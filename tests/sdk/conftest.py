@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = Path(os.environ.get("CLAWBOX_BIN_DIR", ROOT / "target" / "debug"))
+CODEX_CLI = ROOT / "tests" / "clients" / "node_modules" / ".bin" / "codex"
 
 
 def _start(args, env=None, prefix=""):

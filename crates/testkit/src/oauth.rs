@@ -368,7 +368,10 @@ async fn codex_responses(
     drop(s);
     let model = request["model"].as_str().unwrap_or("gpt-5").to_owned();
     let behavior = crate::Behavior::default();
-    let events = if request["tools"].as_array().is_some_and(|t| !t.is_empty()) {
+    let wants_weather = request["tools"]
+        .as_array()
+        .is_some_and(|tools| tools.iter().any(|t| t["name"] == "get_weather"));
+    let events = if wants_weather {
         crate::responses::tool_call_events(&model)
     } else {
         crate::responses::stream_events(&model, &behavior)
