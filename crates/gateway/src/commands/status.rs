@@ -52,7 +52,13 @@ pub fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), String
                     a.plan.as_deref().unwrap_or("unknown"),
                     a.account_id,
                     a.expires_at
-                        .map(|t| format!(", access token expires at {t} (unix time)"))
+                        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                        .map(|t| format!(
+                            ", access token renews by {} {:02}:{:02} UTC",
+                            t.date(),
+                            t.hour(),
+                            t.minute()
+                        ))
                         .unwrap_or_default()
                 );
             }
