@@ -22,7 +22,7 @@ pub async fn run_login(place: &Place, no_browser: bool) -> Result<(), String> {
     let dir = place.data_dir().map_err(|e| e.to_string())?;
     let store = open_store(place.store_kind(), &dir).map_err(|e| e.to_string())?;
     let endpoints = CodexEndpoints::from_env().map_err(|e| e.to_string())?;
-    let login = CodexLogin::start(endpoints)
+    let login = CodexLogin::start(endpoints.clone())
         .await
         .map_err(|e| e.to_string())?;
     println!("Sign in with ChatGPT at:\n\n  {}\n", login.url);
@@ -36,6 +36,10 @@ pub async fn run_login(place: &Place, no_browser: bool) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let account = tokens.account.clone();
+    // A previous sign-in is revoked, not just overwritten (as the Codex CLI does).
+    if let Err(e) = logout(store.clone(), &endpoints).await {
+        tracing::warn!(error = %e, "could not revoke the previous ChatGPT sign-in");
+    }
     tokio::task::spawn_blocking(move || tokens.save(store.as_ref()))
         .await
         .map_err(|e| e.to_string())?
