@@ -376,9 +376,25 @@ async fn codex_responses(
     } else {
         crate::responses::stream_events(&model, &behavior)
     };
-    let body = events.concat();
+    // With `store: false` the real backend's response.completed carries `output: []`: the items
+    // arrive only in the output_item events.
+    let body: Vec<u8> = events.into_iter().flat_map(|e| without_stored_output(&e)).collect();
     Response::builder()
         .header("content-type", "text/event-stream")
         .body(axum::body::Body::from(body))
         .unwrap_or_default()
+}
+
+fn without_stored_output(event: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(event);
+    let Some((head, data)) = text.split_once("data: ") else {
+        return event.to_vec();
+    };
+    let Ok(mut value) = serde_json::from_str::<Value>(data.trim_end()) else {
+        return event.to_vec();
+    };
+    if value["type"] == "response.completed" {
+        value["response"]["output"] = json!([]);
+    }
+    format!("{head}data: {value}\n\n").into_bytes()
 }

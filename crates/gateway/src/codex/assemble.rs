@@ -11,6 +11,9 @@ use crate::sse::{self, EventSplitter};
 pub fn assemble(stream: bytes::Bytes, translation: Translation) -> Result<Value, String> {
     let mut completed = None;
     let mut failure = None;
+    // With `store: false` the completed event's `output` is empty: the items come in
+    // `response.output_item.done` events, by output_index.
+    let mut items: Vec<(u64, Value)> = Vec::new();
     let mut splitter = EventSplitter::default();
     let mut read = |event: bytes::Bytes| {
         let Some(data) = sse::data(&event) else {
@@ -22,6 +25,9 @@ pub fn assemble(stream: bytes::Bytes, translation: Translation) -> Result<Value,
         match event["type"].as_str() {
             Some("response.completed" | "response.incomplete") => {
                 completed = Some(event["response"].clone());
+            }
+            Some("response.output_item.done") => {
+                items.push((event["output_index"].as_u64().unwrap_or(0), event["item"].clone()));
             }
             Some("response.failed") => {
                 failure = event["response"]["error"]["message"]
@@ -36,9 +42,13 @@ pub fn assemble(stream: bytes::Bytes, translation: Translation) -> Result<Value,
     if let Some(rest) = splitter.finish() {
         read(rest);
     }
-    let response = completed.ok_or_else(|| {
+    let mut response = completed.ok_or_else(|| {
         failure.unwrap_or_else(|| "ChatGPT's answer ended before it was complete".to_owned())
     })?;
+    if response["output"].as_array().is_none_or(Vec::is_empty) && !items.is_empty() {
+        items.sort_by_key(|(index, _)| *index);
+        response["output"] = Value::Array(items.into_iter().map(|(_, item)| item).collect());
+    }
     Ok(match translation {
         Translation::ChatJson => chat_completion(&response),
         _ => response,
@@ -116,6 +126,16 @@ mod tests {
         );
         let responses = assemble(s, Translation::ResponsesJson).unwrap();
         assert_eq!(responses, done["response"]);
+    }
+
+    #[test]
+    fn items_come_from_output_item_events_when_the_completed_output_is_empty() {
+        let item = |i: u64, text: &str| json!({"type": "response.output_item.done", "output_index": i,
+            "item": {"type": "message", "content": [{"type": "output_text", "text": text}]}});
+        let s = stream(&[item(1, " world"), item(0, "Hello"),
+            json!({"type": "response.completed", "response": {"id": "r", "output": [], "usage": {}}})]);
+        let chat = assemble(s, Translation::ChatJson).unwrap();
+        assert_eq!(chat["choices"][0]["message"]["content"], "Hello world");
     }
 
     #[test]
