@@ -231,7 +231,48 @@ async fn logout_revokes_and_deletes() {
     let account = logout(store.clone() as Arc<dyn SecretStore>, &endpoints(&oauth))
         .await
         .unwrap();
-    assert_eq!(account.unwrap().account_id, "acct_fake_123");
+    let out = account.unwrap();
+    assert_eq!(out.account.account_id, "acct_fake_123");
+    assert!(out.revoked);
     assert_eq!(oauth.revoked(), [refresh]);
     assert!(CodexTokens::load(store.as_ref()).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_early_refresh_that_fails_keeps_using_the_still_valid_token() {
+    let oauth = FakeOAuth::start().await;
+    oauth.set_access_ttl(120); // inside the early-refresh window, but valid
+    let (_store, session) = session_with(&oauth).await;
+    oauth.fail_refresh(Some(RefreshFailure::Transient));
+    let (token, _) = session.access().await.unwrap();
+    let (again, _) = session.access().await.unwrap();
+    assert_eq!(token, again);
+    assert_eq!(oauth.refresh_count(), 1, "backing off after the failure");
+}
+
+#[tokio::test]
+async fn a_refresh_answer_without_tokens_is_not_taken_for_one() {
+    let oauth = FakeOAuth::start().await;
+    let (_store, session) = session_with(&oauth).await;
+    let (token, _) = session.access().await.unwrap();
+    oauth.fail_refresh(Some(RefreshFailure::EmptyAnswer));
+    let err = session.refresh_after_401(&token).await.unwrap_err();
+    assert!(matches!(err, SessionError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_keychain_that_refuses_the_save_does_not_end_the_sign_in() {
+    let oauth = FakeOAuth::start().await;
+    let (store, session) = session_with(&oauth).await;
+    let (token, _) = session.access().await.unwrap();
+    store.fail_with(Some(clawbox_auth::AuthError::KeychainLocked(
+        "locked".into(),
+    )));
+    let (fresh, _) = session.refresh_after_401(&token).await.unwrap();
+    assert_ne!(fresh, token);
+    // The rotated token is kept in memory and used; no second refresh (which would be refused
+    // as a reuse of the spent refresh token).
+    let (again, _) = session.access().await.unwrap();
+    assert_eq!(again, fresh);
+    assert_eq!(oauth.refresh_count(), 1);
 }

@@ -25,6 +25,8 @@ pub enum RefreshFailure {
     Permanent(&'static str),
     /// 500: a passing failure.
     Transient,
+    /// 200 with no tokens in it.
+    EmptyAnswer,
 }
 
 #[derive(Default)]
@@ -273,6 +275,7 @@ async fn token(
         Some(RefreshFailure::Transient) => {
             return refuse(StatusCode::INTERNAL_SERVER_ERROR, "server_error");
         }
+        Some(RefreshFailure::EmptyAnswer) => return axum::Json(json!({})).into_response(),
         None => {}
     }
     let presented = request["refresh_token"]
@@ -378,7 +381,10 @@ async fn codex_responses(
     };
     // With `store: false` the real backend's response.completed carries `output: []`: the items
     // arrive only in the output_item events.
-    let body: Vec<u8> = events.into_iter().flat_map(|e| without_stored_output(&e)).collect();
+    let body: Vec<u8> = events
+        .into_iter()
+        .flat_map(|e| without_stored_output(&e))
+        .collect();
     Response::builder()
         .header("content-type", "text/event-stream")
         .body(axum::body::Body::from(body))

@@ -137,7 +137,6 @@ impl CodexLogin {
         let app = Router::new()
             .route("/auth/callback", get(callback))
             .route("/success", get(success))
-            .route("/cancel", get(cancel))
             .with_state(Arc::clone(&self.flow));
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -161,7 +160,13 @@ impl CodexLogin {
                 tokio::time::timeout(Duration::from_secs(3), flow.shown_success.notified()).await;
         }
         let _ = stop_tx.send(());
-        let _ = server.await;
+        // A browser holding a connection open must not keep the sign-in from finishing.
+        if tokio::time::timeout(Duration::from_secs(2), server)
+            .await
+            .is_err()
+        {
+            tracing::debug!("the callback listener was still busy; closing it");
+        }
         outcome
     }
 }
@@ -317,14 +322,6 @@ async fn success(State(flow): State<Arc<Flow>>) -> Response {
     Html(SUCCESS_PAGE).into_response()
 }
 
-/// A second sign-in asks this one to step aside (as the Codex CLI does).
-async fn cancel(State(flow): State<Arc<Flow>>) -> Response {
-    flow.conclude(Err(AuthError::SignIn(
-        "a newer sign-in replaced this one".into(),
-    )));
-    page(200, "This sign-in was cancelled.")
-}
-
 fn page(status: u16, message: &str) -> Response {
     let status =
         axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
@@ -346,9 +343,10 @@ pub fn open_in_browser(url: &str) -> bool {
     let mut command = match std::env::var("BROWSER") {
         Ok(browser) if !browser.trim().is_empty() => std::process::Command::new(browser.trim()),
         _ if cfg!(target_os = "macos") => std::process::Command::new("open"),
+        // Not `cmd /C start`: cmd would split the URL at every `&`.
         _ if cfg!(target_os = "windows") => {
-            let mut c = std::process::Command::new("cmd");
-            c.args(["/C", "start", ""]);
+            let mut c = std::process::Command::new("rundll32");
+            c.arg("url.dll,FileProtocolHandler");
             c
         }
         _ => std::process::Command::new("xdg-open"),

@@ -15,7 +15,7 @@ mod session;
 mod tokens;
 
 pub use login::{CodexLogin, open_in_browser};
-pub use session::{CodexSession, SessionError, logout};
+pub use session::{CodexSession, LoggedOut, SessionError, logout};
 pub use tokens::{CodexAccount, CodexTokens};
 
 use url::Url;
@@ -41,9 +41,23 @@ impl CodexEndpoints {
     /// The shipped endpoints, or the test overrides from the environment.
     pub fn from_env() -> Result<Self, crate::AuthError> {
         let read = |var: &str, default: &str| -> Result<Url, crate::AuthError> {
-            let value = std::env::var(var).unwrap_or_else(|_| default.to_owned());
-            Url::parse(value.trim_end_matches('/'))
-                .map_err(|e| crate::AuthError::Config(format!("{var} is not a URL: {e}")))
+            let Ok(value) = std::env::var(var) else {
+                return Url::parse(default)
+                    .map_err(|e| crate::AuthError::Config(format!("{default}: {e}")));
+            };
+            let url = Url::parse(value.trim_end_matches('/'))
+                .map_err(|e| crate::AuthError::Config(format!("{var} is not a URL: {e}")))?;
+            // Tokens go wherever this points: only TLS, or this machine (a test stand-in).
+            let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+            if url.scheme() != "https" && !loopback {
+                return Err(crate::AuthError::Config(format!(
+                    "{var} must be an https:// address (or a loopback one for tests)"
+                )));
+            }
+            tracing::warn!(
+                "{var} is set: ChatGPT sign-in talks to {url}, not OpenAI (a test setting)"
+            );
+            Ok(url)
         };
         Ok(Self {
             issuer: read("CLAWBOX_CODEX_ISSUER", DEFAULT_ISSUER)?,

@@ -53,6 +53,8 @@ pub struct CodexSession {
     http: reqwest::Client,
     current: RwLock<Option<CodexTokens>>,
     refresh: tokio::sync::Mutex<RefreshState>,
+    /// A copy of `RefreshState::sign_in_again`, readable while a refresh holds the lock.
+    problem: RwLock<Option<String>>,
     refreshes: AtomicUsize,
 }
 
@@ -69,6 +71,7 @@ impl CodexSession {
             http: oauth_http_client()?,
             current: RwLock::new(current),
             refresh: tokio::sync::Mutex::new(RefreshState::default()),
+            problem: RwLock::new(None),
             refreshes: AtomicUsize::new(0),
         })
     }
@@ -89,10 +92,15 @@ impl CodexSession {
 
     /// Why the user must sign in again, if they must.
     pub fn sign_in_problem(&self) -> Option<String> {
-        self.refresh
-            .try_lock()
-            .ok()
-            .and_then(|s| s.sign_in_again.clone())
+        self.problem
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_problem(&self, state: &mut RefreshState, problem: Option<String>) {
+        state.sign_in_again.clone_from(&problem);
+        *self.problem.write().unwrap_or_else(PoisonError::into_inner) = problem;
     }
 
     /// A usable access token and the account id to send with it.
@@ -104,7 +112,14 @@ impl CodexSession {
         if !tokens.expires_within(REFRESH_EARLY_SECS, now_ms()) {
             return Ok(credentials(&tokens));
         }
-        self.refresh(&tokens.access_token).await
+        match self.refresh(&tokens.access_token).await {
+            // An early refresh that failed costs nothing while the token still works.
+            Err(SessionError::Unavailable(reason)) if !tokens.expires_within(0, now_ms()) => {
+                tracing::debug!(%reason, "early refresh failed; the current token is still valid");
+                Ok(credentials(&tokens))
+            }
+            other => other,
+        }
     }
 
     /// The provider answered 401 to `rejected`: refresh once, unless another request already did.
@@ -117,21 +132,10 @@ impl CodexSession {
 
     async fn refresh(&self, stale: &Secret) -> Result<(Secret, String), SessionError> {
         let mut state = self.refresh.lock().await;
-        // Someone else (a waiter before us, the app, another process) may have a newer bundle.
-        let stored = self.reload().await?;
-        if let Some(tokens) = stored
-            && tokens.access_token != *stale
-        {
-            state.sign_in_again = None;
-            if !tokens.expires_within(REFRESH_EARLY_SECS, now_ms()) {
-                return Ok(credentials(&tokens));
-            }
-        }
-        if let Some(message) = &state.sign_in_again {
-            return Err(SessionError::SignInAgain(message.clone()));
-        }
+        // Backing off: answer at once, without touching the keychain or the network.
         if let Some(at) = state.retry_at
             && Instant::now() < at
+            && state.sign_in_again.is_none()
         {
             return Err(SessionError::Unavailable(format!(
                 "retrying in {} s",
@@ -140,6 +144,26 @@ impl CodexSession {
                     .max(1)
             )));
         }
+        // Someone else (a waiter before us, the app, another process) may have a newer bundle.
+        // A keychain that cannot be read now is no reason to fail: the cached bundle serves.
+        let stored = match self.reload().await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot re-read the ChatGPT sign-in; using the cached one");
+                self.cached()
+            }
+        };
+        if let Some(tokens) = stored
+            && tokens.access_token != *stale
+        {
+            self.set_problem(&mut state, None);
+            if !tokens.expires_within(REFRESH_EARLY_SECS, now_ms()) {
+                return Ok(credentials(&tokens));
+            }
+        }
+        if let Some(message) = &state.sign_in_again {
+            return Err(SessionError::SignInAgain(message.clone()));
+        }
         let tokens = self.cached().ok_or(SessionError::NotSignedIn)?;
         self.refreshes.fetch_add(1, Ordering::SeqCst);
         match self.call_refresh(&tokens).await {
@@ -147,17 +171,29 @@ impl CodexSession {
                 state.retry_at = None;
                 state.backoff = None;
                 // Saved before use: if the process dies now, the rotated refresh token is kept.
+                // If the keychain refuses, the bundle is kept in memory all the same: the old
+                // refresh token is already spent, so dropping the new one would end the sign-in.
                 let store = Arc::clone(&self.store);
-                let saved = tokio::task::spawn_blocking(move || fresh.save(store.as_ref()))
+                let keep = fresh.clone();
+                let saved = match tokio::task::spawn_blocking(move || fresh.save(store.as_ref()))
                     .await
-                    .map_err(|e| SessionError::Unavailable(e.to_string()))?
-                    .map_err(SessionError::Store)?;
+                {
+                    Ok(Ok(saved)) => saved,
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %e, "cannot save the refreshed ChatGPT sign-in; keeping it in memory");
+                        keep
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot save the refreshed ChatGPT sign-in; keeping it in memory");
+                        keep
+                    }
+                };
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(saved.clone());
                 Ok(credentials(&saved))
             }
             Err(Refusal::Permanent(message)) => {
                 tracing::warn!("the ChatGPT sign-in ended: {message}");
-                state.sign_in_again = Some(message.clone());
+                self.set_problem(&mut state, Some(message.clone()));
                 Err(SessionError::SignInAgain(message))
             }
             Err(Refusal::Transient(reason)) => {
@@ -189,6 +225,11 @@ impl CodexSession {
         let answer: serde_json::Value = response.json().await.unwrap_or_default();
         if !status.is_success() {
             return Err(classify(status.as_u16(), &answer));
+        }
+        if !answer["access_token"].is_string() {
+            return Err(Refusal::Transient(
+                "the sign-in server's answer had no access token".into(),
+            ));
         }
         let field = |name: &str, old: &Secret| {
             answer[name]
@@ -267,36 +308,64 @@ fn classify(status: u16, answer: &serde_json::Value) -> Refusal {
     Refusal::Permanent(message)
 }
 
-/// Signs out: revokes the refresh token at the issuer (best effort) and deletes the stored
-/// bundle. Returns the account that was signed out, if any.
+/// What signing out did.
+pub struct LoggedOut {
+    pub account: CodexAccount,
+    /// Whether OpenAI confirmed the revocation (the local copy is deleted either way).
+    pub revoked: bool,
+}
+
+/// Signs out: revokes the refresh token at the issuer and deletes the stored bundle. `None`
+/// when no account was signed in. A keychain that cannot be read is an error, not "signed out".
 pub async fn logout(
     store: Arc<dyn SecretStore>,
     endpoints: &CodexEndpoints,
-) -> Result<Option<CodexAccount>, AuthError> {
+) -> Result<Option<LoggedOut>, AuthError> {
     let read = Arc::clone(&store);
-    let tokens = tokio::task::spawn_blocking(move || CodexTokens::load(read.as_ref()))
+    let loaded = tokio::task::spawn_blocking(move || CodexTokens::load(read.as_ref()))
         .await
-        .map_err(|e| AuthError::Config(e.to_string()))?
-        .unwrap_or(None);
-    let Some(tokens) = tokens else {
-        return Ok(None);
+        .map_err(|e| AuthError::Config(e.to_string()))?;
+    let tokens = match loaded {
+        Ok(Some(tokens)) => tokens,
+        Ok(None) => return Ok(None),
+        // Unreadable: nothing to revoke with, but it must not stay behind.
+        Err(AuthError::Corrupt { .. }) => {
+            delete(store).await?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
     };
     let body = serde_json::json!({
         "token": tokens.refresh_token.expose(),
         "token_type_hint": "refresh_token",
         "client_id": CLIENT_ID,
     });
-    let revoked = oauth_http_client()?
+    let revoked = match oauth_http_client()?
         .post(endpoints.revoke_url())
         .timeout(Duration::from_secs(10))
         .json(&body)
         .send()
-        .await;
-    if let Err(e) = revoked {
-        tracing::warn!(error = %e, "could not revoke the ChatGPT sign-in; deleting it here anyway");
-    }
+        .await
+    {
+        Ok(response) if response.status().is_success() => true,
+        Ok(response) => {
+            tracing::warn!(status = %response.status(), "OpenAI did not confirm the revocation");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not reach OpenAI to revoke the sign-in");
+            false
+        }
+    };
+    delete(store).await?;
+    Ok(Some(LoggedOut {
+        account: tokens.account,
+        revoked,
+    }))
+}
+
+async fn delete(store: Arc<dyn SecretStore>) -> Result<(), AuthError> {
     tokio::task::spawn_blocking(move || store.delete(super::TOKENS_ITEM))
         .await
-        .map_err(|e| AuthError::Config(e.to_string()))??;
-    Ok(Some(tokens.account))
+        .map_err(|e| AuthError::Config(e.to_string()))?
 }

@@ -109,10 +109,13 @@ impl CodexTokens {
     /// Saves the bundle unless the store already holds a newer one (another process refreshed
     /// meanwhile); returns the bundle that is now current.
     pub fn save(self, store: &dyn SecretStore) -> Result<Self, AuthError> {
-        if let Ok(Some(current)) = Self::load(store)
-            && current.issued_at_ms > self.issued_at_ms
-        {
-            return Ok(current);
+        match Self::load(store) {
+            Ok(Some(current)) if current.issued_at_ms > self.issued_at_ms => return Ok(current),
+            // Nothing, something older, or something unreadable (which nothing newer can be):
+            // write.
+            Ok(_) | Err(AuthError::Corrupt { .. }) => {}
+            // The store cannot be read now: do not write blind over what may be newer.
+            Err(e) => return Err(e),
         }
         let stored = Stored {
             id_token: self.id_token.expose().to_owned(),

@@ -1,9 +1,9 @@
 //! Values larger than one keychain item allows, split across items with an integrity check.
 //!
 //! The main item then holds a header, `clawbox-chunked:v1:<parts>:<sha256 of the value>`, and
-//! the parts live in `<name>.<hash prefix>.<i>`. Parts are written before the header that names
-//! them, and named by the value's hash, so a reader never combines parts of two different
-//! values; stale parts are removed after the header moves on.
+//! the parts live in `<name>.part<i>`, each updated in place (new items would make macOS ask the
+//! user again for every program that reads them). Parts are written before the header; a reader
+//! that catches a writer half-way sees the hash disagree and reads once more.
 
 use sha2::{Digest, Sha256};
 
@@ -29,6 +29,14 @@ impl<S: RawStore> Chunked<S> {
     }
 
     pub fn get(&self, name: &str) -> Result<Option<Secret>, AuthError> {
+        match self.get_once(name) {
+            // Another process may have been rewriting the parts: one more read settles it.
+            Err(AuthError::Corrupt { .. }) => self.get_once(name),
+            other => other,
+        }
+    }
+
+    fn get_once(&self, name: &str) -> Result<Option<Secret>, AuthError> {
         let Some(value) = self.raw.get(name)? else {
             return Ok(None);
         };
@@ -47,7 +55,7 @@ impl<S: RawStore> Chunked<S> {
         for i in 0..count {
             let part = self
                 .raw
-                .get(&part_name(name, hash, i))?
+                .get(&part_name(name, i))?
                 .ok_or_else(|| corrupt("a part is missing"))?;
             joined.push_str(&part);
         }
@@ -60,21 +68,22 @@ impl<S: RawStore> Chunked<S> {
     pub fn set(&self, name: &str, value: &Secret) -> Result<(), AuthError> {
         let value = value.expose();
         let old_parts = self.parts_of(name);
-        if value.len() <= self.limit && !value.starts_with(HEADER) {
+        let new_parts = if value.len() <= self.limit && !value.starts_with(HEADER) {
             self.raw.set(name, value)?;
+            0
         } else {
             let hash = hex_sha256(value);
             let parts = split(value, self.limit);
             for (i, part) in parts.iter().enumerate() {
-                self.raw.set(&part_name(name, &hash, i), part)?;
+                self.raw.set(&part_name(name, i), part)?;
             }
             self.raw
                 .set(name, &format!("{HEADER}{}:{hash}", parts.len()))?;
-        }
-        let new_parts = self.parts_of(name);
-        for stale in old_parts.into_iter().filter(|p| !new_parts.contains(p)) {
+            parts.len()
+        };
+        for stale in new_parts..old_parts {
             // Best effort: a leftover part is unreachable and harmless.
-            let _ = self.raw.delete(&stale);
+            let _ = self.raw.delete(&part_name(name, stale));
         }
         Ok(())
     }
@@ -82,27 +91,27 @@ impl<S: RawStore> Chunked<S> {
     pub fn delete(&self, name: &str) -> Result<(), AuthError> {
         let parts = self.parts_of(name);
         self.raw.delete(name)?;
-        for part in parts {
-            let _ = self.raw.delete(&part);
+        for i in 0..parts {
+            let _ = self.raw.delete(&part_name(name, i));
         }
         Ok(())
     }
 
-    /// The part items the current header names (none for a plain value).
-    fn parts_of(&self, name: &str) -> Vec<String> {
+    /// How many parts the current header names (none for a plain value).
+    fn parts_of(&self, name: &str) -> usize {
         let Ok(Some(value)) = self.raw.get(name) else {
-            return Vec::new();
+            return 0;
         };
-        let Some((count, hash)) = value.strip_prefix(HEADER).and_then(|h| h.split_once(':')) else {
-            return Vec::new();
-        };
-        let count: usize = count.parse().unwrap_or(0);
-        (0..count).map(|i| part_name(name, hash, i)).collect()
+        value
+            .strip_prefix(HEADER)
+            .and_then(|h| h.split_once(':'))
+            .and_then(|(count, _)| count.parse().ok())
+            .unwrap_or(0)
     }
 }
 
-fn part_name(name: &str, hash: &str, i: usize) -> String {
-    format!("{name}.{}.{i}", &hash[..hash.len().min(8)])
+fn part_name(name: &str, i: usize) -> String {
+    format!("{name}.part{i}")
 }
 
 /// Splits on character boundaries into pieces of at most `limit` bytes.
@@ -164,7 +173,12 @@ mod tests {
         let big = Secret::new("é".repeat(100) + &"x".repeat(3000));
         store.set("oauth", &big).unwrap();
         assert_eq!(store.get("oauth").unwrap(), Some(big));
-        // Replacing it with a small value leaves no stale parts behind.
+        // Rewriting it reuses the same items; a small value leaves no stale parts behind.
+        let items = store.raw.items.lock().unwrap().len();
+        store
+            .set("oauth", &Secret::new("é".repeat(100) + &"y".repeat(3000)))
+            .unwrap();
+        assert_eq!(store.raw.items.lock().unwrap().len(), items);
         store.set("oauth", &Secret::new("small")).unwrap();
         assert_eq!(store.get("oauth").unwrap(), Some(Secret::new("small")));
         assert_eq!(store.raw.items.lock().unwrap().len(), 1);
@@ -174,8 +188,8 @@ mod tests {
     fn a_damaged_part_is_reported_not_returned() {
         let store = Chunked::new(Limited::default(), 128);
         store.set("oauth", &Secret::new("y".repeat(500))).unwrap();
-        let part = store.parts_of("oauth")[2].clone();
-        store.raw.set(&part, "tampered").unwrap();
+        assert!(store.parts_of("oauth") > 2);
+        store.raw.set(&part_name("oauth", 2), "tampered").unwrap();
         let err = store.get("oauth").unwrap_err();
         assert!(matches!(err, AuthError::Corrupt { .. }), "{err}");
         store.delete("oauth").unwrap();

@@ -10,8 +10,12 @@ use crate::store::chunked::{Chunked, RawStore};
 use crate::{AuthError, KEYCHAIN_SERVICE, Secret};
 
 /// The largest value written as one keychain item. Windows Credential Manager holds 2560 bytes
-/// (of UTF-16: 1280 characters); larger values (an OAuth bundle is 3–6 KB) are split.
-const ITEM_LIMIT: usize = 1024;
+/// (UTF-16: 1280 characters), so an OAuth bundle (3–6 KB) is split there; the other platforms'
+/// stores hold it whole.
+#[cfg(target_os = "windows")]
+const ITEM_LIMIT: usize = 1200;
+#[cfg(not(target_os = "windows"))]
+const ITEM_LIMIT: usize = 64 * 1024;
 
 pub struct KeychainStore {
     inner: Chunked<Raw>,
@@ -25,9 +29,15 @@ impl KeychainStore {
     /// Connects to the platform's keychain. Fails plainly when there is none (a headless Linux
     /// box without a Secret Service, for one).
     pub fn open() -> Result<Self, AuthError> {
+        Self::open_with_item_limit(ITEM_LIMIT)
+    }
+
+    /// As [`KeychainStore::open`], splitting values larger than `limit` bytes (tests use a small
+    /// limit to exercise the Windows path on any platform).
+    pub fn open_with_item_limit(limit: usize) -> Result<Self, AuthError> {
         let store = platform_store().map_err(|e| AuthError::KeychainUnavailable(e.to_string()))?;
         Ok(Self {
-            inner: Chunked::new(Raw { store }, ITEM_LIMIT),
+            inner: Chunked::new(Raw { store }, limit),
         })
     }
 }

@@ -27,7 +27,10 @@ pub fn assemble(stream: bytes::Bytes, translation: Translation) -> Result<Value,
                 completed = Some(event["response"].clone());
             }
             Some("response.output_item.done") => {
-                items.push((event["output_index"].as_u64().unwrap_or(0), event["item"].clone()));
+                items.push((
+                    event["output_index"].as_u64().unwrap_or(0),
+                    event["item"].clone(),
+                ));
             }
             Some("response.failed") => {
                 failure = event["response"]["error"]["message"]
@@ -130,10 +133,15 @@ mod tests {
 
     #[test]
     fn items_come_from_output_item_events_when_the_completed_output_is_empty() {
-        let item = |i: u64, text: &str| json!({"type": "response.output_item.done", "output_index": i,
-            "item": {"type": "message", "content": [{"type": "output_text", "text": text}]}});
-        let s = stream(&[item(1, " world"), item(0, "Hello"),
-            json!({"type": "response.completed", "response": {"id": "r", "output": [], "usage": {}}})]);
+        let item = |i: u64, text: &str| {
+            json!({"type": "response.output_item.done", "output_index": i,
+            "item": {"type": "message", "content": [{"type": "output_text", "text": text}]}})
+        };
+        let s = stream(&[
+            item(1, " world"),
+            item(0, "Hello"),
+            json!({"type": "response.completed", "response": {"id": "r", "output": [], "usage": {}}}),
+        ]);
         let chat = assemble(s, Translation::ChatJson).unwrap();
         assert_eq!(chat["choices"][0]["message"]["content"], "Hello world");
     }

@@ -156,10 +156,31 @@ fn chat_to_responses(request: Map<String, Value>) -> Result<Map<String, Value>, 
     if let Some(p) = request.get("parallel_tool_calls") {
         out.insert("parallel_tool_calls".into(), p.clone());
     }
+    if let Some(format) = text_format(request.get("response_format")) {
+        out.insert("text".into(), json!({"format": format}));
+    }
     if let Some(effort) = request.get("reasoning_effort") {
         out.insert("reasoning".into(), json!({"effort": effort}));
     }
     Ok(for_backend(out))
+}
+
+/// Chat's `response_format` as Responses' `text.format` (structured outputs).
+fn text_format(format: Option<&Value>) -> Option<Value> {
+    let format = format?;
+    match format["type"].as_str()? {
+        "json_object" => Some(json!({"type": "json_object"})),
+        "json_schema" => {
+            let schema = &format["json_schema"];
+            let mut out = json!({"type": "json_schema", "name": schema["name"],
+                                 "schema": schema["schema"]});
+            if let Some(strict) = schema.get("strict") {
+                out["strict"] = strict.clone();
+            }
+            Some(out)
+        }
+        _ => None,
+    }
 }
 
 /// Text content: a string, or the text parts of a list.
@@ -266,6 +287,20 @@ mod tests {
             json!({"type": "function", "name": "get_weather"})
         );
         assert_eq!(r["stream"], true);
+    }
+
+    #[test]
+    fn structured_output_requests_keep_their_schema() {
+        let (r, _) = prep(
+            "/v1/chat/completions",
+            json!({"model": "gpt-5", "messages": [{"role": "user", "content": "x"}],
+                   "response_format": {"type": "json_schema", "json_schema":
+                       {"name": "answer", "strict": true, "schema": {"type": "object"}}}}),
+        );
+        assert_eq!(
+            r["text"]["format"],
+            json!({"type": "json_schema", "name": "answer", "strict": true, "schema": {"type": "object"}})
+        );
     }
 
     #[test]

@@ -57,10 +57,21 @@ pub async fn run_logout(place: &Place) -> Result<(), String> {
     let store = open_store(place.store_kind(), &dir).map_err(|e| e.to_string())?;
     let endpoints = CodexEndpoints::from_env().map_err(|e| e.to_string())?;
     match logout(store, &endpoints).await.map_err(|e| e.to_string())? {
-        Some(account) => println!(
-            "Signed out {} and revoked the sign-in.",
-            account.email.as_deref().unwrap_or(&account.account_id)
-        ),
+        Some(out) => {
+            let who = out
+                .account
+                .email
+                .as_deref()
+                .unwrap_or(&out.account.account_id);
+            if out.revoked {
+                println!("Signed out {who} and revoked the sign-in.");
+            } else {
+                println!(
+                    "Signed out {who} here; OpenAI could not be reached to revoke the sign-in \
+                     (it ends when it expires, or sign out of ChatGPT's other sessions)."
+                );
+            }
+        }
         None => println!("No ChatGPT account was signed in."),
     }
     use_auth_mode(&dir, "openai")
