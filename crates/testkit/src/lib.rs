@@ -11,6 +11,7 @@
 
 mod behavior;
 mod chat;
+mod codex_backend;
 mod fake;
 mod messages;
 mod oauth;

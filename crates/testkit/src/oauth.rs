@@ -30,7 +30,7 @@ pub enum RefreshFailure {
 }
 
 #[derive(Default)]
-struct OAuthState {
+pub(crate) struct OAuthState {
     /// code → (code_challenge, redirect_uri)
     codes: HashMap<String, (String, String)>,
     current_refresh: Option<String>,
@@ -42,11 +42,11 @@ struct OAuthState {
     deny: bool,
     issued: usize,
     /// The access token the backend accepts (the newest issued).
-    current_access: Option<String>,
+    pub(crate) current_access: Option<String>,
     /// The backend answers 429 usage_limit_reached, resetting at this unix time.
-    usage_limit_until: Option<i64>,
+    pub(crate) usage_limit_until: Option<i64>,
     /// Bodies the backend received.
-    backend_requests: Vec<(HeaderMap, Value)>,
+    pub(crate) backend_requests: Vec<(HeaderMap, Value)>,
 }
 
 pub struct FakeOAuth {
@@ -56,7 +56,7 @@ pub struct FakeOAuth {
     task: tokio::task::JoinHandle<()>,
 }
 
-type Shared = (Arc<Mutex<OAuthState>>, Arc<AtomicUsize>);
+pub(crate) type Shared = (Arc<Mutex<OAuthState>>, Arc<AtomicUsize>);
 
 impl FakeOAuth {
     pub async fn start() -> FakeOAuth {
@@ -75,7 +75,10 @@ impl FakeOAuth {
             .route("/oauth/authorize", get(authorize))
             .route("/oauth/token", post(token))
             .route("/oauth/revoke", post(revoke))
-            .route("/backend-api/codex/responses", post(codex_responses))
+            .route(
+                "/backend-api/codex/responses",
+                post(crate::codex_backend::codex_responses),
+            )
             .with_state((Arc::clone(&state), Arc::clone(&refreshes)));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -306,101 +309,4 @@ async fn revoke(State((state, _)): State<Shared>, body: Bytes) -> Response {
         }
     }
     StatusCode::OK.into_response()
-}
-
-/// The ChatGPT Codex backend: a Responses endpoint that insists on SSE, `store: false`,
-/// `instructions`, the account header and a live access token, and refuses
-/// `max_output_tokens`, like the real one.
-async fn codex_responses(
-    State((state, _)): State<Shared>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
-    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-    s.backend_requests.push((headers.clone(), request.clone()));
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer.is_none() || bearer != s.current_access.as_deref() {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({"detail": "Unauthorized"})),
-        )
-            .into_response();
-    }
-    if headers
-        .get("chatgpt-account-id")
-        .and_then(|v| v.to_str().ok())
-        != Some("acct_fake_123")
-    {
-        return (
-            StatusCode::FORBIDDEN,
-            axum::Json(json!({"detail": "account mismatch"})),
-        )
-            .into_response();
-    }
-    if let Some(resets_at) = s.usage_limit_until {
-        let body = json!({"error": {"type": "usage_limit_reached", "plan_type": "plus",
-            "message": "The usage limit has been reached", "resets_at": resets_at}});
-        return (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-    }
-    let bad = |detail: &str| {
-        (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"detail": detail})),
-        )
-            .into_response()
-    };
-    if request["stream"] != true {
-        return bad("Stream must be set to true");
-    }
-    if request["store"] != false {
-        return bad("Store must be set to false");
-    }
-    if !request["instructions"].is_string() {
-        return bad("Instructions are required");
-    }
-    if request.get("max_output_tokens").is_some() {
-        return bad("Unsupported parameter: max_output_tokens");
-    }
-    if !request["input"].is_array() {
-        return bad("Input must be a list");
-    }
-    drop(s);
-    let model = request["model"].as_str().unwrap_or("gpt-5").to_owned();
-    let behavior = crate::Behavior::default();
-    let wants_weather = request["tools"]
-        .as_array()
-        .is_some_and(|tools| tools.iter().any(|t| t["name"] == "get_weather"));
-    let events = if wants_weather {
-        crate::responses::tool_call_events(&model)
-    } else {
-        crate::responses::stream_events(&model, &behavior)
-    };
-    // With `store: false` the real backend's response.completed carries `output: []`: the items
-    // arrive only in the output_item events.
-    let body: Vec<u8> = events
-        .into_iter()
-        .flat_map(|e| without_stored_output(&e))
-        .collect();
-    Response::builder()
-        .header("content-type", "text/event-stream")
-        .body(axum::body::Body::from(body))
-        .unwrap_or_default()
-}
-
-fn without_stored_output(event: &[u8]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(event);
-    let Some((head, data)) = text.split_once("data: ") else {
-        return event.to_vec();
-    };
-    let Ok(mut value) = serde_json::from_str::<Value>(data.trim_end()) else {
-        return event.to_vec();
-    };
-    if value["type"] == "response.completed" {
-        value["response"]["output"] = json!([]);
-    }
-    format!("{head}data: {value}\n\n").into_bytes()
 }

@@ -10,6 +10,7 @@ mod identify;
 mod meter;
 mod record;
 mod route;
+mod upstream_headers;
 
 pub use admit::admit;
 pub use authorize::{Attach, authorize};

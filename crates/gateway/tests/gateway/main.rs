@@ -9,6 +9,7 @@ mod harness;
 
 mod chatgpt;
 mod cli;
+mod cli_accounts;
 mod credentials;
 mod guard;
 mod limits;
