@@ -15,6 +15,8 @@ pub struct RequestEvent {
     pub model: Option<String>,
     pub mode: &'static str,
     pub upstream: Option<&'static str>,
+    /// Served by the other mode because the configured one was down.
+    pub failover: bool,
     pub created_at: String,
 }
 

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use crate::config::Config;
 use crate::dialect::Dialect;
 use crate::stages::{
-    Forwarded, Recording, admit, authorize, forward, guard, guard_addressing, identify, meter,
-    read_body, route,
+    Forwarded, Recording, admit, authorize, fail_over_if_down, forward, guard, guard_addressing,
+    identify, meter, read_body, route,
 };
 use crate::{Error, Gateway};
 
@@ -30,7 +30,8 @@ pub async fn proxy(State(gateway): State<Arc<Gateway>>, request: Request) -> Res
     }
 }
 
-/// Stages 1–6; the response they produce is metered (7) and recorded (8) by the caller.
+/// Stages 1–6 (and, with `failover`, the other mode when the configured one is down); the
+/// response they produce is metered (7) and recorded (8) by the caller.
 async fn pass(
     gateway: &Arc<Gateway>,
     config: &Config,
@@ -62,17 +63,18 @@ async fn pass(
         gateway.codex.as_ref(),
     )
     .await?;
-    forward(
+    let forwarded = forward(
         &gateway.client,
         &route,
         parts,
-        body,
+        body.clone(),
         attach,
         &caller.user_id,
         config.idle_timeout,
         gateway.codex.as_ref(),
     )
-    .await
+    .await;
+    fail_over_if_down(gateway, config, parts, &caller, body, forwarded, recording).await
 }
 
 pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {

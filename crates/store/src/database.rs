@@ -134,6 +134,29 @@ mod tests {
     }
 
     #[test]
+    fn a_first_version_database_is_migrated_keeping_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        MIGRATIONS.to_version(&mut conn, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO requests (id, user_id, endpoint, status, latency_ms, tokens_est,
+               created_at, tokens_source, method, mode)
+             VALUES ('old', 'u', '/v1/models', 200, 1, 0, '2026-01-01T00:00:00.000Z',
+               'estimated', 'GET', 'local')",
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let failover: i64 = conn
+            .query_row("SELECT failover FROM requests WHERE id = 'old'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(failover, 0);
+    }
+
+    #[test]
     fn reopening_is_idempotent() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");

@@ -44,6 +44,8 @@ pub struct RequestRow {
     pub error: Option<&'static str>,
     /// Admitted past the limits: counts towards `monthly_usage`.
     pub admitted: bool,
+    /// Served by the other mode because the configured one failed before answering.
+    pub failover: bool,
 }
 
 impl RequestRow {

@@ -281,6 +281,7 @@ fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusq
                 row.stream,
                 row.ttfb_ms.map(int),
                 row.error,
+                row.failover,
             ]);
             match inserted {
                 Ok(_) => {}

@@ -28,6 +28,7 @@ fn row(id: &str, user: &str, admitted: bool, tokens: u64) -> RequestRow {
         stream: false,
         error: None,
         admitted,
+        failover: false,
     }
 }
 

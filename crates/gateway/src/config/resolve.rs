@@ -134,13 +134,6 @@ impl Config {
                     .to_owned(),
             );
         }
-        if self.failover {
-            problems.push(
-                "failover is on, but this version of ClawBox does not fail over yet: requests \
-                 go to the current mode only"
-                    .to_owned(),
-            );
-        }
         problems
     }
 }

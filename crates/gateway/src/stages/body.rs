@@ -16,7 +16,7 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// The request body and what the gateway reads from it. Prompts stay in `bytes` and are never
 /// logged or stored.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct RequestBody {
     pub bytes: Bytes,
     pub model: Option<String>,

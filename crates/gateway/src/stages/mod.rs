@@ -4,6 +4,7 @@
 mod admit;
 mod authorize;
 mod body;
+mod failover;
 mod forward;
 mod guard;
 mod identify;
@@ -15,6 +16,7 @@ mod upstream_headers;
 pub use admit::admit;
 pub use authorize::{Attach, authorize};
 pub use body::{RequestBody, read_body};
+pub use failover::fail_over_if_down;
 pub use forward::{Forwarded, forward};
 pub use guard::{guard, guard_addressing};
 pub use identify::{Caller, Credential, identify};

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use axum::http::request::Parts;
 use clawbox_store::{RequestRow, TokensSource};
 
-use crate::config::Config;
+use crate::config::{Config, Mode};
 use crate::events::RequestEvent;
 use crate::request_id::RequestId;
 use crate::stages::Upstream;
@@ -63,6 +63,7 @@ impl Recording {
                 stream: false,
                 error: None,
                 admitted: false,
+                failover: false,
             },
             gateway: Arc::clone(gateway),
             started: Instant::now(),
@@ -91,6 +92,13 @@ impl Recording {
 
     pub fn set_upstream(&mut self, upstream: Upstream) {
         self.row.upstream = Some(upstream.id());
+    }
+
+    /// The other mode answered (`failover`): the row names what actually served the request.
+    pub fn set_failover(&mut self, mode: Mode, upstream: Upstream) {
+        self.row.mode = mode.as_str();
+        self.row.upstream = Some(upstream.id());
+        self.row.failover = true;
     }
 
     pub fn set_request_bytes(&mut self, bytes: usize) {
@@ -166,6 +174,7 @@ impl Drop for Recording {
             model: row.model.clone(),
             mode: row.mode,
             upstream: row.upstream,
+            failover: row.failover,
             created_at: row.created_at.clone(),
         });
         let row = std::mem::take(&mut self.row);

@@ -40,6 +40,7 @@ pub struct Row {
     pub stream: bool,
     pub error: Option<String>,
     pub created_at: String,
+    pub failover: bool,
 }
 
 impl Harness {
@@ -185,7 +186,8 @@ impl Harness {
         let mut stmt = conn
             .prepare(
                 "SELECT id, user_id, endpoint, status, tokens_est, tokens_source, prompt_tokens,
-                        completion_tokens, ip_hash, model, mode, upstream, stream, error, created_at
+                        completion_tokens, ip_hash, model, mode, upstream, stream, error, created_at,
+                        failover
                  FROM requests ORDER BY id",
             )
             .unwrap();
@@ -206,6 +208,7 @@ impl Harness {
                 stream: r.get(12)?,
                 error: r.get(13)?,
                 created_at: r.get(14)?,
+                failover: r.get(15)?,
             })
         })
         .unwrap()

@@ -11,6 +11,7 @@ mod chatgpt;
 mod cli;
 mod cli_accounts;
 mod credentials;
+mod failover;
 mod guard;
 mod limits;
 mod logging;
