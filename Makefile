@@ -1,5 +1,5 @@
 # ClawBox. `make test` and `make run` set up what they need (idempotently) on Debian 12.
-.PHONY: setup run test check fmt lint
+.PHONY: setup run app test check fmt lint
 
 setup:
 	@scripts/setup.sh
@@ -7,6 +7,10 @@ setup:
 # The gateway on 127.0.0.1:18789, data in the OS app-data dir (CLAWBOX_DATA_DIR to override).
 run: setup
 	cargo run --release --locked -p clawbox-gateway -- serve
+
+# The desktop app, UI embedded (custom-protocol is always on: no dev server involved).
+app: setup
+	cargo build --release --locked -p clawbox
 
 test:
 	@scripts/setup.sh --with-sdk

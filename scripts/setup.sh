@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 # System packages: a C toolchain for the bundled SQLite and the TLS library; a session bus and
 # GNOME Keyring, so tests use a real (throwaway) Secret Service; and (only when the Python on
 # PATH cannot make one by itself) venv support for the official-SDK tests.
-apt_packages=(build-essential pkg-config dbus-daemon dbus-bin gnome-keyring)
+apt_packages=(build-essential pkg-config dbus-daemon dbus-bin gnome-keyring
+  # The desktop app (Tauri on WebKitGTK), and a display and WebDriver to test it headless.
+  libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -21,6 +24,15 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# The window's UI (Vite + TypeScript): the app embeds ui/dist at compile time, so it is built
+# before any cargo command compiles the app.
+if ! cmp -s ui/package-lock.json ui/node_modules/.package-lock.stamp 2>/dev/null; then
+  echo "setup: installing the UI's packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  cp ui/package-lock.json ui/node_modules/.package-lock.stamp
+fi
+(cd ui && npm run --silent build >/dev/null)
+
 if [ "${1:-}" = "--with-sdk" ]; then
   # The official OpenAI and Anthropic SDKs, pinned, in a venv rebuilt when the pins change.
   venv=tests/sdk/.venv
@@ -31,6 +43,11 @@ if [ "${1:-}" = "--with-sdk" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --disable-pip-version-check -r tests/sdk/requirements.txt
     cp tests/sdk/requirements.txt "$stamp"
+  fi
+  # tauri-driver: WebDriver for the real app window (it drives Debian's WebKitWebDriver).
+  if [ ! -x .tools/bin/tauri-driver ]; then
+    echo "setup: installing tauri-driver"
+    cargo install tauri-driver --version "^2" --locked --root "$PWD/.tools" --quiet
   fi
   # Real agent CLIs (OpenAI's Codex CLI), pinned by the lock file.
   clients=tests/clients

@@ -23,12 +23,18 @@ export NO_COLOR=1 CARGO_TERM_COLOR=never
 keyring=(dbus-run-session -- scripts/with-keyring.sh)
 run build cargo build --workspace --bins --tests --locked
 run rust "${keyring[@]}" cargo test --workspace --locked
+# `cargo test` regenerates the UI's IPC types from Rust: they must match what is committed.
+run bindings git diff --exit-code --stat -- ui/src/bindings
+run ui npm --prefix ui test --silent
 run sdk "${keyring[@]}" tests/sdk/.venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
+# The real app in its real webview, on a virtual display.
+run e2e xvfb-run -a -s "-screen 0 1280x800x24" \
+  tests/sdk/.venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider -W ignore::DeprecationWarning
 
 count() { # count WORD FILES...: sums "N WORD" over cargo's and pytest's summary lines
   local word=$1
   shift
-  grep -hE '^test result:|^[=]* ?[0-9].* in [0-9.]+s' "$@" 2>/dev/null |
+  grep -hE '^test result:|^[=]* ?[0-9].* in [0-9.]+s|^ *Tests +[0-9]' "$@" 2>/dev/null |
     grep -oE "[0-9]+ $word" | awk '{s += $1} END {print s + 0}'
 }
 passed=$(count passed "$logs"/*.log)

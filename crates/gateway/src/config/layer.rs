@@ -110,6 +110,18 @@ pub struct SettingsLayer {
 pub struct OriginList(pub Vec<String>);
 
 impl SettingsLayer {
+    /// The layer the `CLAWBOX_*` environment alone gives (the desktop app has no flags).
+    pub fn from_env() -> Result<SettingsLayer, String> {
+        #[derive(clap::Parser)]
+        struct EnvOnly {
+            #[command(flatten)]
+            settings: SettingsLayer,
+        }
+        <EnvOnly as clap::Parser>::try_parse_from(["clawbox"])
+            .map(|e| e.settings)
+            .map_err(|e| e.to_string())
+    }
+
     /// The setting keys this layer sets: for an override layer, the settings the UI shows locked.
     pub fn keys_set(&self) -> Vec<&'static str> {
         let mut keys = Vec::new();

@@ -1,0 +1,144 @@
+//! The gateway the app runs: started in `setup`, stopped (and its log flushed) on quit. A
+//! gateway that cannot start (the port is taken, say) is a state the window shows, not a crash.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use clawbox_auth::SecretStoreKind;
+use clawbox_gateway::config::{APP_IDENTIFIER, SettingsLayer, default_data_dir};
+use clawbox_gateway::{Gateway, GatewayOptions, SecretsFrom};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::oneshot;
+
+/// How long quitting waits for in-flight requests and the log flush.
+const STOP_WAIT: Duration = Duration::from_secs(12);
+
+pub struct GatewayHost {
+    state: Mutex<State>,
+}
+
+enum State {
+    Running {
+        gateway: Arc<Gateway>,
+        url: String,
+        stop: Option<oneshot::Sender<()>>,
+        serving: Option<tauri::async_runtime::JoinHandle<()>>,
+    },
+    Failed {
+        message: String,
+    },
+    Stopped,
+}
+
+impl GatewayHost {
+    /// Starts the gateway as the environment says (`CLAWBOX_*`, like the headless binary).
+    pub fn start<R: Runtime>(app: &AppHandle<R>) -> Self {
+        let options = options_from_env(app);
+        Self::start_with(app, options)
+    }
+
+    /// Starts the gateway with these options (tests give their own data dir and store).
+    pub fn start_with<R: Runtime>(
+        app: &AppHandle<R>,
+        options: Result<GatewayOptions, String>,
+    ) -> Self {
+        let state = match options.and_then(|o| start(app, o)) {
+            Ok(state) => state,
+            Err(message) => {
+                tracing::error!("{message}");
+                State::Failed { message }
+            }
+        };
+        Self {
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The running gateway, or why there is none.
+    pub fn gateway(&self) -> Result<(Arc<Gateway>, String), String> {
+        match &*self.lock() {
+            State::Running { gateway, url, .. } => Ok((Arc::clone(gateway), url.clone())),
+            State::Failed { message } => Err(message.clone()),
+            State::Stopped => Err("the gateway has stopped".into()),
+        }
+    }
+
+    /// Stops serving: in-flight requests finish (for a bounded time), the log is flushed.
+    pub fn stop(&self) {
+        let previous = std::mem::replace(&mut *self.lock(), State::Stopped);
+        if let State::Running {
+            stop,
+            serving,
+            gateway,
+            ..
+        } = previous
+        {
+            if let Some(stop) = stop {
+                let _ = stop.send(());
+            }
+            if let Some(serving) = serving {
+                // The timer is made inside the runtime (it needs its clock).
+                let _ = tauri::async_runtime::block_on(async move {
+                    tokio::time::timeout(STOP_WAIT, serving).await
+                });
+            }
+            gateway.flush_log();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The same data folder, settings and secret store the headless gateway would use.
+fn options_from_env<R: Runtime>(app: &AppHandle<R>) -> Result<GatewayOptions, String> {
+    let data_dir = match std::env::var_os("CLAWBOX_DATA_DIR") {
+        Some(dir) => dir.into(),
+        None => app
+            .path()
+            .app_data_dir()
+            .or_else(|_| default_data_dir().map_err(|e| e.to_string()))
+            .map_err(|e| format!("no data folder for {APP_IDENTIFIER}: {e}"))?,
+    };
+    let mut options = GatewayOptions::new(data_dir, SettingsLayer::from_env()?);
+    let store = std::env::var("CLAWBOX_SECRET_STORE").unwrap_or_default();
+    options.secrets = SecretsFrom::Open(SecretStoreKind::parse(&store).map_err(|e| e.to_string())?);
+    Ok(options)
+}
+
+fn start<R: Runtime>(app: &AppHandle<R>, options: GatewayOptions) -> Result<State, String> {
+    let gateway = Gateway::open(options).map_err(|e| e.to_string())?;
+    let listener = tauri::async_runtime::block_on(gateway.bind()).map_err(|e| e.to_string())?;
+    let url = listener
+        .local_addr()
+        .map(|a| format!("http://{a}"))
+        .map_err(|e| e.to_string())?;
+    tracing::info!(%url, "gateway listening");
+
+    // Live request events for the window: the dashboard updates without polling.
+    let mut events = gateway.subscribe();
+    let emitter = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Ok(event) = events.recv().await {
+            let _ = emitter.emit("request", &event);
+        }
+    });
+
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving_gateway = Arc::clone(&gateway);
+    let serving = tauri::async_runtime::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        if let Err(e) = serving_gateway.serve(listener, shutdown).await {
+            tracing::error!(error = %e, "the gateway stopped");
+        }
+    });
+    Ok(State::Running {
+        gateway,
+        url,
+        stop: Some(stop),
+        serving: Some(serving),
+    })
+}

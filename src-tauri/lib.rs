@@ -1,0 +1,88 @@
+//! The ClawBox desktop app: a thin Tauri shell over the engine (crates/gateway, crates/auth).
+//! It starts the gateway in `setup`, shows its state in the window and the tray, forwards the
+//! gateway's request events to the window, and stops the gateway gracefully on quit (pending
+//! log rows flushed). All logic lives in the engine; the commands here only adapt it.
+//!
+//! - gateway_host.rs: the running gateway (or why it is not running) as app state.
+//! - commands.rs: the IPC commands, typed for the UI (ts-rs → ui/src/bindings).
+//! - tray.rs: the tray / menu-bar icon.
+
+mod commands;
+mod gateway_host;
+mod tray;
+
+use tauri::{Manager, RunEvent};
+
+pub use commands::{CommandError, GatewayStatus};
+pub use gateway_host::GatewayHost;
+
+/// The app's commands on `base` (the real builder, or Tauri's mock one in tests).
+pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
+    base.invoke_handler(tauri::generate_handler![
+        commands::gateway_status,
+        commands::set_mode
+    ])
+}
+
+pub fn run() {
+    init_logging();
+    let app = with_commands(tauri::Builder::default())
+        // A second launch (a double-click while running) focuses the window instead.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_main_window(app);
+        }))
+        .setup(|app| {
+            let host = GatewayHost::start(app.handle());
+            app.manage(host);
+            tray::build(app.handle())?;
+            quit_on_signal(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: ClawBox cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event
+            && let Some(host) = handle.try_state::<GatewayHost>()
+        {
+            host.stop();
+        }
+    });
+}
+
+/// Ctrl-C or SIGTERM (a session ending, a service manager) quits like the tray's Quit: the
+/// gateway stops gracefully and the log is flushed.
+fn quit_on_signal(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(mut term) = signal(SignalKind::terminate()) else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        app.exit(0);
+    });
+}
+
+fn init_logging() {
+    let filter = std::env::var("CLAWBOX_LOG").unwrap_or_else(|_| "info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,68 @@
+"""The real app in its real webview (WebKitGTK) under Xvfb, driven through tauri-driver."""
+
+import importlib.util
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The SDK tests' fixtures (the built binaries, the fake provider), under another module name.
+_spec = importlib.util.spec_from_file_location("sdk_conftest", ROOT / "tests" / "sdk" / "conftest.py")
+_sdk = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_sdk)
+BIN_DIR = _sdk.BIN_DIR
+provider = _sdk.provider
+
+TAURI_DRIVER = ROOT / ".tools" / "bin" / "tauri-driver"
+SCREENSHOTS = ROOT / "target" / "e2e-screenshots"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app(tmp_path, provider):
+    """A WebDriver session on the ClawBox window, with its own data dir and a fake provider."""
+    from selenium import webdriver
+    from selenium.webdriver.common.options import ArgOptions
+
+    assert os.environ.get("DISPLAY"), "run under Xvfb (make test does: xvfb-run)"
+    port, native = free_port(), free_port()
+    env = {
+        **os.environ,
+        "CLAWBOX_DATA_DIR": str(tmp_path / "data"),
+        "CLAWBOX_LISTEN": "127.0.0.1:0",
+        "CLAWBOX_OPENAI_URL": provider,
+        "CLAWBOX_SECRET_STORE": "file",
+    }
+    driver_proc = subprocess.Popen(
+        [str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": str(BIN_DIR / "clawbox")})
+    driver = None
+    for _ in range(50):  # the driver takes a moment to listen
+        try:
+            driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
+            break
+        except Exception:
+            time.sleep(0.2)
+    assert driver is not None, "tauri-driver did not start a session"
+    driver.data_dir = tmp_path / "data"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+    driver_proc.terminate()
+    driver_proc.wait(timeout=10)
