@@ -42,3 +42,36 @@ def test_the_window_shows_the_gateway_counts_requests_and_switches_mode(app):
     with urllib.request.urlopen(f"{url}/health", timeout=5) as r:
         assert json.load(r)["mode"] == "hosted"
     app.save_screenshot(str(SCREENSHOTS / "hosted.png"))
+
+
+def test_quitting_stops_the_gateway_gracefully_with_every_row_flushed(tmp_path, provider):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+
+    from conftest import BIN_DIR, free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "CLAWBOX_DATA_DIR": str(tmp_path),
+        "CLAWBOX_LISTEN": f"127.0.0.1:{port}",
+        "CLAWBOX_OPENAI_URL": provider,
+        "CLAWBOX_SECRET_STORE": "file",
+    }
+    app = subprocess.Popen([str(BIN_DIR / "clawbox")], env=env, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-e2e", max_retries=0)
+    for _ in range(20):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    app.send_signal(signal.SIGTERM)
+    assert app.wait(timeout=20) == 0
+    with sqlite3.connect(tmp_path / "clawbox.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 20
