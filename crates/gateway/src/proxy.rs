@@ -63,18 +63,23 @@ async fn pass(
         gateway.codex.as_ref(),
     )
     .await?;
+    // Kept for a second attempt only when failover may need one.
+    let retry_body = config.failover.then(|| body.clone());
     let forwarded = forward(
         &gateway.client,
         &route,
         parts,
-        body.clone(),
+        body,
         attach,
         &caller.user_id,
         config.idle_timeout,
         gateway.codex.as_ref(),
     )
     .await;
-    fail_over_if_down(gateway, config, parts, &caller, body, forwarded, recording).await
+    fail_over_if_down(
+        gateway, config, parts, &caller, retry_body, forwarded, recording,
+    )
+    .await
 }
 
 pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {

@@ -13,17 +13,18 @@ use crate::stages::{Caller, Forwarded, Recording, RequestBody, authorize, forwar
 use crate::{Error, Gateway};
 
 /// `first` is the configured mode's outcome; returns it, or the other mode's if that one could
-/// answer instead.
+/// answer instead. `body` is the request's body kept for that second attempt (`None` when
+/// failover is off).
 pub async fn fail_over_if_down(
     gateway: &Arc<Gateway>,
     config: &Config,
     parts: &Parts,
     caller: &Caller,
-    body: RequestBody,
+    body: Option<RequestBody>,
     first: Result<Forwarded, Error>,
     recording: &mut Recording,
 ) -> Result<Forwarded, Error> {
-    let Some(other) = other_mode(config).filter(|_| is_down(&first)) else {
+    let (Some(other), Some(body)) = (other_mode(config).filter(|_| is_down(&first)), body) else {
         return first;
     };
     match try_in(gateway, &other, parts, caller, body).await {
