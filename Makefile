@@ -4,9 +4,15 @@
 setup:
 	@scripts/setup.sh
 
-# The gateway on 127.0.0.1:18789, data in the OS app-data dir (CLAWBOX_DATA_DIR to override).
+# The app (gateway on 127.0.0.1:18789, data in the OS app-data dir; CLAWBOX_DATA_DIR to
+# override). Without a display, the same gateway headless.
 run: setup
-	cargo run --release --locked -p clawbox-gateway -- serve
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		cargo run --release --locked -p clawbox; \
+	else \
+		echo "No display here: running the headless gateway instead (clawbox-gateway serve)."; \
+		cargo run --release --locked -p clawbox-gateway -- serve; \
+	fi
 
 # The desktop app, UI embedded (custom-protocol is always on: no dev server involved).
 app: setup

@@ -110,3 +110,33 @@ fn a_taken_port_is_a_message_for_the_window_not_a_crash() {
     let err = invoke(&webview, "set_mode", serde_json::json!({"mode": "hosted"})).unwrap_err();
     assert_eq!(err["code"], "not_running");
 }
+
+#[test]
+fn the_app_binary_runs_the_command_line_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clawbox"))
+        .arg("status")
+        .env("CLAWBOX_DATA_DIR", dir.path())
+        .env("CLAWBOX_SECRET_STORE", "file")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("data folder:") && text.contains("mode:            local"),
+        "{text}"
+    );
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_clawbox"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(help.stdout)
+            .unwrap()
+            .contains("Usage: clawbox <COMMAND>")
+    );
+}

@@ -12,8 +12,10 @@
 //! - admission.rs: the rolling per-user limit and the monthly cap.
 //! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
 //! - error.rs: the one error type, and the one place it becomes a response.
+//! - cli/: the command line (`clawbox-gateway`, and `clawbox <subcommand>` from the app).
 
 mod admission;
+pub mod cli;
 mod clock;
 mod codex;
 pub mod config;

@@ -1,8 +1,8 @@
 //! `clawbox-gateway status`: where things are and which credentials are stored, never a secret.
 
+use crate::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
 use clawbox_auth::codex::CodexTokens;
 use clawbox_auth::{Credentials, KeychainState, LocalKey, open_store};
-use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
 
 use super::Place;
 

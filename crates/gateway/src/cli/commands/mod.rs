@@ -8,9 +8,9 @@ mod status;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::Error;
+use crate::config::{default_data_dir, prepare_data_dir};
 use clawbox_auth::{Credentials, KeychainState, SecretStoreKind, open_store};
-use clawbox_gateway::Error;
-use clawbox_gateway::config::{default_data_dir, prepare_data_dir};
 
 pub use key::{KeyCommand, run_key};
 pub use login::{Account, run_login, run_logout};

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use crate::config::{SETTINGS_FILE, set_setting};
 use clap::ValueEnum;
 use clawbox_auth::codex::{CodexEndpoints, CodexLogin, logout, open_in_browser};
 use clawbox_auth::open_store;
-use clawbox_gateway::config::{SETTINGS_FILE, set_setting};
 
 use super::Place;
 
