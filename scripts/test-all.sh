@@ -27,8 +27,9 @@ run rust "${keyring[@]}" cargo test --workspace --locked
 run bindings git diff --exit-code --stat -- ui/src/bindings
 run ui npm --prefix ui test --silent
 run sdk "${keyring[@]}" tests/sdk/.venv/bin/python -m pytest tests/sdk -q -p no:cacheprovider
-# The real app in its real webview, on a virtual display.
-run e2e xvfb-run -a -s "-screen 0 1280x800x24" \
+# The real app in its real webview, on a virtual display and a private session bus (so a
+# ClawBox the developer is running is never the "single instance" the test app defers to).
+run e2e dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   tests/sdk/.venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider -W ignore::DeprecationWarning
 
 count() { # count WORD FILES...: sums "N WORD" over cargo's and pytest's summary lines

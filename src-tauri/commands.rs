@@ -4,7 +4,7 @@
 use clawbox_auth::{KeychainState, LocalKey};
 use clawbox_gateway::config::{SETTINGS_FILE, set_setting};
 use serde::Serialize;
-use tauri::State;
+use tauri::{Emitter, State};
 use ts_rs::TS;
 
 use crate::GatewayHost;
@@ -53,7 +53,11 @@ pub fn gateway_status(host: State<'_, GatewayHost>) -> GatewayStatus {
 
 /// Switches between local and hosted mode, live (no restart).
 #[tauri::command]
-pub fn set_mode(host: State<'_, GatewayHost>, mode: String) -> Result<GatewayStatus, CommandError> {
+pub fn set_mode<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    host: State<'_, GatewayHost>,
+    mode: String,
+) -> Result<GatewayStatus, CommandError> {
     if mode != "local" && mode != "hosted" {
         return Err(CommandError::new("bad_mode", "the mode is local or hosted"));
     }
@@ -69,7 +73,10 @@ pub fn set_mode(host: State<'_, GatewayHost>, mode: String) -> Result<GatewaySta
     set_setting(&gateway.data_dir().join(SETTINGS_FILE), "mode", mode.into())
         .map_err(|e| CommandError::new("settings", e.to_string()))?;
     gateway.reload_settings();
-    Ok(status(&host))
+    let status = status(&host);
+    // The tray can switch too: whoever did, the window shows the new mode.
+    let _ = app.emit("status", &status);
+    Ok(status)
 }
 
 fn status(host: &GatewayHost) -> GatewayStatus {

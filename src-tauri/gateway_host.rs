@@ -8,8 +8,11 @@ use clawbox_auth::SecretStoreKind;
 use clawbox_gateway::config::{APP_IDENTIFIER, SettingsLayer, default_data_dir};
 use clawbox_gateway::{Gateway, GatewayOptions, SecretsFrom};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::oneshot;
 
+/// How often finished requests are sent to the window, together.
+const EVENT_BATCH: Duration = Duration::from_millis(250);
 /// How long quitting waits for in-flight requests and the log flush.
 const STOP_WAIT: Duration = Duration::from_secs(12);
 
@@ -116,12 +119,27 @@ fn start<R: Runtime>(app: &AppHandle<R>, options: GatewayOptions) -> Result<Stat
         .map_err(|e| e.to_string())?;
     tracing::info!(%url, "gateway listening");
 
-    // Live request events for the window: the dashboard updates without polling.
+    // Live request events for the window, batched every EVENT_BATCH: the dashboard updates
+    // without polling, and a burst of thousands of requests is a few messages, not thousands.
     let mut events = gateway.subscribe();
     let emitter = app.clone();
     tauri::async_runtime::spawn(async move {
-        while let Ok(event) = events.recv().await {
-            let _ = emitter.emit("request", &event);
+        let mut batch = Vec::new();
+        let mut tick = tokio::time::interval(EVENT_BATCH);
+        loop {
+            tokio::select! {
+                received = events.recv() => match received {
+                    Ok(event) => batch.push(event),
+                    // Fell behind in a burst: the missed events are gone, keep going.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                },
+                _ = tick.tick() => {
+                    if !batch.is_empty() {
+                        let _ = emitter.emit("requests", std::mem::take(&mut batch));
+                    }
+                }
+            }
         }
     });
 

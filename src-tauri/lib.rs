@@ -34,7 +34,10 @@ pub fn run() {
         .setup(|app| {
             let host = GatewayHost::start(app.handle());
             app.manage(host);
-            tray::build(app.handle())?;
+            // A desktop without a tray (or its library) still gets the window.
+            if let Err(e) = tray::build(app.handle()) {
+                tracing::warn!(error = %e, "no tray icon");
+            }
             quit_on_signal(app.handle().clone());
             Ok(())
         })
@@ -58,22 +61,29 @@ pub fn run() {
 /// Ctrl-C or SIGTERM (a session ending, a service manager) quits like the tray's Quit: the
 /// gateway stops gracefully and the log is flushed.
 fn quit_on_signal(app: tauri::AppHandle) {
+    // On Unix the handlers are installed here, before setup returns, so no early signal is
+    // missed (a signal stream listens from its creation; it needs the runtime to be made).
+    #[cfg(unix)]
+    let signals = tauri::async_runtime::block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::interrupt())?,
+        ))
+    });
     tauri::async_runtime::spawn(async move {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let Ok((mut term, mut int)) = signals else {
                 return;
             };
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}
+                _ = int.recv() => {}
             }
         }
         #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+        let _ = tokio::signal::ctrl_c().await;
         app.exit(0);
     });
 }

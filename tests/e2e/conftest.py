@@ -52,14 +52,17 @@ def app(tmp_path, provider):
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": str(BIN_DIR / "clawbox")})
-    driver = None
+    driver, last_error = None, None
     for _ in range(50):  # the driver takes a moment to listen
         try:
             driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{port}", options=options)
             break
-        except Exception:
+        except Exception as e:  # connection refused while it starts, or a real failure
+            last_error = e
             time.sleep(0.2)
-    assert driver is not None, "tauri-driver did not start a session"
+    if driver is None:
+        driver_proc.kill()
+        raise AssertionError(f"tauri-driver did not start a session: {last_error}")
     driver.data_dir = tmp_path / "data"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver

@@ -60,18 +60,27 @@ def test_quitting_stops_the_gateway_gracefully_with_every_row_flushed(tmp_path, 
         "CLAWBOX_OPENAI_URL": provider,
         "CLAWBOX_SECRET_STORE": "file",
     }
-    app = subprocess.Popen([str(BIN_DIR / "clawbox")], env=env, stderr=subprocess.DEVNULL)
+    app = subprocess.Popen([str(BIN_DIR / "clawbox")], env=env, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-e2e", max_retries=0)
-    for _ in range(20):
-        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
-    app.send_signal(signal.SIGTERM)
-    assert app.wait(timeout=20) == 0
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1)
+                break
+            except OSError:
+                assert app.poll() is None, app.stderr.read()
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the app's gateway never answered /health")
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-e2e", max_retries=0)
+        for _ in range(20):
+            client.chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+            )
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(timeout=20) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
     with sqlite3.connect(tmp_path / "clawbox.db") as db:
         assert db.execute("SELECT COUNT(*) FROM requests").fetchone()[0] == 20

@@ -13,7 +13,12 @@ export function setMode(mode: "local" | "hosted"): Promise<GatewayStatus> {
   return invoke<GatewayStatus>("set_mode", { mode });
 }
 
-/** Calls `onRequest` for every request the gateway finishes. */
-export function onRequest(onRequest: (event: unknown) => void): Promise<UnlistenFn> {
-  return listen("request", (e) => onRequest(e.payload));
+/** Calls `onRequests` with each batch of requests the gateway finished (a few times a second). */
+export function onRequests(onRequests: (events: unknown[]) => void): Promise<UnlistenFn> {
+  return listen<unknown[]>("requests", (e) => onRequests(e.payload));
+}
+
+/** Calls `onStatus` when the status changes from elsewhere (the tray's mode switch). */
+export function onStatus(onStatus: (status: GatewayStatus) => void): Promise<UnlistenFn> {
+  return listen<GatewayStatus>("status", (e) => onStatus(e.payload));
 }

@@ -1,4 +1,4 @@
-import { gatewayStatus, onRequest, setMode, type GatewayStatus } from "./ipc";
+import { gatewayStatus, onRequests, onStatus, setMode, type GatewayStatus } from "./ipc";
 import { describe } from "./status";
 
 const statusLine = document.querySelector<HTMLParagraphElement>("#status")!;
@@ -32,8 +32,7 @@ function render(status: GatewayStatus) {
       try {
         render(await setMode(status.mode === "hosted" ? "local" : "hosted"));
       } catch (e) {
-        statusLine.dataset.state = "error";
-        statusLine.textContent = (e as { message?: string }).message ?? String(e);
+        showError(e);
       }
     };
     details.append(point, count, toggle);
@@ -46,13 +45,29 @@ function render(status: GatewayStatus) {
   }
 }
 
-async function refresh() {
-  render(await gatewayStatus());
+function showError(e: unknown) {
+  statusLine.dataset.state = "error";
+  statusLine.textContent = (e as { message?: string }).message ?? String(e);
 }
 
+async function refresh() {
+  try {
+    render(await gatewayStatus());
+  } catch (e) {
+    showError(e);
+  }
+}
+
+// Listen first, so no request finished while the status loads is missed.
+try {
+  await onRequests((events) => {
+    requests += events.length;
+    const count = document.querySelector("#request-count");
+    if (count) count.textContent = `Requests since the window opened: ${requests}`;
+  });
+  await onStatus(render);
+} catch (e) {
+  showError(e);
+}
 await refresh();
-await onRequest(() => {
-  requests += 1;
-  const count = document.querySelector("#request-count");
-  if (count) count.textContent = `Requests since the window opened: ${requests}`;
-});
+window.addEventListener("focus", () => void refresh());
