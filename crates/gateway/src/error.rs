@@ -44,6 +44,11 @@ pub enum Error {
          (OpenAI) or http://localhost:{port} (Anthropic)"
     )]
     NotFound { path: String, port: u16 },
+    #[error(
+        "no route for the model `{model}`. Tried: {tried}. Check the model name, start the local \
+         model server that has it, or add a route in ClawBox's settings"
+    )]
+    UnknownModel { model: String, tried: String },
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
     #[error(
@@ -202,6 +207,11 @@ impl Error {
             NotFound { .. } => (
                 StatusCode::NOT_FOUND,
                 "unknown_endpoint",
+                ("invalid_request_error", "not_found_error"),
+            ),
+            UnknownModel { .. } => (
+                StatusCode::NOT_FOUND,
+                "model_not_found",
                 ("invalid_request_error", "not_found_error"),
             ),
             MethodNotAllowed { .. } => (

@@ -17,6 +17,7 @@ use crate::config::{self, AuthMode, Config, SETTINGS_FILE, SettingsLayer};
 use crate::events::{EVENT_BUFFER, RequestEvent};
 use crate::health::Health;
 use crate::ip_hash::IpHasher;
+use crate::ollama::OllamaModels;
 use crate::{Error, clock};
 
 /// Rows the log queue holds before it drops (and counts) them: minutes of peak traffic.
@@ -65,13 +66,16 @@ pub struct Gateway {
     /// One reload at a time (the watcher and the app may both ask).
     reloading: Mutex<()>,
     port: AtomicU16,
-    pub(crate) client: reqwest::Client,
+    client: reqwest::Client,
+    loopback_client: reqwest::Client,
     pub(crate) admission: Admission,
     pub(crate) ip_hasher: IpHasher,
     pub(crate) credentials: Arc<Credentials>,
     /// The ChatGPT sign-in, when a secret store is available.
     pub(crate) codex: Option<Arc<CodexSession>>,
     pub(crate) codex_endpoints: CodexEndpoints,
+    /// The local model server's models, for routing.
+    pub(crate) local_models: OllamaModels,
     log: RequestLogWriter,
     log_status: Arc<WriterStatus>,
     events: broadcast::Sender<RequestEvent>,
@@ -96,11 +100,19 @@ impl Gateway {
         drop(conn);
         let log = RequestLogWriter::start(&db_path, options.log_queue)?;
 
-        let client = reqwest::Client::builder()
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(15))
-            .pool_idle_timeout(Duration::from_secs(90))
+        let client_builder = || {
+            reqwest::Client::builder()
+                .tcp_nodelay(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(15))
+                .pool_idle_timeout(Duration::from_secs(90))
+        };
+        let client = client_builder()
+            .build()
+            .map_err(|e| Error::HttpClient(e.to_string()))?;
+        // Upstreams on this machine (a local model server) are never reached through a proxy.
+        let loopback_client = client_builder()
+            .no_proxy()
             .build()
             .map_err(|e| Error::HttpClient(e.to_string()))?;
 
@@ -127,6 +139,7 @@ impl Gateway {
             credentials,
             codex,
             codex_endpoints,
+            local_models: OllamaModels::default(),
             port: AtomicU16::new(config.listen.port()),
             config: ArcSwap::from_pointee(config),
             overrides: options.overrides,
@@ -135,6 +148,7 @@ impl Gateway {
             reloading: Mutex::new(()),
             settings_path,
             client,
+            loopback_client,
             admission: Admission::new(month, month_counts),
             ip_hasher: IpHasher::load_or_create(&options.data_dir)?,
             log_status: log.status(),
@@ -248,6 +262,31 @@ impl Gateway {
             ));
         }
         Health::new(config.mode.as_str(), problems)
+    }
+
+    /// Asks the local model server (Ollama) which models it has; done in the background every
+    /// few seconds while serving, and callable when the app knows something changed.
+    pub async fn refresh_local_models(&self) {
+        let base = self.config().upstreams.ollama.clone();
+        self.local_models
+            .refresh(self.client_for(&base), &base)
+            .await;
+    }
+
+    /// The pooled HTTP client for an upstream: the proxy-honouring one, or for an upstream on
+    /// this machine the one that bypasses any proxy.
+    pub(crate) fn client_for(&self, base: &url::Url) -> &reqwest::Client {
+        let loopback = match base.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        if loopback {
+            &self.loopback_client
+        } else {
+            &self.client
+        }
     }
 
     /// Live request events, for the desktop window.

@@ -52,7 +52,14 @@ async fn pass(
         recording.month(),
     )?;
     recording.set_admitted();
-    let route = route(parts, config, &caller, &gateway.codex_endpoints.backend)?;
+    let route = route(
+        parts,
+        config,
+        &caller,
+        body.model.as_deref(),
+        &gateway.local_models.get(),
+        &gateway.codex_endpoints.backend,
+    )?;
     recording.set_upstream(route.upstream);
     let attach = authorize(
         &route,
@@ -66,7 +73,7 @@ async fn pass(
     // Kept for a second attempt only when failover may need one.
     let retry_body = config.failover.then(|| body.clone());
     let forwarded = forward(
-        &gateway.client,
+        gateway.client_for(&route.base),
         &route,
         parts,
         body,

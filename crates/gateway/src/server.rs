@@ -35,6 +35,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     let local = listener.local_addr().ok();
+    tokio::spawn(crate::ollama::keep_fresh(Arc::downgrade(&gateway)));
     tokio::spawn(watch_settings(
         Arc::downgrade(&gateway),
         gateway.settings_snapshot(),

@@ -39,6 +39,8 @@ pub struct State {
     requests: Mutex<Vec<Recorded>>,
     behavior: Mutex<Behavior>,
     require_auth: bool,
+    /// What `GET /api/tags` lists (as an Ollama server does).
+    local_models: Mutex<Vec<String>>,
     pub(crate) gate: Notify,
     pub(crate) cancelled_streams: AtomicUsize,
     pub(crate) completed_streams: AtomicUsize,
@@ -111,6 +113,16 @@ impl FakeUpstream {
             .behavior
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = behavior;
+    }
+
+    /// The models `GET /api/tags` reports, as an Ollama server lists what it has pulled.
+    pub fn set_local_models(&self, models: &[&str]) {
+        *self
+            .state
+            .local_models
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            models.iter().map(|m| (*m).to_owned()).collect();
     }
 
     /// Lets a gated stream (see [`Behavior::gate`]) continue.
@@ -203,6 +215,16 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
         ("POST", "/v1/messages") => json(messages::body(&model, &behavior)),
         ("GET", "/v1/models") if anthropic => json(messages::models()),
         ("GET", "/v1/models") => json(chat::models()),
+        ("GET", "/api/tags") => {
+            let models = state
+                .local_models
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .map(|m| serde_json::json!({"name": format!("{m}:latest"), "model": format!("{m}:latest")}))
+                .collect::<Vec<_>>();
+            json(serde_json::json!({"models": models}))
+        }
         _ => error(404),
     };
     // Like the real APIs: a CORS grant and a cookie for the provider's own domain.

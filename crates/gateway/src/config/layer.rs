@@ -103,6 +103,10 @@ pub struct SettingsLayer {
     #[arg(long, env = "CLAWBOX_ALLOWED_HOSTS", value_name = "HOSTS", value_parser = parse_origin_list)]
     #[serde(deserialize_with = "origins_from_json")]
     pub allowed_hosts: Option<OriginList>,
+
+    /// Model routes (settings.json only): `[{"model": "mistral-*", "upstream": "ollama"}, …]`.
+    #[arg(skip)]
+    pub routes: Option<Vec<crate::routes::RouteRule>>,
 }
 
 /// A comma-separated list of exact origins (or host names).

@@ -44,6 +44,8 @@ pub struct Config {
     pub allow_remote: bool,
     /// Host names accepted in the Host header besides the loopback ones (with allow_remote).
     pub allowed_hosts: Vec<String>,
+    /// The user's model routes (local mode), checked before the defaults.
+    pub routes: Vec<crate::routes::RouteRule>,
     /// Keys pinned by flags or the environment (shown locked in the app).
     pub pinned: Vec<&'static str>,
 }
@@ -105,6 +107,7 @@ impl Config {
                 .plain(|l| l.allowed_hosts.clone())
                 .map(|h| h.0.into_iter().map(|h| h.to_ascii_lowercase()).collect())
                 .unwrap_or_default(),
+            routes: pick.plain(|l| l.routes.clone()).unwrap_or_default(),
             pinned: overrides.keys_set(),
         };
         if !config.listen.ip().is_loopback() && !config.allow_remote {

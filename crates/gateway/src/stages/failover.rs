@@ -75,7 +75,14 @@ async fn try_in(
     caller: &Caller,
     body: RequestBody,
 ) -> Result<Forwarded, Error> {
-    let route = route(parts, config, caller, &gateway.codex_endpoints.backend)?;
+    let route = route(
+        parts,
+        config,
+        caller,
+        body.model.as_deref(),
+        &gateway.local_models.get(),
+        &gateway.codex_endpoints.backend,
+    )?;
     let attach = authorize(
         &route,
         caller,
@@ -86,7 +93,7 @@ async fn try_in(
     )
     .await?;
     forward(
-        &gateway.client,
+        gateway.client_for(&route.base),
         &route,
         parts,
         body,

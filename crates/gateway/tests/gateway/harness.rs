@@ -14,6 +14,8 @@ pub struct Harness {
     pub url: String,
     pub provider: FakeUpstream,
     pub hosted: FakeUpstream,
+    /// A local model server (Ollama-compatible, no key).
+    pub ollama: FakeUpstream,
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
     /// The keychain stand-in the gateway reads its stored credentials from.
@@ -101,11 +103,13 @@ impl Harness {
     ) -> Harness {
         let provider = FakeUpstream::provider().await;
         let hosted = FakeUpstream::hosted().await;
+        let ollama = FakeUpstream::hosted().await;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("settings.json"), settings.to_string()).unwrap();
         overrides.listen.get_or_insert("127.0.0.1:0".into());
         overrides.openai_url.get_or_insert(provider.url());
         overrides.anthropic_url.get_or_insert(provider.url());
+        overrides.ollama_url.get_or_insert(ollama.url());
         if settings.get("hosted_url").is_none() {
             overrides.hosted_url.get_or_insert(hosted.url());
         }
@@ -134,6 +138,7 @@ impl Harness {
             url,
             provider,
             hosted,
+            ollama,
             dir,
             client: reqwest::Client::new(),
             secrets,

@@ -17,5 +17,6 @@ mod limits;
 mod logging;
 mod metering;
 mod proxying;
+mod routing;
 mod settings;
 mod streaming;

@@ -1,0 +1,92 @@
+//! Routing by model in local mode: the local model server's models, the user's routes, then
+//! Anthropic's and OpenAI's families; an unknown model is a 404 that says what was tried.
+
+use crate::harness::Harness;
+use clawbox_gateway::config::SettingsLayer;
+use serde_json::{Value, json};
+
+fn chat_with(model: &str) -> Value {
+    json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+}
+
+#[tokio::test]
+async fn models_the_local_server_has_go_there_without_a_key() {
+    let h = Harness::start().await;
+    h.ollama.set_local_models(&["llama3.2"]);
+    h.gateway.refresh_local_models().await;
+    let r = h
+        .client
+        .post(format!("{}/v1/chat/completions", h.url))
+        .header("content-type", "application/json")
+        .body(chat_with("llama3.2").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-clawbox-upstream"], "ollama");
+    assert_eq!(h.ollama.last_request().unwrap().uri, "/v1/chat/completions");
+    assert!(h.provider.requests().is_empty());
+}
+
+#[tokio::test]
+async fn claude_models_in_openai_dialect_go_to_anthropic_and_gpt_to_openai() {
+    let h = Harness::start().await;
+    let r = h
+        .post("/v1/chat/completions", &chat_with("claude-sonnet-4-6"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-clawbox-upstream"], "anthropic");
+    let r = h
+        .post("/v1/chat/completions", &chat_with("gpt-4o-mini"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-clawbox-upstream"], "openai");
+}
+
+#[tokio::test]
+async fn the_users_routes_come_before_the_defaults_exact_before_prefix() {
+    let h = Harness::with(
+        json!({"routes": [
+            {"model": "gpt-*", "upstream": "ollama"},
+            {"model": "gpt-4o-mini", "upstream": "openai"}
+        ]}),
+        SettingsLayer::default(),
+    )
+    .await;
+    let r = h
+        .post("/v1/chat/completions", &chat_with("gpt-4o-mini"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-clawbox-upstream"], "openai");
+    let r = h
+        .post("/v1/chat/completions", &chat_with("gpt-oss-20b"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-clawbox-upstream"], "ollama");
+}
+
+#[tokio::test]
+async fn an_unknown_model_is_a_404_naming_the_routes_tried() {
+    let h = Harness::start().await;
+    let r = h
+        .post("/v1/chat/completions", &chat_with("mistral-small"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "model_not_found");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("mistral-small") && message.contains("claude-* → Anthropic"),
+        "{message}"
+    );
+    assert!(
+        h.provider.requests().is_empty()
+            && h.ollama.requests().iter().all(|r| r.uri == "/api/tags")
+    );
+}
