@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use crate::config::Config;
 use crate::dialect::Dialect;
 use crate::stages::{
-    Forwarded, Recording, admit, authorize, fail_over_if_down, forward, guard, guard_addressing,
-    identify, meter, read_body, route,
+    Forwarded, Recording, Upstream, admit, authorize, fail_over_if_down, forward, guard,
+    guard_addressing, identify, meter, read_body, route,
 };
 use crate::{Error, Gateway};
 
@@ -83,10 +83,19 @@ async fn pass(
         gateway.codex.as_ref(),
     )
     .await;
-    fail_over_if_down(
+    let mut forwarded = fail_over_if_down(
         gateway, config, parts, &caller, retry_body, forwarded, recording,
     )
-    .await
+    .await?;
+    // The model list in local mode shows the local model server's models too.
+    if forwarded.upstream == Upstream::OpenAi
+        && parts.method == axum::http::Method::GET
+        && parts.uri.path() == "/v1/models"
+    {
+        let local = gateway.local_models.get();
+        forwarded.add_models = (!local.is_empty()).then_some(local);
+    }
+    Ok(forwarded)
 }
 
 pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {

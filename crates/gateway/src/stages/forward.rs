@@ -29,6 +29,8 @@ pub struct Forwarded {
     pub head_request: bool,
     /// What the answer needs on its way back (the ChatGPT route translates).
     pub translation: Translation,
+    /// For a model list: the local model server's models, added to the upstream's.
+    pub add_models: Option<std::sync::Arc<std::collections::HashSet<String>>>,
 }
 
 #[expect(
@@ -89,6 +91,7 @@ pub async fn forward(
         request_bytes,
         head_request: parts.method == axum::http::Method::HEAD,
         translation,
+        add_models: None,
     })
 }
 

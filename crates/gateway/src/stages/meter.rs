@@ -44,6 +44,9 @@ pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     if forwarded.translation.assembles() && status.is_success() {
         return assembled(forwarded, recording, dialect).await;
     }
+    if forwarded.add_models.is_some() && status.is_success() {
+        return with_local_models(forwarded, recording).await;
+    }
     streamed(forwarded, recording)
 }
 
@@ -161,6 +164,35 @@ async fn assembled(forwarded: Forwarded, mut recording: Recording, dialect: Dial
             error.into_response(dialect)
         }
     }
+}
+
+/// OpenAI's model list with the local model server's models after it.
+async fn with_local_models(mut forwarded: Forwarded, mut recording: Recording) -> Response {
+    recording.set_response_start(200, forwarded.ttfb, false);
+    let local = forwarded.add_models.take().unwrap_or_default();
+    let upstream = forwarded.upstream;
+    let mut list: serde_json::Value =
+        match read_whole(forwarded.response, forwarded.idle_timeout).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Err(_) => serde_json::Value::Null,
+        };
+    if !list["data"].is_array() {
+        list = serde_json::json!({"object": "list", "data": []});
+    }
+    let mut names: Vec<&String> = local.iter().collect();
+    names.sort();
+    if let Some(data) = list["data"].as_array_mut() {
+        for name in names {
+            data.push(serde_json::json!({"id": name, "object": "model", "created": 0, "owned_by": "ollama"}));
+        }
+    }
+    recording.set_response_end(None, 0, None);
+    let mut response = (StatusCode::OK, axum::Json(list)).into_response();
+    response.headers_mut().insert(
+        HeaderName::from_static("x-clawbox-upstream"),
+        HeaderValue::from_static(upstream.id()),
+    );
+    response
 }
 
 /// A 429 from ChatGPT: the plan's usage limit becomes a plain message with its reset time; any

@@ -90,3 +90,29 @@ async fn an_unknown_model_is_a_404_naming_the_routes_tried() {
             && h.ollama.requests().iter().all(|r| r.uri == "/api/tags")
     );
 }
+
+#[tokio::test]
+async fn the_model_list_adds_the_local_servers_models() {
+    let h = Harness::start().await;
+    h.ollama.set_local_models(&["llama3.2", "qwen3"]);
+    h.gateway.refresh_local_models().await;
+    let r = h
+        .get("/v1/models")
+        .header("authorization", "Bearer sk-k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let ids: Vec<&str> = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"gpt-4o-mini"), "{ids:?}");
+    assert!(
+        ids.contains(&"llama3.2") && ids.contains(&"qwen3:latest"),
+        "{ids:?}"
+    );
+}
