@@ -32,6 +32,8 @@ impl CommandError {
 pub struct GatewayStatus {
     /// Whether the gateway is serving.
     pub running: bool,
+    /// Still opening its database and keychain (not yet running, nothing wrong).
+    pub starting: bool,
     /// Where agents reach it, e.g. `http://127.0.0.1:18789`.
     pub url: Option<String>,
     /// `local` or `hosted`.
@@ -75,7 +77,7 @@ pub fn set_mode<R: tauri::Runtime>(
     gateway.reload_settings();
     let status = status(&host);
     // The tray can switch too: whoever did, the window shows the new mode.
-    let _ = app.emit("status", &status);
+    let _ = app.emit("status", ());
     Ok(status)
 }
 
@@ -86,6 +88,7 @@ fn status(host: &GatewayHost) -> GatewayStatus {
             let credentials = gateway.credentials();
             GatewayStatus {
                 running: true,
+                starting: false,
                 url: Some(url),
                 mode: Some(health.mode.to_owned()),
                 health: Some(health.status.to_owned()),
@@ -101,11 +104,12 @@ fn status(host: &GatewayHost) -> GatewayStatus {
         }
         Err(message) => GatewayStatus {
             running: false,
+            starting: host.is_starting(),
             url: None,
             mode: None,
             health: None,
             problems: Vec::new(),
-            error: Some(message),
+            error: (!host.is_starting()).then_some(message),
             local_key: None,
         },
     }

@@ -1,5 +1,8 @@
-//! The gateway the app runs: started in `setup`, stopped (and its log flushed) on quit. A
-//! gateway that cannot start (the port is taken, say) is a state the window shows, not a crash.
+//! The gateway the app runs: started from `setup` in the background (opening the database and
+//! the keychain can take a moment — a keychain prompt, say — and the window must not wait for
+//! it), stopped (and its log flushed) on quit. A gateway that cannot start (the port is taken)
+//! is a state the window shows, not a crash. Every change of state is sent to the window as a
+//! `status` event.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -17,10 +20,11 @@ const EVENT_BATCH: Duration = Duration::from_millis(250);
 const STOP_WAIT: Duration = Duration::from_secs(12);
 
 pub struct GatewayHost {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
 }
 
 enum State {
+    Starting,
     Running {
         gateway: Arc<Gateway>,
         url: String,
@@ -45,22 +49,39 @@ impl GatewayHost {
         app: &AppHandle<R>,
         options: Result<GatewayOptions, String>,
     ) -> Self {
-        let state = match options.and_then(|o| start(app, o)) {
-            Ok(state) => state,
-            Err(message) => {
-                tracing::error!("{message}");
-                State::Failed { message }
+        let state = Arc::new(Mutex::new(State::Starting));
+        let (shared, app) = (Arc::clone(&state), app.clone());
+        tauri::async_runtime::spawn(async move {
+            let started = match options {
+                Ok(options) => start(&app, options).await,
+                Err(message) => Err(message),
+            };
+            let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            match (started, &*state) {
+                // Quit before it was up: do not start serving now.
+                (Ok(running), State::Stopped) => drop(running),
+                (Ok(running), _) => *state = running,
+                (Err(message), _) => {
+                    tracing::error!("{message}");
+                    *state = State::Failed { message };
+                }
             }
-        };
-        Self {
-            state: Mutex::new(state),
-        }
+            drop(state);
+            let _ = app.emit("status", ());
+        });
+        Self { state }
+    }
+
+    /// Whether the gateway is still starting.
+    pub fn is_starting(&self) -> bool {
+        matches!(*self.lock(), State::Starting)
     }
 
     /// The running gateway, or why there is none.
     pub fn gateway(&self) -> Result<(Arc<Gateway>, String), String> {
         match &*self.lock() {
             State::Running { gateway, url, .. } => Ok((Arc::clone(gateway), url.clone())),
+            State::Starting => Err("the gateway is still starting".into()),
             State::Failed { message } => Err(message.clone()),
             State::Stopped => Err("the gateway has stopped".into()),
         }
@@ -110,9 +131,13 @@ fn options_from_env<R: Runtime>(app: &AppHandle<R>) -> Result<GatewayOptions, St
     Ok(options)
 }
 
-fn start<R: Runtime>(app: &AppHandle<R>, options: GatewayOptions) -> Result<State, String> {
-    let gateway = Gateway::open(options).map_err(|e| e.to_string())?;
-    let listener = tauri::async_runtime::block_on(gateway.bind()).map_err(|e| e.to_string())?;
+async fn start<R: Runtime>(app: &AppHandle<R>, options: GatewayOptions) -> Result<State, String> {
+    // The database and the keychain are blocking work: off the async workers.
+    let gateway = tauri::async_runtime::spawn_blocking(move || Gateway::open(options))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let listener = gateway.bind().await.map_err(|e| e.to_string())?;
     let url = listener
         .local_addr()
         .map(|a| format!("http://{a}"))

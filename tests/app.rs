@@ -40,6 +40,21 @@ fn app(
     (app, webview)
 }
 
+/// The status once the gateway has finished starting (it starts in the background).
+fn settled_status(webview: &tauri::WebviewWindow<MockRuntime>) -> GatewayStatus {
+    for _ in 0..200 {
+        let status: GatewayStatus = serde_json::from_value(
+            invoke(webview, "gateway_status", serde_json::json!({})).unwrap(),
+        )
+        .unwrap();
+        if !status.starting {
+            return status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("the gateway never finished starting");
+}
+
 fn invoke(
     webview: &tauri::WebviewWindow<MockRuntime>,
     cmd: &str,
@@ -65,9 +80,7 @@ fn invoke(
 fn the_status_command_reports_the_running_gateway_and_the_mode_switch_applies_live() {
     let dir = tempfile::tempdir().unwrap();
     let (app, webview) = app("127.0.0.1:0", dir.path());
-    let status: GatewayStatus =
-        serde_json::from_value(invoke(&webview, "gateway_status", serde_json::json!({})).unwrap())
-            .unwrap();
+    let status = settled_status(&webview);
     assert!(status.running, "{status:?}");
     assert!(
         status
@@ -102,9 +115,7 @@ fn a_taken_port_is_a_message_for_the_window_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let (_app, webview) = app(&taken.local_addr().unwrap().to_string(), dir.path());
-    let status: GatewayStatus =
-        serde_json::from_value(invoke(&webview, "gateway_status", serde_json::json!({})).unwrap())
-            .unwrap();
+    let status = settled_status(&webview);
     assert!(!status.running);
     assert!(status.error.unwrap().contains("already in use"));
     let err = invoke(&webview, "set_mode", serde_json::json!({"mode": "hosted"})).unwrap_err();

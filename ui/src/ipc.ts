@@ -18,7 +18,7 @@ export function onRequests(onRequests: (events: unknown[]) => void): Promise<Unl
   return listen<unknown[]>("requests", (e) => onRequests(e.payload));
 }
 
-/** Calls `onStatus` when the status changes from elsewhere (the tray's mode switch). */
-export function onStatus(onStatus: (status: GatewayStatus) => void): Promise<UnlistenFn> {
-  return listen<GatewayStatus>("status", (e) => onStatus(e.payload));
+/** Calls `onChange` when the status changed (the gateway started, the tray switched mode). */
+export function onStatusChange(onChange: () => void): Promise<UnlistenFn> {
+  return listen("status", () => onChange());
 }

@@ -1,4 +1,4 @@
-import { gatewayStatus, onRequests, onStatus, setMode, type GatewayStatus } from "./ipc";
+import { gatewayStatus, onRequests, onStatusChange, setMode, type GatewayStatus } from "./ipc";
 import { describe } from "./status";
 
 const statusLine = document.querySelector<HTMLParagraphElement>("#status")!;
@@ -65,7 +65,7 @@ try {
     const count = document.querySelector("#request-count");
     if (count) count.textContent = `Requests since the window opened: ${requests}`;
   });
-  await onStatus(render);
+  await onStatusChange(() => void refresh());
 } catch (e) {
   showError(e);
 }

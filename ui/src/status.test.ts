@@ -4,6 +4,7 @@ import type { GatewayStatus } from "./ipc";
 
 const running: GatewayStatus = {
   running: true,
+  starting: false,
   url: "http://127.0.0.1:18789",
   mode: "local",
   health: "ok",
@@ -19,6 +20,11 @@ suite("the status line", () => {
       text: "Gateway running on http://127.0.0.1:18789 (local mode)",
     });
     expect(describe({ ...running, mode: "hosted" }).text).toContain("hosted mode");
+  });
+
+  it("says it is starting while the database and keychain open", () => {
+    const starting = { ...running, running: false, starting: true, url: null };
+    expect(describe(starting)).toEqual({ state: "starting", text: "Starting the gateway…" });
   });
 
   it("says why the gateway is not running", () => {

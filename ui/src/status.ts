@@ -1,7 +1,13 @@
 import type { GatewayStatus } from "./ipc";
 
 /** The one-line status a person reads first. */
-export function describe(status: GatewayStatus): { state: "running" | "error"; text: string } {
+export function describe(status: GatewayStatus): {
+  state: "running" | "starting" | "error";
+  text: string;
+} {
+  if (status.starting) {
+    return { state: "starting", text: "Starting the gateway…" };
+  }
   if (!status.running) {
     return { state: "error", text: `The gateway is not running: ${status.error ?? "unknown reason"}` };
   }

@@ -15,6 +15,8 @@ const ASK_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Default)]
 pub struct OllamaModels {
     names: ArcSwap<HashSet<String>>,
+    /// One refresh at a time, so an older answer never lands after a newer one.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl OllamaModels {
@@ -25,6 +27,7 @@ impl OllamaModels {
     /// Asks the server for its models (`GET /api/tags`). A server that is not running simply has
     /// no models.
     pub async fn refresh(&self, client: &reqwest::Client, base: &url::Url) {
+        let _one_at_a_time = self.refreshing.lock().await;
         let url = format!("{}/api/tags", base.as_str().trim_end_matches('/'));
         let names = match ask(client, &url).await {
             Ok(names) => names,

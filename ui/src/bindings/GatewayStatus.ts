@@ -9,6 +9,10 @@ export type GatewayStatus = {
  */
 running: boolean, 
 /**
+ * Still opening its database and keychain (not yet running, nothing wrong).
+ */
+starting: boolean, 
+/**
  * Where agents reach it, e.g. `http://127.0.0.1:18789`.
  */
 url: string | null, 
