@@ -108,27 +108,33 @@ pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Re
 }
 
 pub async fn not_found(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
-    let config = gateway.config();
-    let (parts, _) = request.into_parts();
-    let error = guard_addressing(&parts, &config, gateway.port())
-        .err()
-        .unwrap_or_else(|| Error::NotFound {
-            path: parts.uri.path().chars().take(200).collect(),
-            port: gateway.port(),
-        });
-    refuse(&gateway, &config, &parts, error)
+    refuse_unless_guard_refuses(&gateway, request, |parts, port| Error::NotFound {
+        path: parts.uri.path().chars().take(200).collect(),
+        port,
+    })
 }
 
 pub async fn method_not_allowed(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+    refuse_unless_guard_refuses(&gateway, request, |parts, _| Error::MethodNotAllowed {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+    })
+}
+
+/// Answers with `error`, unless the guard refuses the request first (a foreign Host or Origin
+/// hears about that, not about the route).
+fn refuse_unless_guard_refuses(
+    gateway: &Arc<Gateway>,
+    request: Request,
+    error: impl FnOnce(&Parts, u16) -> Error,
+) -> Response {
     let config = gateway.config();
     let (parts, _) = request.into_parts();
-    let error = guard_addressing(&parts, &config, gateway.port())
-        .err()
-        .unwrap_or_else(|| Error::MethodNotAllowed {
-            method: parts.method.to_string(),
-            path: parts.uri.path().to_owned(),
-        });
-    refuse(&gateway, &config, &parts, error)
+    let error = match guard_addressing(&parts, &config, gateway.port()) {
+        Err(refused) => refused,
+        Ok(()) => error(&parts, gateway.port()),
+    };
+    refuse(gateway, &config, &parts, error)
 }
 
 /// An error the gateway answers itself outside `/v1/*`, logged like any other request.
