@@ -33,12 +33,16 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     let mut conn = Connection::open(path).map_err(open_err)?;
     configure(&conn).map_err(open_err)?;
     refuse_newer(&conn, path)?;
-    MIGRATIONS
-        .to_latest(&mut conn)
-        .map_err(|e| StoreError::Migrate {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+    let migrate_err = |e: rusqlite_migration::Error| StoreError::Migrate {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    let before = MIGRATIONS.current_version(&conn).map_err(migrate_err)?;
+    MIGRATIONS.to_latest(&mut conn).map_err(migrate_err)?;
+    // The rollups arrived with schema 3: fold in the rows logged before them, once.
+    if version_number(before) < ROLLUPS_SCHEMA {
+        crate::rollup::rebuild(&mut conn)?;
+    }
     Ok(conn)
 }
 
@@ -74,6 +78,16 @@ fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             path: path.to_owned(),
             message: e.to_string(),
         }),
+    }
+}
+
+/// The schema version that added `usage_rollup` and `latency_rollup`.
+const ROLLUPS_SCHEMA: usize = 3;
+
+fn version_number(version: SchemaVersion) -> usize {
+    match version {
+        SchemaVersion::NoneSet => 0,
+        SchemaVersion::Inside(v) | SchemaVersion::Outside(v) => v.get(),
     }
 }
 

@@ -24,6 +24,10 @@ pub enum StoreError {
     Migrate { path: PathBuf, message: String },
     #[error("usage database query failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("cannot write the export: {0}")]
+    Export(String),
     #[error("cannot start the request-log writer thread: {0}")]
     Thread(#[source] std::io::Error),
 }

@@ -7,12 +7,19 @@
 //! - [`RequestRow`] is one logged request; [`RequestLogWriter`] owns a thread that writes rows in
 //!   batched transactions, so no SQLite work happens on a request's critical path.
 //! - [`usage`] holds the read queries (monthly counts for the cap, summaries).
+//! - The writer also keeps per-minute rollups ([`rollup`]) that [`dashboard`] reads, so the
+//!   dashboard costs the same at any log size; [`log`] pages and exports the rows themselves;
+//!   [`maintenance`] applies retention and clears history.
 //!
 //! The schema mirrors the hosted gateway's D1 database (`requests`, `user_summary`,
 //! `monthly_usage`), so rows from both can be compared.
 
+pub mod dashboard;
 pub mod database;
 mod error;
+pub mod log;
+pub mod maintenance;
+pub mod rollup;
 mod row;
 pub mod usage;
 mod writer;

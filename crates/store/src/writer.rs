@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, params};
 
+use crate::rollup::Rollup;
 use crate::{RequestRow, StoreError, database};
 
 /// Rows per transaction at most.
@@ -258,6 +259,7 @@ fn shed_overflow(pending: &mut Vec<RequestRow>, capacity: usize, status: &Writer
 fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusqlite::Error> {
     let tx = conn.transaction()?;
     let mut skipped = 0;
+    let mut rollup = Rollup::default();
     {
         let mut insert = tx.prepare_cached(include_str!("sql/insert_request.sql"))?;
         let mut count = tx.prepare_cached(include_str!("sql/count_monthly.sql"))?;
@@ -294,11 +296,13 @@ fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusq
                 }
                 Err(e) => return Err(e),
             }
+            rollup.add(row);
             if row.admitted {
                 count.execute(params![row.user_id, row.month(), int(row.tokens_est)])?;
             }
         }
     }
+    rollup.write(&tx)?;
     tx.commit()?;
     Ok(skipped)
 }

@@ -1,0 +1,218 @@
+//! The per-minute pre-aggregates (`usage_rollup`, `latency_rollup`) the dashboard reads. The
+//! writer folds each batch into them in the batch's own transaction, so they always agree with
+//! `requests`; [`rebuild`] recomputes them from `requests` (after the migration that added them).
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, Transaction, params};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{RequestRow, StoreError, TokensSource};
+
+/// Upper bounds (ms) of the latency histogram's buckets: about 25 % apart, so a percentile read
+/// from it is at most a quarter above the true value. Anything slower counts in the last one.
+pub(crate) const LATENCY_BOUNDS_MS: [i64; 41] = [
+    1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400,
+    500, 600, 800, 1_000, 1_200, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000,
+    15_000, 30_000, 60_000,
+];
+
+/// The histogram bucket a latency falls in (its upper bound).
+pub(crate) fn latency_bucket(ms: u64) -> i64 {
+    let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+    let last = LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.len() - 1];
+    LATENCY_BOUNDS_MS
+        .iter()
+        .copied()
+        .find(|&bound| ms <= bound)
+        .unwrap_or(last)
+}
+
+/// The dashboard's status classes: 429 (rate limited) and 402 (over the monthly cap) apart from
+/// the other 4xx; redirects count as answered; anything else (5xx, or no answer) is a failure.
+pub fn status_class(status: u16) -> &'static str {
+    match status {
+        429 => "429",
+        402 => "402",
+        200..=399 => "2xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// The Unix minute of an ISO-8601 `created_at`; a malformed one counts at minute 0 rather than
+/// losing the row.
+pub(crate) fn minute_of(created_at: &str) -> i64 {
+    OffsetDateTime::parse(created_at, &Rfc3339)
+        .map(|t| t.unix_timestamp().div_euclid(60))
+        .unwrap_or(0)
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct UsageKey {
+    minute: i64,
+    user_id: String,
+    model: String,
+    endpoint: String,
+    class: &'static str,
+}
+
+#[derive(Default)]
+struct UsageSums {
+    requests: i64,
+    tokens_reported: i64,
+    tokens_estimated: i64,
+}
+
+/// A batch's rows summed per rollup key, so a burst of a thousand similar rows is a handful of
+/// upserts.
+#[derive(Default)]
+pub(crate) struct Rollup {
+    usage: HashMap<UsageKey, UsageSums>,
+    latency: HashMap<(i64, i64), i64>,
+}
+
+impl Rollup {
+    pub(crate) fn add(&mut self, row: &RequestRow) {
+        self.add_parts(
+            minute_of(&row.created_at),
+            &row.user_id,
+            row.model.as_deref().unwrap_or(""),
+            &row.endpoint,
+            row.status,
+            row.tokens_est,
+            row.tokens_source,
+            row.latency_ms,
+        );
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the columns of one logged request"
+    )]
+    fn add_parts(
+        &mut self,
+        minute: i64,
+        user_id: &str,
+        model: &str,
+        endpoint: &str,
+        status: u16,
+        tokens: u64,
+        source: TokensSource,
+        latency_ms: u64,
+    ) {
+        let key = UsageKey {
+            minute,
+            user_id: user_id.to_owned(),
+            model: model.to_owned(),
+            endpoint: endpoint.to_owned(),
+            class: status_class(status),
+        };
+        let sums = self.usage.entry(key).or_default();
+        sums.requests += 1;
+        let tokens = i64::try_from(tokens).unwrap_or(i64::MAX);
+        match source {
+            TokensSource::Reported => {
+                sums.tokens_reported = sums.tokens_reported.saturating_add(tokens);
+            }
+            TokensSource::Estimated => {
+                sums.tokens_estimated = sums.tokens_estimated.saturating_add(tokens);
+            }
+        }
+        *self
+            .latency
+            .entry((minute, latency_bucket(latency_ms)))
+            .or_default() += 1;
+    }
+
+    /// Adds the sums to the rollup tables, inside the caller's transaction.
+    pub(crate) fn write(&self, tx: &Transaction<'_>) -> Result<(), rusqlite::Error> {
+        let mut usage = tx.prepare_cached(include_str!("sql/add_usage_rollup.sql"))?;
+        for (key, sums) in &self.usage {
+            usage.execute(params![
+                key.minute,
+                key.user_id,
+                key.model,
+                key.endpoint,
+                key.class,
+                sums.requests,
+                sums.tokens_reported,
+                sums.tokens_estimated,
+            ])?;
+        }
+        let mut latency = tx.prepare_cached(include_str!("sql/add_latency_rollup.sql"))?;
+        for ((minute, le_ms), requests) in &self.latency {
+            latency.execute(params![minute, le_ms, requests])?;
+        }
+        Ok(())
+    }
+}
+
+/// Recomputes both rollups from `requests` (one pass, in one transaction).
+pub fn rebuild(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch("DELETE FROM usage_rollup; DELETE FROM latency_rollup;")?;
+    let mut rollup = Rollup::default();
+    {
+        let mut rows = tx.prepare(
+            "SELECT created_at, user_id, COALESCE(model, ''), endpoint, status, tokens_est,
+                    tokens_source, latency_ms FROM requests",
+        )?;
+        let mut rows = rows.query([])?;
+        while let Some(r) = rows.next()? {
+            let source = if r.get::<_, String>(6)? == "reported" {
+                TokensSource::Reported
+            } else {
+                TokensSource::Estimated
+            };
+            rollup.add_parts(
+                minute_of(&r.get::<_, String>(0)?),
+                &r.get::<_, String>(1)?,
+                &r.get::<_, String>(2)?,
+                &r.get::<_, String>(3)?,
+                r.get::<_, u16>(4)?,
+                r.get::<_, i64>(5)?.max(0).unsigned_abs(),
+                source,
+                r.get::<_, i64>(7)?.max(0).unsigned_abs(),
+            );
+        }
+    }
+    rollup.write(&tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_fall_in_the_first_bucket_that_holds_them() {
+        assert_eq!(latency_bucket(0), 1);
+        assert_eq!(latency_bucket(1), 1);
+        assert_eq!(latency_bucket(7), 8);
+        assert_eq!(latency_bucket(1_000), 1_000);
+        assert_eq!(latency_bucket(1_001), 1_200);
+        assert_eq!(latency_bucket(u64::MAX), 60_000);
+        assert!(LATENCY_BOUNDS_MS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn status_classes_keep_limits_apart() {
+        assert_eq!(status_class(200), "2xx");
+        assert_eq!(status_class(304), "2xx");
+        assert_eq!(status_class(404), "4xx");
+        assert_eq!(status_class(429), "429");
+        assert_eq!(status_class(402), "402");
+        assert_eq!(status_class(502), "5xx");
+        assert_eq!(status_class(0), "5xx");
+    }
+
+    #[test]
+    fn minutes_come_from_created_at() {
+        assert_eq!(minute_of("1970-01-01T00:02:59.999Z"), 2);
+        assert_eq!(minute_of("2026-11-24T01:02:03.456Z"), 1_795_482_123 / 60);
+        assert_eq!(minute_of("not a time"), 0);
+    }
+}

@@ -1,0 +1,12 @@
+INSERT INTO usage_rollup (minute, user_id, model, endpoint, status_class, requests,
+                          tokens_reported, tokens_estimated)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (minute, user_id, model, endpoint, status_class) DO UPDATE SET
+    requests = requests + excluded.requests,
+    -- Saturate rather than overflow (SQLite would turn the sum into a REAL and refuse it).
+    tokens_reported = CASE WHEN tokens_reported > 9223372036854775807 - excluded.tokens_reported
+                           THEN 9223372036854775807
+                           ELSE tokens_reported + excluded.tokens_reported END,
+    tokens_estimated = CASE WHEN tokens_estimated > 9223372036854775807 - excluded.tokens_estimated
+                            THEN 9223372036854775807
+                            ELSE tokens_estimated + excluded.tokens_estimated END
