@@ -44,6 +44,28 @@ impl Provider {
     }
 }
 
+/// A provider API key as a person pasted it: trimmed, and refused with a plain reason when it
+/// cannot be one (empty, a ClawBox local key, spaces or line breaks inside).
+pub fn check_provider_key(provider: Provider, pasted: &str) -> Result<Secret, String> {
+    let key = pasted.trim();
+    if key.is_empty() {
+        return Err(format!("no {} API key was given", provider.name()));
+    }
+    if key.starts_with(crate::LOCAL_KEY_PREFIX) {
+        return Err(format!(
+            "that is a ClawBox local key, not an {} API key",
+            provider.name()
+        ));
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("an API key has no spaces or line breaks: paste the key alone".into());
+    }
+    if key.len() > 4096 {
+        return Err("that is too long to be an API key: paste the key alone".into());
+    }
+    Ok(Secret::new(key))
+}
+
 /// Whether stored credentials can be used at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeychainState {

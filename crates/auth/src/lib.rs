@@ -18,7 +18,7 @@ mod local_key;
 mod secret;
 mod store;
 
-pub use credentials::{Credentials, KeychainState, Provider};
+pub use credentials::{Credentials, KeychainState, Provider, check_provider_key};
 pub use error::AuthError;
 pub use local_key::{LOCAL_KEY_PREFIX, LocalKey};
 pub use secret::Secret;

@@ -175,6 +175,10 @@ pub enum Error {
     IpKey { path: PathBuf, message: String },
     #[error("cannot set up outbound HTTPS: {0}")]
     HttpClient(String),
+
+    // ---- client configurators ---------------------------------------------------------------
+    #[error("{path}: {message}")]
+    Connect { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -282,7 +286,8 @@ impl Error {
             | NotLoopback { .. }
             | Bind { .. }
             | IpKey { .. }
-            | HttpClient(_) => (
+            | HttpClient(_)
+            | Connect { .. } => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
                 ("api_error", "api_error"),

@@ -12,6 +12,7 @@
 //! - admission.rs: the rolling per-user limit and the monthly cap.
 //! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
 //! - error.rs: the one error type, and the one place it becomes a response.
+//! - connect/: client configurators (an agent's `.env`, …) with backups and exact undo.
 //! - cli/: the command line (`clawbox-gateway`, and `clawbox <subcommand>` from the app).
 
 mod admission;
@@ -19,6 +20,7 @@ pub mod cli;
 mod clock;
 mod codex;
 pub mod config;
+pub mod connect;
 mod dialect;
 mod error;
 pub mod events;

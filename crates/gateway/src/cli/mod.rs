@@ -14,7 +14,7 @@ use crate::{Error, Gateway, GatewayOptions, SecretsFrom};
 use commands::{KeyCommand, Place};
 
 /// The subcommands; any of them as the first argument means "the command line, not the window".
-const SUBCOMMANDS: [&str; 5] = ["serve", "key", "login", "logout", "status"];
+const SUBCOMMANDS: [&str; 6] = ["serve", "key", "login", "logout", "status", "connect"];
 
 /// Whether `args` (as the process got them) ask for the command line rather than the window. A
 /// deep link (`clawbox://…`) or no argument at all is the window's.
@@ -77,6 +77,16 @@ enum Command {
         #[command(flatten)]
         place: Place,
     },
+    /// Point an agent's configuration at ClawBox (with --dry-run to see the change first, and
+    /// --undo to restore the file exactly)
+    Connect {
+        #[command(flatten)]
+        place: Place,
+        #[command(flatten)]
+        settings: SettingsLayer,
+        #[command(subcommand)]
+        command: commands::ConnectCommand,
+    },
     /// Show the mode, the data folder and which credentials are stored (never a secret)
     Status {
         #[command(flatten)]
@@ -117,6 +127,11 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
         Command::Status { place, settings } => commands::run_status(&place, &settings),
+        Command::Connect {
+            place,
+            settings,
+            command,
+        } => commands::run_connect(&place, &settings, &command),
         Command::Login {
             account: commands::Account::Codex,
             no_browser,

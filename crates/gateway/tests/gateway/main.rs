@@ -10,6 +10,7 @@ mod harness;
 mod chatgpt;
 mod cli;
 mod cli_accounts;
+mod connect;
 mod credentials;
 mod failover;
 mod guard;

@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
-use clawbox_auth::{LOCAL_KEY_PREFIX, LocalKey, Provider, Secret};
+use clawbox_auth::{LocalKey, Provider, Secret};
 
 use super::Place;
 
@@ -59,9 +59,11 @@ pub fn run_key(place: &Place, command: &KeyCommand) -> Result<(), String> {
         KeyCommand::RotateLocal => {
             let key = credentials.rotate_local_key().map_err(|e| e.to_string())?;
             eprintln!(
-                "New local key {} saved in {store}; agents using the old key must be updated.",
+                "New local key {} saved in {store}.",
                 LocalKey::fingerprint(&key)
             );
+            // The connected .env files follow; anything configured by hand must be updated.
+            super::connect::refresh_connected(place);
             println!("{}", key.expose());
         }
     }
@@ -78,18 +80,5 @@ fn read_key(provider: Provider) -> Result<Secret, String> {
         .lock()
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the key from standard input: {e}"))?;
-    let key = line.trim();
-    if key.is_empty() {
-        return Err("no key was given on standard input".into());
-    }
-    if key.starts_with(LOCAL_KEY_PREFIX) {
-        return Err(format!(
-            "that is a ClawBox local key, not an {} API key",
-            provider.name()
-        ));
-    }
-    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("an API key has no spaces or line breaks: paste the key alone".into());
-    }
-    Ok(Secret::new(key))
+    clawbox_auth::check_provider_key(provider, &line)
 }

@@ -1,6 +1,7 @@
 //! The `clawbox-gateway` subcommands other than `serve`: keys and status. Each is a thin
 //! adapter over the engine and the credentials crate.
 
+mod connect;
 mod key;
 mod login;
 mod status;
@@ -12,6 +13,7 @@ use crate::Error;
 use crate::config::{default_data_dir, prepare_data_dir};
 use clawbox_auth::{Credentials, KeychainState, SecretStoreKind, open_store};
 
+pub use connect::{ConnectCommand, run_connect};
 pub use key::{KeyCommand, run_key};
 pub use login::{Account, run_login, run_logout};
 pub use status::run_status;

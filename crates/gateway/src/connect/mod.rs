@@ -1,0 +1,278 @@
+//! Client configurators: pointing an agent's configuration at ClawBox, and undoing it exactly.
+//!
+//! Every file ClawBox changes is first copied, as it was, to a private (0600) backup in the data
+//! folder — never beside the project, where it could be committed with the secrets it may hold —
+//! and recorded in `connections.json`, so that `undo` restores it byte for byte (or removes it
+//! when ClawBox created it), and so that a new port or a rotated local key reaches every
+//! connected file ([`Connector::refresh`]).
+//!
+//! - env_file.rs: editing a `.env` while keeping its lines, comments and line endings.
+//! - registry.rs: `connections.json` and the backups.
+//! - diff.rs: the dry-run diff, with secrets masked.
+
+mod diff;
+pub mod env_file;
+mod registry;
+
+use std::path::{Path, PathBuf};
+
+use clawbox_auth::Secret;
+use serde::Serialize;
+
+use crate::Error;
+use crate::config::Config;
+use registry::{Record, Registry};
+
+/// What a connected client needs to reach ClawBox.
+#[derive(Clone)]
+pub struct ClientSettings {
+    /// The gateway's origin as clients write it, e.g. `http://localhost:18789`.
+    pub gateway_url: String,
+    pub user_id: Option<String>,
+    /// The local key, written as the client's API key when ClawBox holds the credentials (a
+    /// saved provider key or the ChatGPT sign-in); `None` leaves the client's own key alone.
+    pub local_key: Option<Secret>,
+}
+
+impl ClientSettings {
+    /// The settings for the gateway `config` describes. The local key is included only when
+    /// `holds_credentials` (a saved provider key, or the ChatGPT sign-in): otherwise the client's
+    /// own key is what it must keep sending.
+    pub fn new(config: &Config, local_key: Option<Secret>, holds_credentials: bool) -> Self {
+        Self {
+            gateway_url: format!("http://localhost:{}", config.listen.port()),
+            user_id: config.user_id.clone(),
+            local_key: local_key.filter(|_| holds_credentials),
+        }
+    }
+}
+
+/// The kinds of client ClawBox configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// An agent project's `.env`.
+    Env,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Env => "env",
+        }
+    }
+}
+
+/// The outcome of a configurator (or of its dry run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub kind: Kind,
+    pub path: PathBuf,
+    /// Whether the file's content differs (or would) from before.
+    pub changed: bool,
+    /// A unified diff of the change, secrets masked.
+    pub diff: String,
+    /// Where the original is kept (for undo).
+    pub backup: Option<PathBuf>,
+    /// One plain sentence for people.
+    pub message: String,
+}
+
+/// A client configuration ClawBox keeps pointed at itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub kind: Kind,
+    pub path: PathBuf,
+}
+
+/// The configurators, over ClawBox's data folder (where backups and the registry live).
+pub struct Connector {
+    registry: Registry,
+}
+
+impl Connector {
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            registry: Registry::new(data_dir),
+        }
+    }
+
+    /// Points the agent project at `target` (its folder, or its `.env` file) at ClawBox:
+    /// `OPENCLAW_GATEWAY_URL`, `OPENAI_BASE_URL`, `USER_ID` (when set) and `OPENAI_API_KEY` (the
+    /// local key, when ClawBox holds the credentials).
+    pub fn connect_env(
+        &self,
+        target: &Path,
+        settings: &ClientSettings,
+        dry_run: bool,
+    ) -> Result<Change, Error> {
+        let path = env_path(target)?;
+        let original = read_optional(&path)?;
+        let before = original.clone().unwrap_or_default();
+        let after = env_file::update(&before, &env_values(settings));
+        let changed = original.as_deref() != Some(after.as_str());
+        let diff = diff::unified(&path, &before, &after);
+        if dry_run {
+            let message = if changed {
+                format!("{} would be updated to point at ClawBox", path.display())
+            } else {
+                format!("{} already points at ClawBox", path.display())
+            };
+            let backup = self.registry.find(&path)?.map(|r| r.backup);
+            return Ok(Change {
+                kind: Kind::Env,
+                path,
+                changed,
+                diff,
+                backup,
+                message,
+            });
+        }
+        let record = match self.registry.find(&path)? {
+            Some(record) => record,
+            None => self
+                .registry
+                .remember(Kind::Env, &path, original.as_deref())?,
+        };
+        if changed {
+            registry::write_private(&path, after.as_bytes())?;
+        }
+        let message = if changed {
+            format!(
+                "{} now points at ClawBox; the previous version is kept, and undo restores it",
+                path.display()
+            )
+        } else {
+            format!("{} already points at ClawBox", path.display())
+        };
+        Ok(Change {
+            kind: Kind::Env,
+            path,
+            changed,
+            diff,
+            backup: Some(record.backup),
+            message,
+        })
+    }
+
+    /// Restores `target` exactly as it was before ClawBox first changed it (removing it when
+    /// ClawBox created it), and forgets it.
+    pub fn undo(&self, target: &Path, dry_run: bool) -> Result<Change, Error> {
+        let path = env_path(target)?;
+        let Some(record) = self.registry.find(&path)? else {
+            return Err(connect_error(
+                &path,
+                "ClawBox has not changed this file, so there is nothing to undo",
+            ));
+        };
+        let current = read_optional(&path)?.unwrap_or_default();
+        let original = record.original()?;
+        let restored = original.clone().unwrap_or_default();
+        let diff = diff::unified(&path, &current, &restored);
+        let changed = current != restored || (original.is_none() && path.exists());
+        if !dry_run {
+            record.restore(original.as_deref())?;
+            self.registry.forget(&path)?;
+        }
+        let message = match (&original, dry_run) {
+            (Some(_), false) => format!("{} is back as it was before ClawBox", path.display()),
+            (None, false) => format!("{} was created by ClawBox and is removed", path.display()),
+            (Some(_), true) => format!("{} would be restored", path.display()),
+            (None, true) => format!("{} would be removed", path.display()),
+        };
+        Ok(Change {
+            kind: record.kind,
+            path,
+            changed,
+            diff,
+            backup: None,
+            message,
+        })
+    }
+
+    /// The client files ClawBox keeps pointed at itself.
+    pub fn connections(&self) -> Result<Vec<Connection>, Error> {
+        Ok(self
+            .registry
+            .all()?
+            .into_iter()
+            .map(|r| Connection {
+                kind: r.kind,
+                path: r.path,
+            })
+            .collect())
+    }
+
+    /// Rewrites every connected file for new settings (a new port, a rotated local key). A file
+    /// that cannot be rewritten is reported and the others still are.
+    pub fn refresh(&self, settings: &ClientSettings) -> Result<Vec<Result<Change, Error>>, Error> {
+        Ok(self
+            .registry
+            .all()?
+            .into_iter()
+            .map(|Record { kind, path, .. }| match kind {
+                Kind::Env => self.connect_env(&path, settings, false),
+            })
+            .collect())
+    }
+}
+
+fn env_values(settings: &ClientSettings) -> Vec<(&'static str, String)> {
+    let mut values = vec![
+        ("OPENCLAW_GATEWAY_URL", settings.gateway_url.clone()),
+        ("OPENAI_BASE_URL", format!("{}/v1", settings.gateway_url)),
+    ];
+    if let Some(user) = &settings.user_id {
+        values.push(("USER_ID", user.clone()));
+    }
+    if let Some(key) = &settings.local_key {
+        values.push(("OPENAI_API_KEY", key.expose().to_owned()));
+    }
+    values
+}
+
+/// A project folder means its `.env`; anything else is the file itself (whose folder must exist).
+fn env_path(target: &Path) -> Result<PathBuf, Error> {
+    let target = if target.is_dir() {
+        target.join(".env")
+    } else {
+        target.to_owned()
+    };
+    let folder = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let folder = folder.canonicalize().map_err(|e| {
+        connect_error(
+            &target,
+            &format!(
+                "its folder {} cannot be used ({e}); choose the agent's project folder",
+                folder.display()
+            ),
+        )
+    })?;
+    let name = target
+        .file_name()
+        .ok_or_else(|| connect_error(&target, "this is not a file name"))?;
+    Ok(folder.join(name))
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>, Error> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            connect_error(
+                path,
+                "it is not a text file (not UTF-8); nothing was changed",
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(connect_error(path, &format!("it cannot be read: {e}"))),
+    }
+}
+
+fn connect_error(path: &Path, message: &str) -> Error {
+    Error::Connect {
+        path: path.to_owned(),
+        message: message.to_owned(),
+    }
+}

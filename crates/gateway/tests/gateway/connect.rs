@@ -1,0 +1,180 @@
+//! `clawbox-gateway connect env`: an agent project's .env pointed at ClawBox with its other lines
+//! kept, a dry run that writes nothing and masks secrets, a private backup outside the project,
+//! an undo that restores the file byte for byte, and the local key following a rotation.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::cli::BIN;
+
+const ORIGINAL: &str = "# my agent\r\nMODEL=gpt-4o-mini # fast\r\nOPENAI_API_KEY=sk-proj-mine-0123456789\r\n\r\nexport OPENCLAW_GATEWAY_URL=https://old.example\r\n";
+
+/// Runs the binary with a private data dir and the file secret store (no keychain needed here).
+fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("CLAWBOX_DATA_DIR", data)
+        .env("CLAWBOX_SECRET_STORE", "file")
+        .env("CLAWBOX_USER_ID", "trainee-7")
+        .env_remove("CLAWBOX_LISTEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn connecting_a_project_updates_its_env_in_place_and_undo_restores_it_exactly() {
+    let data = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let env = project.path().join(".env");
+    std::fs::write(&env, ORIGINAL).unwrap();
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o644)).unwrap();
+    ok(&run(
+        data.path(),
+        &["key", "set", "openai"],
+        "sk-saved-in-clawbox\n",
+    ));
+    let local_key = ok(&run(data.path(), &["key", "show-local"], ""))
+        .trim()
+        .to_owned();
+
+    // The dry run shows the change, secrets masked, and writes nothing.
+    let project_arg = project.path().to_str().unwrap();
+    let preview = ok(&run(
+        data.path(),
+        &["connect", "env", project_arg, "--dry-run"],
+        "",
+    ));
+    assert!(
+        preview.contains("+export OPENCLAW_GATEWAY_URL=http://localhost:18789"),
+        "{preview}"
+    );
+    assert!(preview.contains("-OPENAI_API_KEY=sk-p…6789"), "{preview}");
+    assert!(preview.contains("+OPENAI_API_KEY=cbx_…"), "{preview}");
+    assert!(!preview.contains(&local_key) && !preview.contains("mine-0123"));
+    assert!(preview.contains("would be updated"));
+    assert_eq!(std::fs::read_to_string(&env).unwrap(), ORIGINAL);
+
+    let done = ok(&run(data.path(), &["connect", "env", project_arg], ""));
+    assert!(done.contains("now points at ClawBox"), "{done}");
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "# my agent\r\nMODEL=gpt-4o-mini # fast\r\nOPENAI_API_KEY={local_key}\r\n\r\n\
+             export OPENCLAW_GATEWAY_URL=http://localhost:18789\r\n\r\n\
+             # Added by ClawBox: the agent reaches its models through the local gateway.\r\n\
+             OPENAI_BASE_URL=http://localhost:18789/v1\r\nUSER_ID=trainee-7\r\n"
+        )
+    );
+    assert_eq!(mode(&env), 0o600, "the .env now holds the local key");
+    // The backup (which holds the user's own key) is private and outside the project.
+    assert_eq!(std::fs::read_dir(project.path()).unwrap().count(), 1);
+    let backups: Vec<_> = std::fs::read_dir(data.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), ORIGINAL);
+    assert_eq!(mode(&backups[0]), 0o600);
+
+    // Connecting again changes nothing and keeps the first backup.
+    let again = ok(&run(data.path(), &["connect", "env", project_arg], ""));
+    assert!(again.contains("already points at ClawBox"), "{again}");
+
+    // A rotated local key reaches the connected file.
+    ok(&run(data.path(), &["key", "rotate-local"], ""));
+    let rotated = ok(&run(data.path(), &["key", "show-local"], ""))
+        .trim()
+        .to_owned();
+    assert_ne!(rotated, local_key);
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert!(
+        text.contains(&format!("OPENAI_API_KEY={rotated}\r\n")),
+        "{text}"
+    );
+
+    let undone = ok(&run(
+        data.path(),
+        &["connect", "env", project_arg, "--undo"],
+        "",
+    ));
+    assert!(undone.contains("back as it was before ClawBox"), "{undone}");
+    assert_eq!(std::fs::read(&env).unwrap(), ORIGINAL.as_bytes());
+    assert_eq!(mode(&env), 0o644);
+    assert_eq!(
+        std::fs::read_dir(data.path().join("backups"))
+            .unwrap()
+            .count(),
+        0
+    );
+
+    let twice = run(data.path(), &["connect", "env", project_arg, "--undo"], "");
+    assert!(!twice.status.success());
+    let err = String::from_utf8_lossy(&twice.stderr);
+    assert!(err.contains("nothing to undo"), "{err}");
+}
+
+#[test]
+fn a_new_env_is_created_and_undo_removes_it_and_a_client_s_own_key_is_left_alone() {
+    let data = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let env = project.path().join(".env");
+    // No saved key and no ChatGPT sign-in: the agent keeps sending its own key.
+    ok(&run(
+        data.path(),
+        &["connect", "env", env.to_str().unwrap()],
+        "",
+    ));
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert!(text.contains("OPENCLAW_GATEWAY_URL=http://localhost:18789\n"));
+    assert!(!text.contains("OPENAI_API_KEY"), "{text}");
+    let undone = ok(&run(
+        data.path(),
+        &["connect", "env", env.to_str().unwrap(), "--undo"],
+        "",
+    ));
+    assert!(
+        undone.contains("created by ClawBox and is removed"),
+        "{undone}"
+    );
+    assert!(!env.exists());
+}
+
+#[test]
+fn a_folder_that_does_not_exist_is_a_plain_error() {
+    let data = tempfile::tempdir().unwrap();
+    let out = run(
+        data.path(),
+        &["connect", "env", "/no/such/project/.env"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("choose the agent's project folder"), "{err}");
+}
