@@ -131,6 +131,11 @@ impl Credentials {
         }
     }
 
+    /// The secret store itself (for the ChatGPT sign-in, kept beside the keys), when usable.
+    pub fn secret_store(&self) -> Option<Arc<dyn SecretStore>> {
+        self.store.clone()
+    }
+
     pub fn store_name(&self) -> &'static str {
         self.store
             .as_ref()

@@ -4,12 +4,15 @@ use serde::Serialize;
 
 /// One finished request, as the dashboard needs it. No prompt, completion or credential.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, rename = "LiveRequest"))]
 pub struct RequestEvent {
     pub id: String,
     pub user_id: String,
     pub endpoint: String,
     pub status: u16,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub latency_ms: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub tokens: u64,
     pub tokens_source: &'static str,
     pub model: Option<String>,

@@ -158,6 +158,21 @@ impl Gateway {
         }))
     }
 
+    /// The ChatGPT sign-in in use (when the secret store is usable).
+    pub fn codex(&self) -> Option<&Arc<CodexSession>> {
+        self.codex.as_ref()
+    }
+
+    /// Where the ChatGPT sign-in goes (OpenAI's, or a test server's).
+    pub fn codex_endpoints(&self) -> &CodexEndpoints {
+        &self.codex_endpoints
+    }
+
+    /// The request log's SQLite file (readers open their own connections to it).
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join(DATABASE_FILE)
+    }
+
     /// The settings in force now.
     pub fn config(&self) -> Arc<Config> {
         self.config.load_full()

@@ -15,7 +15,9 @@
 //! - connect/: client configurators (an agent's `.env`, …) with backups and exact undo.
 //! - cli/: the command line (`clawbox-gateway`, and `clawbox <subcommand>` from the app).
 
+pub mod accounts;
 mod admission;
+pub mod check;
 pub mod cli;
 mod clock;
 mod codex;
@@ -31,6 +33,7 @@ mod metered_body;
 mod ollama;
 mod proxy;
 mod request_id;
+mod retention;
 pub mod routes;
 mod server;
 mod sse;

@@ -36,6 +36,7 @@ pub async fn serve(
 ) -> Result<(), Error> {
     let local = listener.local_addr().ok();
     tokio::spawn(crate::ollama::keep_fresh(Arc::downgrade(&gateway)));
+    tokio::spawn(crate::retention::keep_pruned(Arc::downgrade(&gateway)));
     tokio::spawn(watch_settings(
         Arc::downgrade(&gateway),
         gateway.settings_snapshot(),

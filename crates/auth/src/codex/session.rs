@@ -245,6 +245,20 @@ impl CodexSession {
         .map_err(|e| Refusal::Transient(e.to_string()))
     }
 
+    /// Adopts a sign-in (or sign-out) made by someone else — the app's window, the command line —
+    /// so the next request uses it; a new sign-in clears "sign in again".
+    pub async fn sync(&self) -> Result<(), SessionError> {
+        let before = self.cached().map(|t| t.issued_at_ms);
+        let now = self.reload().await?.map(|t| t.issued_at_ms);
+        if now.is_some() && now != before {
+            let mut state = self.refresh.lock().await;
+            self.set_problem(&mut state, None);
+            state.retry_at = None;
+            state.backoff = None;
+        }
+        Ok(())
+    }
+
     /// Re-reads the store (off the async workers) and adopts a bundle newer than the cached one.
     async fn reload(&self) -> Result<Option<CodexTokens>, SessionError> {
         let store = Arc::clone(&self.store);

@@ -93,6 +93,11 @@ pub struct SettingsLayer {
     #[arg(long, env = "CLAWBOX_IDLE_TIMEOUT", value_name = "SECONDS")]
     pub idle_timeout: Option<u64>,
 
+    /// Days the request log keeps its rows; older ones are deleted hourly (0 keeps everything)
+    /// [default: 90]
+    #[arg(long, env = "CLAWBOX_RETENTION_DAYS", value_name = "DAYS")]
+    pub retention_days: Option<u32>,
+
     /// `1` to accept a non-loopback listen address. Every /v1 request must then carry the local
     /// key, and the Host must be one of allowed_hosts [default: 0]
     #[arg(long, env = "CLAWBOX_ALLOW_REMOTE", value_name = "0|1", value_parser = parse_switch)]
@@ -147,6 +152,7 @@ impl SettingsLayer {
         note(self.allowed_origins.is_some(), "allowed_origins");
         note(self.failover.is_some(), "failover");
         note(self.idle_timeout.is_some(), "idle_timeout");
+        note(self.retention_days.is_some(), "retention_days");
         note(self.allow_remote.is_some(), "allow_remote");
         note(self.allowed_hosts.is_some(), "allowed_hosts");
         keys

@@ -14,6 +14,7 @@ const DEFAULT_ANTHROPIC_URL: &str = "https://api.anthropic.com";
 const DEFAULT_OLLAMA_URL: &str = "http://127.0.0.1:11434";
 const DEFAULT_RATE_LIMIT: u32 = 50;
 const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 300;
+const DEFAULT_RETENTION_DAYS: u32 = 90;
 /// The longest user id accepted from settings or the X-User-ID header.
 pub(crate) const MAX_USER_ID_LEN: usize = 128;
 
@@ -40,6 +41,8 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub failover: bool,
     pub idle_timeout: Duration,
+    /// Days the request log keeps rows (0: forever).
+    pub retention_days: u32,
     /// Listening beyond loopback was explicitly allowed (then the local key is required).
     pub allow_remote: bool,
     /// Host names accepted in the Host header besides the loopback ones (with allow_remote).
@@ -102,6 +105,9 @@ impl Config {
                 pick.value("idle_timeout", |l| l.idle_timeout, parse_idle_timeout)?
                     .unwrap_or(DEFAULT_IDLE_TIMEOUT_SECS),
             ),
+            retention_days: pick
+                .plain(|l| l.retention_days)
+                .unwrap_or(DEFAULT_RETENTION_DAYS),
             allow_remote: pick.plain(|l| l.allow_remote).unwrap_or(false),
             allowed_hosts: pick
                 .plain(|l| l.allowed_hosts.clone())

@@ -1,16 +1,11 @@
 //! `clawbox-gateway login codex` / `logout codex`: Sign in with ChatGPT from the command line.
 
-use std::time::Duration;
-
-use crate::config::{SETTINGS_FILE, set_setting};
+use crate::accounts::{sign_in_chatgpt, sign_out_chatgpt, use_auth_mode};
 use clap::ValueEnum;
-use clawbox_auth::codex::{CodexEndpoints, CodexLogin, logout, open_in_browser};
+use clawbox_auth::codex::{CodexEndpoints, open_in_browser};
 use clawbox_auth::open_store;
 
 use super::Place;
-
-/// How long the browser has to come back.
-const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Account {
@@ -22,41 +17,28 @@ pub async fn run_login(place: &Place, no_browser: bool) -> Result<(), String> {
     let dir = place.data_dir().map_err(|e| e.to_string())?;
     let store = open_store(place.store_kind(), &dir).map_err(|e| e.to_string())?;
     let endpoints = CodexEndpoints::from_env().map_err(|e| e.to_string())?;
-    let login = CodexLogin::start(endpoints.clone())
-        .await
-        .map_err(|e| e.to_string())?;
-    println!("Sign in with ChatGPT at:\n\n  {}\n", login.url);
-    if !no_browser && open_in_browser(&login.url) {
-        println!("(Your browser should have opened it. Waiting for you to finish there…)");
-    } else {
-        println!("(Open it in a browser on this machine. Waiting…)");
-    }
-    let tokens = login
-        .finish(SIGN_IN_TIMEOUT)
-        .await
-        .map_err(|e| e.to_string())?;
-    let account = tokens.account.clone();
-    // A previous sign-in is revoked, not just overwritten (as the Codex CLI does).
-    if let Err(e) = logout(store.clone(), &endpoints).await {
-        tracing::warn!(error = %e, "could not revoke the previous ChatGPT sign-in");
-    }
-    tokio::task::spawn_blocking(move || tokens.save(store.as_ref()))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+    let account = sign_in_chatgpt(store, &endpoints, |url| {
+        println!("Sign in with ChatGPT at:\n\n  {url}\n");
+        if !no_browser && open_in_browser(url) {
+            println!("(Your browser should have opened it. Waiting for you to finish there…)");
+        } else {
+            println!("(Open it in a browser on this machine. Waiting…)");
+        }
+    })
+    .await?;
     println!(
         "Signed in as {} ({} plan).",
         account.email.as_deref().unwrap_or(&account.account_id),
         account.plan.as_deref().unwrap_or("unknown")
     );
-    use_auth_mode(&dir, "codex")
+    report_auth_mode(&dir, "codex")
 }
 
 pub async fn run_logout(place: &Place) -> Result<(), String> {
     let dir = place.data_dir().map_err(|e| e.to_string())?;
     let store = open_store(place.store_kind(), &dir).map_err(|e| e.to_string())?;
     let endpoints = CodexEndpoints::from_env().map_err(|e| e.to_string())?;
-    match logout(store, &endpoints).await.map_err(|e| e.to_string())? {
+    match sign_out_chatgpt(store, &endpoints).await? {
         Some(out) => {
             let who = out
                 .account
@@ -74,23 +56,17 @@ pub async fn run_logout(place: &Place) -> Result<(), String> {
         }
         None => println!("No ChatGPT account was signed in."),
     }
-    use_auth_mode(&dir, "openai")
+    report_auth_mode(&dir, "openai")
 }
 
 /// Records the new auth mode in settings.json, unless the environment pins it.
-fn use_auth_mode(dir: &std::path::Path, mode: &str) -> Result<(), String> {
-    if std::env::var_os("CLAWBOX_AUTH_MODE").is_some() {
+fn report_auth_mode(dir: &std::path::Path, mode: &str) -> Result<(), String> {
+    if use_auth_mode(dir, mode)? {
+        println!("auth_mode is now {mode}.");
+    } else {
         println!(
             "Note: CLAWBOX_AUTH_MODE is set in the environment, so settings.json was not changed."
         );
-        return Ok(());
     }
-    set_setting(
-        &dir.join(SETTINGS_FILE),
-        "auth_mode",
-        serde_json::json!(mode),
-    )
-    .map_err(|e| e.to_string())?;
-    println!("auth_mode is now {mode}.");
     Ok(())
 }

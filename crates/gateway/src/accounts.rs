@@ -1,0 +1,65 @@
+//! Signing in and out of ChatGPT, for the command line and the app alike: the same flow, the
+//! same keychain entry, the same `auth_mode` bookkeeping.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clawbox_auth::SecretStore;
+use clawbox_auth::codex::{CodexAccount, CodexEndpoints, CodexLogin, LoggedOut, logout};
+
+use crate::config::{SETTINGS_FILE, set_setting};
+
+/// How long the browser has to come back.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// Signs in with ChatGPT: binds the loopback callback, hands the URL to `show` (which opens the
+/// system browser, or prints it), waits for the callback, revokes any previous sign-in and saves
+/// the new one.
+pub async fn sign_in_chatgpt(
+    store: Arc<dyn SecretStore>,
+    endpoints: &CodexEndpoints,
+    show: impl FnOnce(&str),
+) -> Result<CodexAccount, String> {
+    let login = CodexLogin::start(endpoints.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    show(&login.url);
+    let tokens = login
+        .finish(SIGN_IN_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
+    let account = tokens.account.clone();
+    // A previous sign-in is revoked, not just overwritten (as the Codex CLI does).
+    if let Err(e) = logout(Arc::clone(&store), endpoints).await {
+        tracing::warn!(error = %e, "could not revoke the previous ChatGPT sign-in");
+    }
+    tokio::task::spawn_blocking(move || tokens.save(store.as_ref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok(account)
+}
+
+/// Signs out: revokes and deletes the stored sign-in (`None` when nobody was signed in).
+pub async fn sign_out_chatgpt(
+    store: Arc<dyn SecretStore>,
+    endpoints: &CodexEndpoints,
+) -> Result<Option<LoggedOut>, String> {
+    logout(store, endpoints).await.map_err(|e| e.to_string())
+}
+
+/// Records `mode` as `auth_mode` in settings.json. Returns `false` (and changes nothing) when
+/// the environment pins it.
+pub fn use_auth_mode(data_dir: &Path, mode: &str) -> Result<bool, String> {
+    if std::env::var_os("CLAWBOX_AUTH_MODE").is_some() {
+        return Ok(false);
+    }
+    set_setting(
+        &data_dir.join(SETTINGS_FILE),
+        "auth_mode",
+        serde_json::json!(mode),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(true)
+}
