@@ -1,10 +1,37 @@
 //! Embeds tauri.conf.json and the window's capability, and declares the app's commands so that
 //! only those the capability lists can be called.
 
+/// Every command the window may call (each also listed in capabilities/main.json).
+const COMMANDS: [&str; 23] = [
+    "gateway_status",
+    "set_mode",
+    "free_port",
+    "get_settings",
+    "save_settings",
+    "reset_everything",
+    "accounts",
+    "save_api_key",
+    "remove_api_key",
+    "sign_in_chatgpt",
+    "sign_out_chatgpt",
+    "copy_local_key",
+    "rotate_local_key",
+    "check_agent",
+    "choose_folder",
+    "connect_env",
+    "undo_env",
+    "connections",
+    "usage_dashboard",
+    "request_log",
+    "log_facets",
+    "export_log_csv",
+    "clear_history",
+];
+
 fn main() {
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-        .app_manifest(tauri_build::AppManifest::new().commands(&["gateway_status", "set_mode"]));
+        .app_manifest(tauri_build::AppManifest::new().commands(&COMMANDS));
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {e:#}");
     }

@@ -21,6 +21,8 @@ const STOP_WAIT: Duration = Duration::from_secs(12);
 
 pub struct GatewayHost {
     state: Arc<Mutex<State>>,
+    /// What the gateway was started with, to start it again (a new port, a reset).
+    options: Result<GatewayOptions, String>,
 }
 
 enum State {
@@ -33,6 +35,8 @@ enum State {
     },
     Failed {
         message: String,
+        /// The port is taken by another program (the window offers another port).
+        port_taken: bool,
     },
     Stopped,
 }
@@ -49,27 +53,71 @@ impl GatewayHost {
         app: &AppHandle<R>,
         options: Result<GatewayOptions, String>,
     ) -> Self {
-        let state = Arc::new(Mutex::new(State::Starting));
-        let (shared, app) = (Arc::clone(&state), app.clone());
+        let host = Self {
+            state: Arc::new(Mutex::new(State::Starting)),
+            options,
+        };
+        host.spawn_start(app);
+        host
+    }
+
+    /// Stops the gateway (flushing its log) and starts it again from the current settings: a
+    /// new port, or after a reset.
+    pub fn restart<R: Runtime>(&self, app: &AppHandle<R>) {
+        self.stop();
+        *self.lock() = State::Starting;
+        let _ = app.emit("status", ());
+        self.spawn_start(app);
+    }
+
+    fn spawn_start<R: Runtime>(&self, app: &AppHandle<R>) {
+        let (shared, app) = (Arc::clone(&self.state), app.clone());
+        let options = self.options.clone();
         tauri::async_runtime::spawn(async move {
             let started = match options {
                 Ok(options) => start(&app, options).await,
-                Err(message) => Err(message),
+                Err(message) => Err((message, false)),
             };
             let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
             match (started, &*state) {
                 // Quit before it was up: do not start serving now.
                 (Ok(running), State::Stopped) => drop(running),
                 (Ok(running), _) => *state = running,
-                (Err(message), _) => {
+                (Err((message, port_taken)), _) => {
                     tracing::error!("{message}");
-                    *state = State::Failed { message };
+                    *state = State::Failed {
+                        message,
+                        port_taken,
+                    };
                 }
             }
             drop(state);
             let _ = app.emit("status", ());
         });
-        Self { state }
+    }
+
+    /// The data folder (settings.json, the log), whether or not the gateway is running.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self.options.as_ref().ok().map(|o| o.data_dir.as_path())
+    }
+
+    /// The environment's settings (pinned over settings.json).
+    pub fn overrides(&self) -> SettingsLayer {
+        self.options
+            .as_ref()
+            .map(|o| o.overrides.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the gateway failed to start because its port is taken.
+    pub fn port_taken(&self) -> bool {
+        matches!(
+            &*self.lock(),
+            State::Failed {
+                port_taken: true,
+                ..
+            }
+        )
     }
 
     /// Whether the gateway is still starting.
@@ -82,7 +130,7 @@ impl GatewayHost {
         match &*self.lock() {
             State::Running { gateway, url, .. } => Ok((Arc::clone(gateway), url.clone())),
             State::Starting => Err("the gateway is still starting".into()),
-            State::Failed { message } => Err(message.clone()),
+            State::Failed { message, .. } => Err(message.clone()),
             State::Stopped => Err("the gateway has stopped".into()),
         }
     }
@@ -131,17 +179,27 @@ fn options_from_env<R: Runtime>(app: &AppHandle<R>) -> Result<GatewayOptions, St
     Ok(options)
 }
 
-async fn start<R: Runtime>(app: &AppHandle<R>, options: GatewayOptions) -> Result<State, String> {
+/// Why the gateway did not start, and whether it was because its port is taken.
+type StartError = (String, bool);
+
+async fn start<R: Runtime>(
+    app: &AppHandle<R>,
+    options: GatewayOptions,
+) -> Result<State, StartError> {
+    let plain = |e: &dyn std::fmt::Display| (e.to_string(), false);
     // The database and the keychain are blocking work: off the async workers.
     let gateway = tauri::async_runtime::spawn_blocking(move || Gateway::open(options))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    let listener = gateway.bind().await.map_err(|e| e.to_string())?;
+        .map_err(|e| plain(&e))?
+        .map_err(|e| plain(&e))?;
+    let listener = gateway.bind().await.map_err(|e| {
+        let taken = matches!(e, clawbox_gateway::Error::PortInUse { .. });
+        (e.to_string(), taken)
+    })?;
     let url = listener
         .local_addr()
         .map(|a| format!("http://{a}"))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| plain(&e))?;
     tracing::info!(%url, "gateway listening");
 
     // Live request events for the window, batched every EVENT_BATCH: the dashboard updates

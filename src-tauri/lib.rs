@@ -4,7 +4,7 @@
 //! log rows flushed). All logic lives in the engine; the commands here only adapt it.
 //!
 //! - gateway_host.rs: the running gateway (or why it is not running) as app state.
-//! - commands.rs: the IPC commands, typed for the UI (ts-rs → ui/src/bindings).
+//! - commands/: the IPC commands, typed for the UI (ts-rs → ui/src/bindings).
 //! - tray.rs: the tray / menu-bar icon.
 
 mod commands;
@@ -13,15 +13,39 @@ mod tray;
 
 use tauri::{Manager, RunEvent};
 
-pub use commands::{CommandError, GatewayStatus};
+pub use commands::CommandError;
+pub use commands::status::GatewayStatus;
 pub use gateway_host::GatewayHost;
 
 /// The app's commands on `base` (the real builder, or Tauri's mock one in tests).
 pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
-    base.invoke_handler(tauri::generate_handler![
-        commands::gateway_status,
-        commands::set_mode
-    ])
+    use commands::{accounts, history, onboarding, settings, status};
+    base.plugin(tauri_plugin_store::Builder::new().build())
+        .invoke_handler(tauri::generate_handler![
+            status::gateway_status,
+            status::set_mode,
+            status::free_port,
+            settings::get_settings,
+            settings::save_settings,
+            settings::reset_everything,
+            accounts::accounts,
+            accounts::save_api_key,
+            accounts::remove_api_key,
+            accounts::sign_in_chatgpt,
+            accounts::sign_out_chatgpt,
+            accounts::copy_local_key,
+            accounts::rotate_local_key,
+            onboarding::check_agent,
+            onboarding::choose_folder,
+            onboarding::connect_env,
+            onboarding::undo_env,
+            onboarding::connections,
+            history::usage_dashboard,
+            history::request_log,
+            history::log_facets,
+            history::export_log_csv,
+            history::clear_history,
+        ])
 }
 
 pub fn run() {
@@ -31,6 +55,10 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_main_window(app);
         }))
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        // Off by default; the Settings screen turns it on (and the plugin adds nothing else).
+        .plugin(tauri_plugin_autostart::Builder::new().build())
         .setup(|app| {
             let host = GatewayHost::start(app.handle());
             app.manage(host);

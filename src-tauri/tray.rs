@@ -21,7 +21,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             "open" => show_main_window(app),
             "mode-local" | "mode-hosted" => {
                 let mode = event.id().as_ref().trim_start_matches("mode-").to_owned();
-                if let Err(e) = crate::commands::set_mode(app.clone(), app.state(), mode) {
+                if let Err(e) = crate::commands::status::set_mode(app.clone(), app.state(), mode) {
                     tracing::warn!(error = %e.message, "cannot switch mode");
                 }
             }

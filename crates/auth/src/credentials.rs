@@ -221,6 +221,24 @@ impl Credentials {
         Ok(key)
     }
 
+    /// Deletes the saved provider keys and the local key from the store ("reset ClawBox"; the
+    /// ChatGPT sign-in is removed by signing out, which also revokes it).
+    pub fn forget_all(&self) -> Result<(), AuthError> {
+        let store = self.store()?;
+        for item in [
+            Provider::OpenAi.item(),
+            Provider::Anthropic.item(),
+            LOCAL_KEY_ITEM,
+        ] {
+            store.delete(item)?;
+        }
+        let mut cache = self.write_cache();
+        cache.openai = None;
+        cache.anthropic = None;
+        cache.local_key = None;
+        Ok(())
+    }
+
     fn store(&self) -> Result<&Arc<dyn SecretStore>, AuthError> {
         match &self.store {
             Some(store) => Ok(store),

@@ -23,6 +23,7 @@ use crate::{Error, clock};
 /// Rows the log queue holds before it drops (and counts) them: minutes of peak traffic.
 pub const DEFAULT_LOG_QUEUE: usize = 65_536;
 
+#[derive(Clone)]
 pub struct GatewayOptions {
     pub data_dir: PathBuf,
     /// Flags and environment: pinned over `settings.json`.
@@ -35,6 +36,7 @@ pub struct GatewayOptions {
 }
 
 /// Where stored credentials come from.
+#[derive(Clone)]
 pub enum SecretsFrom {
     /// Open this kind of store (the OS keychain unless `CLAWBOX_SECRET_STORE=file`).
     Open(SecretStoreKind),
@@ -156,6 +158,13 @@ impl Gateway {
             events: broadcast::channel(EVENT_BUFFER).0,
             data_dir: options.data_dir,
         }))
+    }
+
+    /// Whether ClawBox can attach credentials of its own (a saved provider key or the ChatGPT
+    /// sign-in): then connected agents carry the local key rather than a key of their own.
+    pub fn holds_credentials(&self) -> bool {
+        !self.credentials.saved_providers().is_empty()
+            || self.codex.as_ref().is_some_and(|c| c.account().is_some())
     }
 
     /// The ChatGPT sign-in in use (when the secret store is usable).

@@ -27,6 +27,7 @@ mod writer;
 pub use database::open;
 pub use error::StoreError;
 pub use row::{RequestRow, TokensSource};
+pub use rusqlite::Connection;
 pub use writer::{RequestLogWriter, WriterStatus};
 
 /// The database's file name inside ClawBox's data directory.

@@ -35,4 +35,16 @@ error: string | null,
 /**
  * The local key's fingerprint (never the key).
  */
-local_key: string | null, };
+local_key: string | null, 
+/**
+ * The port the gateway uses (or tried to).
+ */
+port: number, 
+/**
+ * The gateway is not running because another program has its port.
+ */
+port_taken: boolean, 
+/**
+ * The onboarding wizard has been completed (it opens by itself until then).
+ */
+onboarded: boolean, };

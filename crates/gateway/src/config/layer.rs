@@ -32,6 +32,15 @@ pub enum AuthMode {
     Codex,
 }
 
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::Openai => "openai",
+            AuthMode::Codex => "codex",
+        }
+    }
+}
+
 /// Settings from one source. Keys are the lower-case `CLAWBOX_*` names without the prefix; any
 /// other key in `settings.json` belongs to the app and is ignored here.
 #[derive(Debug, Default, Clone, PartialEq, Deserialize, clap::Args)]

@@ -1,30 +1,13 @@
-//! The IPC commands: thin adapters over the engine. Their types are exported to the UI
-//! (ts-rs, ui/src/bindings) so the two sides cannot drift apart.
+//! The gateway's state as the window shows it, and the mode switch.
 
 use clawbox_auth::{KeychainState, LocalKey};
-use clawbox_gateway::config::{SETTINGS_FILE, set_setting};
+use clawbox_gateway::config::DEFAULT_LISTEN;
 use serde::Serialize;
-use tauri::{Emitter, State};
+use tauri::{AppHandle, Emitter, Runtime, State};
 use ts_rs::TS;
 
+use super::{CommandError, running, settings};
 use crate::GatewayHost;
-
-/// An error the UI shows: `code` is stable for the UI to branch on; `message` is for people.
-#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
-#[ts(export)]
-pub struct CommandError {
-    pub code: String,
-    pub message: String,
-}
-
-impl CommandError {
-    fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
 
 /// What the window shows about the gateway.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, TS, PartialEq, Eq)]
@@ -46,6 +29,12 @@ pub struct GatewayStatus {
     pub error: Option<String>,
     /// The local key's fingerprint (never the key).
     pub local_key: Option<String>,
+    /// The port the gateway uses (or tried to).
+    pub port: u16,
+    /// The gateway is not running because another program has its port.
+    pub port_taken: bool,
+    /// The onboarding wizard has been completed (it opens by itself until then).
+    pub onboarded: bool,
 }
 
 #[tauri::command]
@@ -55,25 +44,22 @@ pub fn gateway_status(host: State<'_, GatewayHost>) -> GatewayStatus {
 
 /// Switches between local and hosted mode, live (no restart).
 #[tauri::command]
-pub fn set_mode<R: tauri::Runtime>(
-    app: tauri::AppHandle<R>,
+pub fn set_mode<R: Runtime>(
+    app: AppHandle<R>,
     host: State<'_, GatewayHost>,
     mode: String,
 ) -> Result<GatewayStatus, CommandError> {
     if mode != "local" && mode != "hosted" {
         return Err(CommandError::new("bad_mode", "the mode is local or hosted"));
     }
-    let (gateway, _) = host
-        .gateway()
-        .map_err(|m| CommandError::new("not_running", m))?;
+    let (gateway, _) = running(&host)?;
     if gateway.config().pinned.contains(&"mode") {
         return Err(CommandError::new(
             "pinned",
             "the mode is set by CLAWBOX_MODE in the environment, so it cannot be changed here",
         ));
     }
-    set_setting(&gateway.data_dir().join(SETTINGS_FILE), "mode", mode.into())
-        .map_err(|e| CommandError::new("settings", e.to_string()))?;
+    settings::write(&app, &host, &[("mode", mode.into())])?;
     gateway.reload_settings();
     let status = status(&host);
     // The tray can switch too: whoever did, the window shows the new mode.
@@ -81,7 +67,26 @@ pub fn set_mode<R: tauri::Runtime>(
     Ok(status)
 }
 
-fn status(host: &GatewayHost) -> GatewayStatus {
+/// A free port near ClawBox's usual one, to offer when that one is taken.
+#[tauri::command]
+pub async fn free_port() -> Result<u16, CommandError> {
+    let first = DEFAULT_LISTEN.port() + 1;
+    for port in first..first + 100 {
+        if tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(port);
+        }
+    }
+    Err(CommandError::new(
+        "no_port",
+        format!("ports {first} to {} are all in use", first + 99),
+    ))
+}
+
+pub(crate) fn status(host: &GatewayHost) -> GatewayStatus {
+    let onboarded = settings::onboarded(host);
     match host.gateway() {
         Ok((gateway, url)) => {
             let health = gateway.health();
@@ -100,6 +105,9 @@ fn status(host: &GatewayHost) -> GatewayStatus {
                     }
                     KeychainState::Unavailable(_) => None,
                 },
+                port: gateway.port(),
+                port_taken: false,
+                onboarded,
             }
         }
         Err(message) => GatewayStatus {
@@ -111,6 +119,9 @@ fn status(host: &GatewayHost) -> GatewayStatus {
             problems: Vec::new(),
             error: (!host.is_starting()).then_some(message),
             local_key: None,
+            port: settings::configured_port(host),
+            port_taken: host.port_taken(),
+            onboarded,
         },
     }
 }
