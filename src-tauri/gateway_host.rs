@@ -63,8 +63,10 @@ impl GatewayHost {
 
     /// Stops the gateway (flushing its log) and starts it again from the current settings: a
     /// new port, or after a reset.
-    pub fn restart<R: Runtime>(&self, app: &AppHandle<R>) {
-        self.stop();
+    pub async fn restart<R: Runtime>(&self, app: &AppHandle<R>) {
+        if let Some(running) = self.take_running() {
+            running.finish().await;
+        }
         *self.lock() = State::Starting;
         let _ = app.emit("status", ());
         self.spawn_start(app);
@@ -135,31 +137,53 @@ impl GatewayHost {
         }
     }
 
-    /// Stops serving: in-flight requests finish (for a bounded time), the log is flushed.
+    /// Stops serving: in-flight requests finish (for a bounded time), the log is flushed. For
+    /// the app's exit, outside the async runtime.
     pub fn stop(&self) {
-        let previous = std::mem::replace(&mut *self.lock(), State::Stopped);
-        if let State::Running {
-            stop,
-            serving,
-            gateway,
-            ..
-        } = previous
-        {
-            if let Some(stop) = stop {
-                let _ = stop.send(());
-            }
-            if let Some(serving) = serving {
-                // The timer is made inside the runtime (it needs its clock).
-                let _ = tauri::async_runtime::block_on(async move {
-                    tokio::time::timeout(STOP_WAIT, serving).await
-                });
-            }
-            gateway.flush_log();
+        if let Some(running) = self.take_running() {
+            tauri::async_runtime::block_on(running.finish());
+        }
+    }
+
+    /// Marks the gateway stopped and hands back what is needed to stop it.
+    fn take_running(&self) -> Option<Stopping> {
+        match std::mem::replace(&mut *self.lock(), State::Stopped) {
+            State::Running {
+                stop,
+                serving,
+                gateway,
+                ..
+            } => Some(Stopping {
+                stop,
+                serving,
+                gateway,
+            }),
+            _ => None,
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A gateway on its way out.
+struct Stopping {
+    stop: Option<oneshot::Sender<()>>,
+    serving: Option<tauri::async_runtime::JoinHandle<()>>,
+    gateway: Arc<Gateway>,
+}
+
+impl Stopping {
+    async fn finish(self) {
+        if let Some(stop) = self.stop {
+            let _ = stop.send(());
+        }
+        if let Some(serving) = self.serving {
+            let _ = tokio::time::timeout(STOP_WAIT, serving).await;
+        }
+        let gateway = self.gateway;
+        let _ = tauri::async_runtime::spawn_blocking(move || gateway.flush_log()).await;
     }
 }
 

@@ -14,6 +14,7 @@ mod tray;
 use tauri::{Manager, RunEvent};
 
 pub use commands::CommandError;
+pub use commands::history::ExportFolder;
 pub use commands::status::GatewayStatus;
 pub use gateway_host::GatewayHost;
 

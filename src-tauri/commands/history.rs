@@ -13,6 +13,9 @@ use ts_rs::TS;
 use super::{CommandError, blocking, running};
 use crate::GatewayHost;
 
+/// Where exports go instead of the Downloads folder (managed by tests).
+pub struct ExportFolder(pub PathBuf);
+
 /// Where an export was written.
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
 #[ts(export)]
@@ -68,11 +71,14 @@ pub async fn export_log_csv<R: Runtime>(
     query: LogQuery,
 ) -> Result<ExportResult, CommandError> {
     let db = database(&host)?;
-    let folder = app
-        .path()
-        .download_dir()
-        .or_else(|_| app.path().home_dir())
-        .map_err(|e| CommandError::new("export", format!("no folder to export to: {e}")))?;
+    let folder = match app.try_state::<ExportFolder>() {
+        Some(folder) => folder.0.clone(),
+        None => app
+            .path()
+            .download_dir()
+            .or_else(|_| app.path().home_dir())
+            .map_err(|e| CommandError::new("export", format!("no folder to export to: {e}")))?,
+    };
     blocking(move || {
         let now = time::OffsetDateTime::now_utc();
         let name = format!(

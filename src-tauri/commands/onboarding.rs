@@ -167,6 +167,7 @@ pub async fn connections(host: State<'_, GatewayHost>) -> Result<Vec<Connection>
 /// What connected agents should hold, from the running gateway.
 pub(crate) fn client_settings(gateway: &Arc<Gateway>) -> ClientSettings {
     ClientSettings::new(
+        gateway.port(),
         &gateway.config(),
         gateway.credentials().local_key(),
         gateway.holds_credentials(),

@@ -53,7 +53,7 @@ pub struct SettingsChange {
     pub ollama_url: Option<String>,
     pub user_id: Option<String>,
     pub rate_limit: Option<u32>,
-    #[ts(type = "number")]
+    #[ts(type = "number", optional)]
     pub monthly_cap: Option<u64>,
     pub failover: Option<bool>,
     pub retention_days: Option<u32>,
@@ -77,7 +77,7 @@ pub async fn save_settings<R: Runtime>(
     let pinned: Vec<&str> = entries
         .iter()
         .map(|(k, _)| *k)
-        .filter(|k| before.pinned.iter().any(|p| p == k))
+        .filter(|k| before.pinned.iter().any(|p| p == form_key(k)))
         .collect();
     if let Some(key) = pinned.first() {
         return Err(CommandError::new(
@@ -97,7 +97,7 @@ pub async fn save_settings<R: Runtime>(
     let credentials = client_credentials(&host);
     if after.port != before.port {
         // Listening elsewhere needs a new socket: restart, and tell connected agents.
-        host.restart(&app);
+        host.restart(&app).await;
     } else if let Ok((gateway, _)) = host.gateway() {
         gateway.reload_settings();
     }
@@ -152,7 +152,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
         .save()
         .map_err(|e| CommandError::new("settings", e.to_string()))?;
     let _ = launch_at_login(&app, false);
-    host.restart(&app);
+    host.restart(&app).await;
     Ok(())
 }
 
@@ -183,6 +183,11 @@ pub(crate) fn write<R: Runtime>(
         }
     }
     store.save().map_err(fail)
+}
+
+/// The form's name for a settings.json key (the form edits `listen` as a port).
+fn form_key(key: &str) -> &str {
+    if key == "listen" { "port" } else { key }
 }
 
 /// settings.json as a JSON object (empty when missing).
@@ -239,7 +244,11 @@ fn current(host: &GatewayHost) -> Result<AppSettings, CommandError> {
         retention_days: config.retention_days,
         launch_at_login: file.get("launch_at_login") == Some(&Value::Bool(true)),
         auth_mode: config.auth_mode.as_str().into(),
-        pinned: config.pinned.iter().map(|k| (*k).to_owned()).collect(),
+        pinned: config
+            .pinned
+            .iter()
+            .map(|k| form_key(k).to_owned())
+            .collect(),
     })
 }
 
@@ -358,5 +367,9 @@ async fn refresh_connections(
     ) else {
         return;
     };
-    let _ = super::onboarding::refresh(dir, ClientSettings::new(&config, local_key, holds)).await;
+    let _ = super::onboarding::refresh(
+        dir,
+        ClientSettings::new(config.listen.port(), &config, local_key, holds),
+    )
+    .await;
 }

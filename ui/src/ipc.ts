@@ -1,21 +1,157 @@
 // The one module that talks to the backend. Components call these functions, never `invoke`.
+// Every command rejects with a CommandError ({ code, message }); see format.ts `errorMessage`.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Accounts } from "./bindings/Accounts";
+import type { AgentCheck } from "./bindings/AgentCheck";
+import type { AppSettings } from "./bindings/AppSettings";
+import type { CommandError } from "./bindings/CommandError";
+import type { Connection } from "./bindings/Connection";
+import type { Dashboard } from "./bindings/Dashboard";
+import type { EnvChange } from "./bindings/EnvChange";
+import type { ExportResult } from "./bindings/ExportResult";
 import type { GatewayStatus } from "./bindings/GatewayStatus";
+import type { LiveRequest } from "./bindings/LiveRequest";
+import type { LogFacets } from "./bindings/LogFacets";
+import type { LogPage } from "./bindings/LogPage";
+import type { LogQuery } from "./bindings/LogQuery";
+import type { SettingsChange } from "./bindings/SettingsChange";
 
-export type { GatewayStatus };
+export type {
+  Accounts,
+  AgentCheck,
+  AppSettings,
+  CommandError,
+  Connection,
+  Dashboard,
+  EnvChange,
+  ExportResult,
+  GatewayStatus,
+  LiveRequest,
+  LogFacets,
+  LogPage,
+  LogQuery,
+  SettingsChange,
+};
+
+export type Mode = "local" | "hosted";
+export type Provider = "openai" | "anthropic";
+export type Range = "1h" | "24h" | "7d" | "30d";
+
+// Gateway
 
 export function gatewayStatus(): Promise<GatewayStatus> {
   return invoke<GatewayStatus>("gateway_status");
 }
 
-export function setMode(mode: "local" | "hosted"): Promise<GatewayStatus> {
+export function setMode(mode: Mode): Promise<GatewayStatus> {
   return invoke<GatewayStatus>("set_mode", { mode });
 }
 
-/** Calls `onRequests` with each batch of requests the gateway finished (a few times a second). */
-export function onRequests(onRequests: (events: unknown[]) => void): Promise<UnlistenFn> {
-  return listen<unknown[]>("requests", (e) => onRequests(e.payload));
+/** A free port near the usual one, to offer when the usual one is taken. */
+export function freePort(): Promise<number> {
+  return invoke<number>("free_port");
+}
+
+// Settings
+
+export function getSettings(): Promise<AppSettings> {
+  return invoke<AppSettings>("get_settings");
+}
+
+/** The settings to change; those left out stay as they are. */
+export type ChangedSettings = SettingsChange;
+
+export function saveSettings(change: ChangedSettings): Promise<AppSettings> {
+  return invoke<AppSettings>("save_settings", { change });
+}
+
+// Accounts and keys
+
+export function accounts(): Promise<Accounts> {
+  return invoke<Accounts>("accounts");
+}
+
+export function saveApiKey(provider: Provider, key: string): Promise<Accounts> {
+  return invoke<Accounts>("save_api_key", { provider, key });
+}
+
+export function removeApiKey(provider: Provider): Promise<Accounts> {
+  return invoke<Accounts>("remove_api_key", { provider });
+}
+
+/** Opens the system browser; resolves once signed in (can take minutes). */
+export function signInChatGpt(): Promise<Accounts> {
+  return invoke<Accounts>("sign_in_chatgpt");
+}
+
+export function signOutChatGpt(): Promise<Accounts> {
+  return invoke<Accounts>("sign_out_chatgpt");
+}
+
+/** The backend puts the key on the clipboard, so the key never enters this page. */
+export function copyLocalKey(): Promise<void> {
+  return invoke<void>("copy_local_key");
+}
+
+export function rotateLocalKey(): Promise<EnvChange[]> {
+  return invoke<EnvChange[]>("rotate_local_key");
+}
+
+// Connecting an agent
+
+export function checkAgent(): Promise<AgentCheck> {
+  return invoke<AgentCheck>("check_agent");
+}
+
+/** The native folder picker; null when cancelled. */
+export function chooseFolder(): Promise<string | null> {
+  return invoke<string | null>("choose_folder");
+}
+
+export function connectEnv(path: string, dryRun: boolean): Promise<EnvChange> {
+  return invoke<EnvChange>("connect_env", { path, dryRun });
+}
+
+export function undoEnv(path: string): Promise<EnvChange> {
+  return invoke<EnvChange>("undo_env", { path });
+}
+
+export function connections(): Promise<Connection[]> {
+  return invoke<Connection[]>("connections");
+}
+
+// Usage and the request log
+
+export function usageDashboard(range: Range): Promise<Dashboard> {
+  return invoke<Dashboard>("usage_dashboard", { range });
+}
+
+export function requestLog(query: LogQuery): Promise<LogPage> {
+  return invoke<LogPage>("request_log", { query });
+}
+
+export function logFacets(): Promise<LogFacets> {
+  return invoke<LogFacets>("log_facets");
+}
+
+export function exportLogCsv(query: LogQuery): Promise<ExportResult> {
+  return invoke<ExportResult>("export_log_csv", { query });
+}
+
+export function clearHistory(): Promise<void> {
+  return invoke<void>("clear_history");
+}
+
+export function resetEverything(): Promise<void> {
+  return invoke<void>("reset_everything");
+}
+
+// Events
+
+/** Calls `onBatch` with each batch of requests the gateway finished (a few times a second). */
+export function onRequests(onBatch: (batch: LiveRequest[]) => void): Promise<UnlistenFn> {
+  return listen<LiveRequest[]>("requests", (e) => onBatch(e.payload));
 }
 
 /** Calls `onChange` when the status changed (the gateway started, the tray switched mode). */

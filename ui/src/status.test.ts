@@ -11,6 +11,9 @@ const running: GatewayStatus = {
   problems: [],
   error: null,
   local_key: "cbx_…1a2b3c4d",
+  port: 18789,
+  port_taken: false,
+  onboarded: true,
 };
 
 suite("the status line", () => {

@@ -35,12 +35,17 @@ pub struct ClientSettings {
 }
 
 impl ClientSettings {
-    /// The settings for the gateway `config` describes. The local key is included only when
-    /// `holds_credentials` (a saved provider key, or the ChatGPT sign-in): otherwise the client's
-    /// own key is what it must keep sending.
-    pub fn new(config: &Config, local_key: Option<Secret>, holds_credentials: bool) -> Self {
+    /// The settings for the gateway `config` describes, listening on `port`. The local key is
+    /// included only when `holds_credentials` (a saved provider key, or the ChatGPT sign-in):
+    /// otherwise the client's own key is what it must keep sending.
+    pub fn new(
+        port: u16,
+        config: &Config,
+        local_key: Option<Secret>,
+        holds_credentials: bool,
+    ) -> Self {
         Self {
-            gateway_url: format!("http://localhost:{}", config.listen.port()),
+            gateway_url: format!("http://localhost:{port}"),
             user_id: config.user_id.clone(),
             local_key: local_key.filter(|_| holds_credentials),
         }

@@ -64,9 +64,16 @@ pub fn client_settings(place: &Place, overrides: &SettingsLayer) -> Result<Clien
                 .and_then(|store| CodexTokens::load(store.as_ref()).ok().flatten())
                 .is_some();
             let holds = signed_in || !credentials.saved_providers().is_empty();
-            ClientSettings::new(&config, credentials.local_key(), holds)
+            ClientSettings::new(
+                config.listen.port(),
+                &config,
+                credentials.local_key(),
+                holds,
+            )
         }
-        KeychainState::Unavailable(_) => ClientSettings::new(&config, None, false),
+        KeychainState::Unavailable(_) => {
+            ClientSettings::new(config.listen.port(), &config, None, false)
+        }
     })
 }
 

@@ -1,0 +1,13 @@
+//! The desktop app's commands through Tauri's mock runtime: no window, no display, the real
+//! gateway, a real SQLite file and the testkit's fake provider behind them.
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test helper that fails should fail loudly"
+)]
+
+mod harness;
+
+mod history;
+mod onboarding;
+mod settings;
+mod status;

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ChartMaker } from "../components/Chart";
+import { createLiveFeed } from "../liveFeed";
+import type { Args } from "../test/backend";
+import { clearMocks, everyday, fakeBackend, rejects } from "../test/backend";
+import { $, $$, click, find, findText, mount, unmountAll } from "../test/dom";
+import { dashboard, liveRequest } from "../test/fixtures";
+import type { Columns } from "../usage";
+import { Dashboard } from "./Dashboard";
+
+afterEach(() => {
+  unmountAll();
+  clearMocks();
+});
+
+/** Records what each chart was given instead of drawing it. */
+function chartRecorder() {
+  const drawn: Record<string, { data: Columns; series: string[] }> = {};
+  const make: ChartMaker = (el, options, data) => {
+    const series = options.series.slice(1).map((s) => String(s.label));
+    drawn[el.id] = { data, series };
+    return {
+      setData: (next) => (drawn[el.id] = { data: next, series }),
+      setSize: () => {},
+      destroy: () => {},
+    };
+  };
+  return { drawn, make };
+}
+
+function show(url: string | null = "http://127.0.0.1:18789") {
+  const live = createLiveFeed();
+  const charts = chartRecorder();
+  mount(<Dashboard live={live} url={url} onSetup={() => {}} makeChart={charts.make} />);
+  return { live, drawn: charts.drawn };
+}
+
+describe("the dashboard", () => {
+  it("shows the totals, the outcomes and the splits of the range", async () => {
+    fakeBackend(everyday());
+    show();
+    await findText("#total-requests", "12");
+    expect($("#total-requests")!.textContent).toBe("12");
+    expect($("#total-tokens")!.textContent).toBe("650");
+    const outcomes = $$("#status-breakdown tr").map((tr) => [
+      tr.querySelector("th")!.textContent,
+      tr.querySelector(".num")!.textContent,
+    ]);
+    expect(outcomes).toEqual([
+      ["2xx", "9"],
+      ["4xx", "1"],
+      ["429", "1"],
+      ["402", "0"],
+      ["5xx", "1"],
+    ]);
+    expect($("#by-model")!.textContent).toContain("gpt-4o-mini");
+    expect($("#by-user")!.textContent).toContain("ada");
+    expect($("#month-usage")!.textContent).toBe("This month: 40 requests, no cap");
+    expect($("#month-usage [role=progressbar]")).toBeNull();
+  });
+
+  it("hands the charts the buckets as time columns", async () => {
+    fakeBackend(everyday());
+    const { drawn } = show();
+    await find("#chart-latency");
+    await vi.waitFor(() => expect(Object.keys(drawn).sort()).toEqual(["chart-latency", "chart-requests", "chart-tokens"]));
+    const xs = dashboard().buckets.map((b) => b.start);
+    expect(drawn["chart-requests"]!.data).toEqual([xs, [3, 0, 5, 4]]);
+    expect(drawn["chart-tokens"]!.series).toEqual(["Reported by the provider", "Estimated"]);
+    expect(drawn["chart-tokens"]!.data).toEqual([xs, [300, 0, 200, 100], [0, 0, 50, 0]]);
+    expect(drawn["chart-latency"]!.data).toEqual([xs, [400, null, 350, 500], [900, null, 1200, 800]]);
+  });
+
+  it("asks for the chosen range and marks it pressed", async () => {
+    const backend = fakeBackend({ ...everyday(), usage_dashboard: (a: Args) => dashboard({ range: String(a.range) }) });
+    show();
+    await find("#total-requests");
+    expect(backend.argsOf("usage_dashboard")).toEqual([{ range: "24h" }]);
+    expect($("#range-24h")!.getAttribute("aria-pressed")).toBe("true");
+
+    await click("#range-7d");
+    await vi.waitFor(() => expect(backend.argsOf("usage_dashboard").at(-1)).toEqual({ range: "7d" }));
+    expect($("#range-7d")!.getAttribute("aria-pressed")).toBe("true");
+    expect($("#range-24h")!.getAttribute("aria-pressed")).toBe("false");
+    await click("#range-1h");
+    await click("#range-30d");
+    await vi.waitFor(() =>
+      expect(backend.argsOf("usage_dashboard")).toEqual([{ range: "24h" }, { range: "7d" }, { range: "1h" }, { range: "30d" }]),
+    );
+  });
+
+  it("shows the month against the cap with a bar", async () => {
+    fakeBackend({
+      ...everyday(),
+      usage_dashboard: () => dashboard({ month: { month: "2023-11", requests: 95, tokens: 0, cap: 100 } }),
+    });
+    show();
+    await findText("#month-usage", "This month: 95 requests of 100");
+    const bar = $("#month-usage [role=progressbar]")!;
+    expect(bar.getAttribute("aria-valuenow")).toBe("95");
+    expect(bar.classList.contains("warn")).toBe(true);
+  });
+
+  it("says where to point an agent when there are no requests", async () => {
+    const empty = dashboard({
+      requests: 0,
+      tokens_reported: 0,
+      tokens_estimated: 0,
+      statuses: { ok: 0, client_error: 0, rate_limited: 0, over_cap: 0, server_error: 0 },
+    });
+    fakeBackend({ ...everyday(), usage_dashboard: () => empty });
+    const { drawn } = show();
+    await findText("#dashboard", "No requests yet — point an agent at http://127.0.0.1:18789");
+    expect($("#chart-requests")).toBeNull();
+    expect(drawn).toEqual({});
+  });
+
+  it("asks again when requests arrive, without a timer of its own", async () => {
+    const backend = fakeBackend(everyday());
+    const { live } = show();
+    await find("#total-requests");
+    expect(backend.count("usage_dashboard")).toBe(1);
+    live.publish([liveRequest("1")]);
+    await vi.waitFor(() => expect(backend.count("usage_dashboard")).toBe(2));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(backend.count("usage_dashboard")).toBe(2);
+  });
+
+  it("shows the backend's error and tries again on request", async () => {
+    const backend = fakeBackend({ ...everyday(), usage_dashboard: rejects("store", "The usage database can't be read.") });
+    show();
+    await findText("#dashboard [role=alert]", "The usage database can't be read.");
+    backend.on({ usage_dashboard: () => dashboard() });
+    await click("#dashboard [role=alert] button");
+    await findText("#total-requests", "12");
+    expect($("#dashboard [role=alert]")).toBeNull();
+  });
+});

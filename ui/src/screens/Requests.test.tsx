@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { LogQuery } from "../ipc";
+import { createLiveFeed } from "../liveFeed";
+import type { Args } from "../test/backend";
+import { clearMocks, everyday, fakeBackend } from "../test/backend";
+import { $, $$, choose, click, find, findText, mount, unmountAll } from "../test/dom";
+import { liveRequest, logRow } from "../test/fixtures";
+import { Requests } from "./Requests";
+
+afterEach(() => {
+  unmountAll();
+  clearMocks();
+});
+
+const FACETS = { users: ["ada", "grace"], models: ["gpt-4o-mini", "claude-sonnet"], endpoints: ["/v1/chat/completions"] };
+
+const FIRST = [
+  logRow("r3", { tokens: 1200, tokens_source: "estimated" }),
+  logRow("r2", { status: 429, error: "rate_limited", failover: true, mode: "hosted", upstream: "local" }),
+];
+const SECOND = [logRow("r1")];
+
+function log() {
+  return fakeBackend({
+    ...everyday(),
+    log_facets: () => FACETS,
+    request_log: (a: Args) => {
+      const q = a.query as LogQuery;
+      return q.before === "cursor-r2" ? { rows: SECOND, next: null } : { rows: FIRST, next: "cursor-r2" };
+    },
+    export_log_csv: () => ({ path: "/home/ada/Downloads/clawbox-requests.csv", rows: 3 }),
+  });
+}
+
+const queries = (backend: ReturnType<typeof log>) => backend.argsOf("request_log").map((a) => a.query as LogQuery);
+const ids = () => $$("#requests-table tbody tr").map((tr) => tr.dataset.id);
+
+describe("the request log", () => {
+  it("lists the newest requests first, one row per request", async () => {
+    const backend = log();
+    mount(<Requests live={createLiveFeed()} />);
+    await find("#requests-table");
+    expect(ids()).toEqual(["r3", "r2"]);
+    expect(queries(backend)).toEqual([
+      { user_id: null, status: null, model: null, endpoint: null, before: null, limit: 50 },
+    ]);
+    const [estimated, limited] = $$("#requests-table tbody tr");
+    expect(estimated!.textContent).toContain("1,200 est.");
+    expect(estimated!.textContent).toContain("POST /v1/chat/completions");
+    expect(limited!.textContent).toContain("429");
+    expect(limited!.textContent).toContain("hosted → local");
+    expect(limited!.querySelector(".tag.warn")!.textContent).toBe("failover");
+  });
+
+  it("filters through the backend, one dropdown at a time", async () => {
+    const backend = log();
+    mount(<Requests live={createLiveFeed()} />);
+    await findText("#filter-user", "grace");
+    expect($$("#filter-status option").map((o) => o.textContent)).toEqual(["All", "2xx", "4xx", "429", "402", "5xx"]);
+
+    await choose("#filter-status", "429");
+    await vi.waitFor(() => expect(queries(backend).at(-1)).toMatchObject({ status: "429", before: null }));
+    await choose("#filter-user", "grace");
+    await choose("#filter-model", "claude-sonnet");
+    await choose("#filter-endpoint", "/v1/chat/completions");
+    await vi.waitFor(() =>
+      expect(queries(backend).at(-1)).toEqual({
+        user_id: "grace",
+        status: "429",
+        model: "claude-sonnet",
+        endpoint: "/v1/chat/completions",
+        before: null,
+        limit: 50,
+      }),
+    );
+    await choose("#filter-user", "");
+    await vi.waitFor(() => expect(queries(backend).at(-1)).toMatchObject({ user_id: null, status: "429" }));
+  });
+
+  it("loads more with the cursor of the last page and appends", async () => {
+    const backend = log();
+    mount(<Requests live={createLiveFeed()} />);
+    await find("#requests-table");
+    await click("#requests-more");
+    await vi.waitFor(() => expect(ids()).toEqual(["r3", "r2", "r1"]));
+    expect(queries(backend).at(-1)).toMatchObject({ before: "cursor-r2" });
+    // The last page has no cursor: nothing more to load.
+    expect($("#requests-more")).toBeNull();
+  });
+
+  it("counts new requests instead of moving the list, and shows them on request", async () => {
+    const backend = log();
+    const live = createLiveFeed();
+    mount(<Requests live={live} />);
+    await find("#requests-table");
+    live.publish([liveRequest("n1"), liveRequest("n2")]);
+    await findText("#requests-new", "2 new requests — show");
+    expect(backend.count("request_log")).toBe(1);
+
+    await click("#requests-new");
+    await vi.waitFor(() => expect(backend.count("request_log")).toBe(2));
+    await vi.waitFor(() => expect($("#requests-new")).toBeNull());
+  });
+
+  it("doesn't count new requests the filter hides", async () => {
+    const backend = log();
+    const live = createLiveFeed();
+    mount(<Requests live={live} />);
+    await findText("#filter-status", "5xx");
+    await choose("#filter-status", "5xx");
+    await vi.waitFor(() => expect(queries(backend).at(-1)).toMatchObject({ status: "5xx" }));
+    await findText("#requests-more", "Load more");
+    live.publish([liveRequest("ok", { status: 200 }), liveRequest("bad", { status: 502 })]);
+    await findText("#requests-new", "1 new request — show");
+  });
+
+  it("exports the current filter to CSV and says where", async () => {
+    const backend = log();
+    mount(<Requests live={createLiveFeed()} />);
+    await findText("#filter-user", "ada");
+    await choose("#filter-user", "ada");
+    await click("#export-csv");
+    await findText("#export-result", "Exported 3 rows to /home/ada/Downloads/clawbox-requests.csv");
+    expect(backend.argsOf("export_log_csv")[0]!.query).toMatchObject({ user_id: "ada", before: null });
+  });
+
+  it("says so when nothing matches", async () => {
+    fakeBackend({ ...everyday(), request_log: () => ({ rows: [], next: null }) });
+    mount(<Requests live={createLiveFeed()} />);
+    await findText("#requests", "No requests yet.");
+    expect($("#requests-table")).toBeNull();
+  });
+});

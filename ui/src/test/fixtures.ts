@@ -1,0 +1,119 @@
+// Backend answers as the Rust side sends them, with only what a test cares about overridden.
+import type { Accounts, AppSettings, Dashboard, GatewayStatus, LiveRequest } from "../ipc";
+import type { LogRow } from "../bindings/LogRow";
+
+export function status(over: Partial<GatewayStatus> = {}): GatewayStatus {
+  return {
+    running: true,
+    starting: false,
+    url: "http://127.0.0.1:18789",
+    mode: "local",
+    health: "ok",
+    problems: [],
+    error: null,
+    local_key: "cbx_…1a2b",
+    port: 18789,
+    port_taken: false,
+    onboarded: true,
+    ...over,
+  };
+}
+
+export function settings(over: Partial<AppSettings> = {}): AppSettings {
+  return {
+    mode: "local",
+    port: 18789,
+    hosted_url: "https://clawbox.example.org",
+    openai_url: "https://api.openai.com",
+    anthropic_url: "https://api.anthropic.com",
+    ollama_url: "http://127.0.0.1:11434",
+    user_id: "ada",
+    rate_limit: 50,
+    monthly_cap: 0,
+    failover: false,
+    retention_days: 90,
+    launch_at_login: false,
+    auth_mode: "openai",
+    pinned: [],
+    ...over,
+  };
+}
+
+export function accounts(over: Partial<Accounts> = {}): Accounts {
+  return {
+    keychain: "the system keychain",
+    keychain_problem: null,
+    local_key: "cbx_…1a2b",
+    api_keys: [],
+    chatgpt: null,
+    auth_mode: "openai",
+    ...over,
+  };
+}
+
+/** A 24-hour dashboard: four 15-minute buckets are enough to check what is drawn. */
+export function dashboard(over: Partial<Dashboard> = {}): Dashboard {
+  const start = 1_700_000_000;
+  return {
+    range: "24h",
+    bucket_secs: 900,
+    from: start,
+    to: start + 4 * 900,
+    buckets: [
+      { start, requests: 3, tokens_reported: 300, tokens_estimated: 0, p50_ms: 400, p95_ms: 900 },
+      { start: start + 900, requests: 0, tokens_reported: 0, tokens_estimated: 0, p50_ms: null, p95_ms: null },
+      { start: start + 1800, requests: 5, tokens_reported: 200, tokens_estimated: 50, p50_ms: 350, p95_ms: 1200 },
+      { start: start + 2700, requests: 4, tokens_reported: 100, tokens_estimated: 0, p50_ms: 500, p95_ms: 800 },
+    ],
+    statuses: { ok: 9, client_error: 1, rate_limited: 1, over_cap: 0, server_error: 1 },
+    requests: 12,
+    tokens_reported: 600,
+    tokens_estimated: 50,
+    p50_ms: 400,
+    p95_ms: 1100,
+    by_model: [{ name: "gpt-4o-mini", requests: 12, tokens: 650 }],
+    by_user: [{ name: "ada", requests: 12, tokens: 650 }],
+    month: { month: "2023-11", requests: 40, tokens: 4000, cap: null },
+    ...over,
+  };
+}
+
+export function logRow(id: string, over: Partial<LogRow> = {}): LogRow {
+  return {
+    id,
+    created_at: "2023-11-14T22:13:20.000Z",
+    user_id: "ada",
+    method: "POST",
+    endpoint: "/v1/chat/completions",
+    model: "gpt-4o-mini",
+    status: 200,
+    latency_ms: 420,
+    ttfb_ms: 120,
+    tokens: 96,
+    tokens_source: "reported",
+    mode: "local",
+    upstream: "openai",
+    stream: false,
+    error: null,
+    failover: false,
+    ...over,
+  };
+}
+
+export function liveRequest(id: string, over: Partial<LiveRequest> = {}): LiveRequest {
+  return {
+    id,
+    user_id: "ada",
+    endpoint: "/v1/chat/completions",
+    status: 200,
+    latency_ms: 300,
+    tokens: 20,
+    tokens_source: "reported",
+    model: "gpt-4o-mini",
+    mode: "local",
+    upstream: "openai",
+    failover: false,
+    created_at: "2023-11-14T22:13:20.000Z",
+    ...over,
+  };
+}

@@ -1,0 +1,48 @@
+// What the dashboard draws and lists, derived from one Dashboard answer. uPlot takes columns:
+// x values (unix seconds, which uPlot reads as time) then one array per series, null for a gap.
+import type { Dashboard } from "./ipc";
+
+export type Columns = [number[], ...(number | null)[][]];
+
+export function requestColumns(d: Dashboard): Columns {
+  return [d.buckets.map((b) => b.start), d.buckets.map((b) => b.requests)];
+}
+
+export function tokenColumns(d: Dashboard): Columns {
+  return [
+    d.buckets.map((b) => b.start),
+    d.buckets.map((b) => b.tokens_reported),
+    d.buckets.map((b) => b.tokens_estimated),
+  ];
+}
+
+/** Buckets without requests have no latency: a gap, not a zero that would look fast. */
+export function latencyColumns(d: Dashboard): Columns {
+  return [d.buckets.map((b) => b.start), d.buckets.map((b) => b.p50_ms), d.buckets.map((b) => b.p95_ms)];
+}
+
+export type StatusRow = { label: string; meaning: string; count: number };
+
+export function statusRows(d: Dashboard): StatusRow[] {
+  const s = d.statuses;
+  return [
+    { label: "2xx", meaning: "answered", count: s.ok },
+    { label: "4xx", meaning: "refused by the provider (bad request, wrong key, unknown model)", count: s.client_error },
+    { label: "429", meaning: "over the rate limit", count: s.rate_limited },
+    { label: "402", meaning: "over the monthly cap", count: s.over_cap },
+    { label: "5xx", meaning: "the provider or the hosted ClawBox failed", count: s.server_error },
+  ];
+}
+
+export type MonthSummary = { text: string; fraction: number | null };
+
+export function monthSummary(d: Dashboard, format: (n: number) => string): MonthSummary {
+  const { requests, cap } = d.month;
+  if (cap === null || cap === 0) {
+    return { text: `This month: ${format(requests)} requests, no cap`, fraction: null };
+  }
+  return {
+    text: `This month: ${format(requests)} requests of ${format(cap)}`,
+    fraction: Math.min(1, requests / cap),
+  };
+}
