@@ -17,6 +17,7 @@ _sdk = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_sdk)
 BIN_DIR = _sdk.BIN_DIR
 provider = _sdk.provider
+hosted = _sdk.hosted
 
 TAURI_DRIVER = ROOT / ".tools" / "bin" / "tauri-driver"
 SCREENSHOTS = ROOT / "target" / "e2e-screenshots"
@@ -29,18 +30,23 @@ def free_port():
 
 
 @pytest.fixture
-def app(tmp_path, provider):
-    """A WebDriver session on the ClawBox window, with its own data dir and a fake provider."""
+def app(tmp_path, provider, hosted):
+    """A WebDriver session on the ClawBox window, with its own data dir and home folder (its
+    Downloads, autostart entry and WebKit caches), a fake provider and a fake hosted gateway."""
     from selenium import webdriver
     from selenium.webdriver.common.options import ArgOptions
 
     assert os.environ.get("DISPLAY"), "run under Xvfb (make test does: xvfb-run)"
     port, native = free_port(), free_port()
+    home = tmp_path / "home"
+    home.mkdir()
     env = {
         **os.environ,
+        "HOME": str(home),
         "CLAWBOX_DATA_DIR": str(tmp_path / "data"),
         "CLAWBOX_LISTEN": "127.0.0.1:0",
         "CLAWBOX_OPENAI_URL": provider,
+        "CLAWBOX_HOSTED_URL": hosted,
         "CLAWBOX_SECRET_STORE": "file",
     }
     driver_proc = subprocess.Popen(
@@ -64,6 +70,7 @@ def app(tmp_path, provider):
         driver_proc.kill()
         raise AssertionError(f"tauri-driver did not start a session: {last_error}")
     driver.data_dir = tmp_path / "data"
+    driver.home = home
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()

@@ -1,6 +1,6 @@
 // First-run setup, also reachable later from "Setup": mode → credentials (local mode only) →
 // check → connect the agent. Each step saves as it goes, so leaving halfway loses nothing.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { GatewayStatus, Mode } from "../ipc";
 import { CheckStep } from "./wizard/CheckStep";
 import { ConnectStep } from "./wizard/ConnectStep";
@@ -24,7 +24,9 @@ export function Wizard({ status, onFinish }: { status: GatewayStatus | null; onF
   const steps: Step[] = mode === "hosted" ? ["mode", "check", "connect"] : ["mode", "credentials", "check", "connect"];
 
   // Moving to a step puts focus on its title, so keyboard and screen-reader users start there.
-  useEffect(() => {
+  // A layout effect, so it happens with the render and never pulls focus from a field someone
+  // has already started typing in.
+  useLayoutEffect(() => {
     if (first.current) first.current = false;
     else heading.current?.focus();
   }, [step]);
