@@ -37,12 +37,14 @@ export function statusRows(d: Dashboard): StatusRow[] {
 export type MonthSummary = { text: string; fraction: number | null };
 
 export function monthSummary(d: Dashboard, format: (n: number) => string): MonthSummary {
-  const { requests, cap } = d.month;
+  const { requests, cap, user_id } = d.month;
+  // The cap is per user: name whose month this is (the configured user, else the busiest).
+  const who = user_id ? `This month, ${user_id}` : "This month";
   if (cap === null || cap === 0) {
-    return { text: `This month: ${format(requests)} requests, no cap`, fraction: null };
+    return { text: `${who}: ${format(requests)} requests, no cap`, fraction: null };
   }
   return {
-    text: `This month: ${format(requests)} requests of ${format(cap)}`,
+    text: `${who}: ${format(requests)} requests of ${format(cap)}`,
     fraction: Math.min(1, requests / cap),
   };
 }

@@ -119,6 +119,8 @@ pub struct Split {
 pub struct MonthUsage {
     /// `YYYY-MM`, UTC.
     pub month: String,
+    /// Whose month this is: the configured user, else the busiest one (`None`: nobody yet).
+    pub user_id: Option<String>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub requests: u64,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
@@ -274,26 +276,31 @@ fn split(conn: &Connection, column: &str, from: i64, to: i64) -> Result<Vec<Spli
 }
 
 fn month_usage(conn: &Connection, of: &MonthOf<'_>) -> Result<MonthUsage, StoreError> {
-    let row: Option<(i64, i64)> = match of.user_id {
+    let row: Option<(String, i64, i64)> = match of.user_id {
         Some(user) => conn
             .prepare_cached(
-                "SELECT requests, tokens FROM monthly_usage WHERE month = ?1 AND user_id = ?2",
+                "SELECT user_id, requests, tokens FROM monthly_usage
+                 WHERE month = ?1 AND user_id = ?2",
             )?
-            .query_row([of.month, user], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([of.month, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map(Some)
             .or_else(none_if_no_rows)?,
         None => conn
             .prepare_cached(
-                "SELECT requests, tokens FROM monthly_usage WHERE month = ?1
+                "SELECT user_id, requests, tokens FROM monthly_usage WHERE month = ?1
                  ORDER BY requests DESC LIMIT 1",
             )?
-            .query_row([of.month], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([of.month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .map(Some)
             .or_else(none_if_no_rows)?,
     };
-    let (requests, tokens) = row.unwrap_or_default();
+    let (user_id, requests, tokens) = match row {
+        Some((user, requests, tokens)) => (Some(user), requests, tokens),
+        None => (of.user_id.map(str::to_owned), 0, 0),
+    };
     Ok(MonthUsage {
         month: of.month.to_owned(),
+        user_id,
         requests: count_of(requests),
         tokens: count_of(tokens),
         cap: of.cap,

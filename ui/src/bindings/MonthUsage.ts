@@ -7,7 +7,11 @@ export type MonthUsage = {
 /**
  * `YYYY-MM`, UTC.
  */
-month: string, requests: number, tokens: number, 
+month: string, 
+/**
+ * Whose month this is: the configured user, else the busiest one (`None`: nobody yet).
+ */
+user_id: string | null, requests: number, tokens: number, 
 /**
  * Requests a user may make this month; `None` when there is no cap.
  */

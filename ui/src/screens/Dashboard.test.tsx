@@ -92,10 +92,10 @@ describe("the dashboard", () => {
   it("shows the month against the cap with a bar", async () => {
     fakeBackend({
       ...everyday(),
-      usage_dashboard: () => dashboard({ month: { month: "2023-11", requests: 95, tokens: 0, cap: 100 } }),
+      usage_dashboard: () => dashboard({ month: { month: "2023-11", user_id: "ada", requests: 95, tokens: 0, cap: 100 } }),
     });
     show();
-    await findText("#month-usage", "This month: 95 requests of 100");
+    await findText("#month-usage", "This month, ada: 95 requests of 100");
     const bar = $("#month-usage [role=progressbar]")!;
     expect(bar.getAttribute("aria-valuenow")).toBe("95");
     expect(bar.classList.contains("warn")).toBe(true);

@@ -73,7 +73,7 @@ export function dashboard(over: Partial<Dashboard> = {}): Dashboard {
     p95_ms: 1100,
     by_model: [{ name: "gpt-4o-mini", requests: 12, tokens: 650 }],
     by_user: [{ name: "ada", requests: 12, tokens: 650 }],
-    month: { month: "2023-11", requests: 40, tokens: 4000, cap: null },
+    month: { month: "2023-11", user_id: null, requests: 40, tokens: 4000, cap: null },
     ...over,
   };
 }
