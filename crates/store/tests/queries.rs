@@ -138,6 +138,7 @@ fn the_dashboard_sums_requests_tokens_statuses_and_latency_over_the_range() {
         hour.month.requests, 5,
         "alice: 7 requests, less the 429 and the 402"
     );
+    assert_eq!(hour.month.user_id.as_deref(), Some("alice"));
     assert_eq!(hour.month.cap, Some(1000));
 
     let day = dashboard(&conn, Range::Day, NOON, &month()).unwrap();
