@@ -1,5 +1,5 @@
 # ClawBox. `make test` and `make run` set up what they need (idempotently) on Debian 12.
-.PHONY: setup run app test check fmt lint
+.PHONY: setup run app test bench check fmt lint
 
 setup:
 	@scripts/setup.sh
@@ -21,6 +21,11 @@ app: setup
 test:
 	@scripts/setup.sh --with-sdk
 	@scripts/test-all.sh
+
+# Benchmarks (never part of `make test`): the store's writer throughput and the dashboard and
+# request-log queries over a 1 M-row log (CLAWBOX_BENCH_ROWS for another size).
+bench: setup
+	cargo bench --locked -p clawbox-store --bench store
 
 fmt:
 	cargo fmt --all

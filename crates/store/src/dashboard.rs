@@ -1,5 +1,6 @@
 //! The dashboard's query: requests, tokens, latency and statuses over a time range, read from the
-//! per-minute rollups (so it costs the same at a thousand rows or ten million).
+//! rollups (per minute up to a day, per hour beyond), so it costs about the same at a thousand
+//! rows or ten million.
 
 use std::collections::HashMap;
 
@@ -47,6 +48,15 @@ impl Range {
             Range::Day => 86_400,
             Range::Week => 7 * 86_400,
             Range::Month => 30 * 86_400,
+        }
+    }
+
+    /// The rollups to read: per minute up to a day, per hour beyond (`(usage, latency, unit
+    /// column, seconds per unit)`).
+    fn tables(self) -> (&'static str, &'static str, &'static str, i64) {
+        match self {
+            Range::Hour | Range::Day => ("usage_minute", "latency_minute", "minute", 60),
+            Range::Week | Range::Month => ("usage_hour", "latency_hour", "hour", 3_600),
         }
     }
 
@@ -182,9 +192,11 @@ pub fn dashboard(
     let bucket_secs = range.bucket_secs();
     let to = (now.div_euclid(bucket_secs) + 1) * bucket_secs;
     let from = to - range.span_secs();
-    let (first_minute, end_minute) = (from / 60, to / 60);
+    let (usage_table, latency_table, unit, unit_secs) = range.tables();
+    // Bucket sizes are whole units, so every unit falls in exactly one bucket.
+    let (first, end) = (from / unit_secs, ceil_div(to, unit_secs));
     let count = usize::try_from((to - from) / bucket_secs).unwrap_or(0);
-    let index = |minute: i64| usize::try_from((minute * 60 - from) / bucket_secs).ok();
+    let index = |at: i64| usize::try_from((at * unit_secs - from) / bucket_secs).ok();
 
     let mut buckets: Vec<UsageBucket> = (0..count)
         .map(|i| UsageBucket {
@@ -193,11 +205,11 @@ pub fn dashboard(
         })
         .collect();
     let mut statuses = StatusCounts::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT minute, status_class, SUM(requests), SUM(tokens_reported), SUM(tokens_estimated)
-         FROM usage_rollup WHERE minute >= ?1 AND minute < ?2 GROUP BY minute, status_class",
-    )?;
-    let mut rows = stmt.query([first_minute, end_minute])?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {unit}, status_class, requests, tokens_reported, tokens_estimated
+         FROM {usage_table} WHERE {unit} >= ?1 AND {unit} < ?2"
+    ))?;
+    let mut rows = stmt.query([first, end])?;
     while let Some(r) = rows.next()? {
         let requests = count_of(r.get(2)?);
         if let Some(bucket) = index(r.get(0)?).and_then(|i| buckets.get_mut(i)) {
@@ -218,10 +230,10 @@ pub fn dashboard(
     // Latency: one histogram per bucket, and their sum for the whole range.
     let mut histograms: Vec<HashMap<i64, u64>> = vec![HashMap::new(); count];
     let mut whole: HashMap<i64, u64> = HashMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT minute, le_ms, requests FROM latency_rollup WHERE minute >= ?1 AND minute < ?2",
-    )?;
-    let mut rows = stmt.query([first_minute, end_minute])?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {unit}, le_ms, requests FROM {latency_table} WHERE {unit} >= ?1 AND {unit} < ?2"
+    ))?;
+    let mut rows = stmt.query([first, end])?;
     while let Some(r) = rows.next()? {
         let (le_ms, n): (i64, u64) = (r.get(1)?, count_of(r.get(2)?));
         if let Some(h) = index(r.get(0)?).and_then(|i| histograms.get_mut(i)) {
@@ -246,21 +258,51 @@ pub fn dashboard(
         p95_ms: percentile(&whole, 0.95),
         buckets,
         statuses,
-        by_model: split(conn, "model", first_minute, end_minute)?,
-        by_user: split(conn, "user_id", first_minute, end_minute)?,
+        by_model: split(conn, "model", range, from, to)?,
+        by_user: split(conn, "user_id", range, from, to)?,
         month: month_usage(conn, month)?,
     })
 }
 
-/// The busiest values of `column` (a fixed column name, never user input) in the range.
-fn split(conn: &Connection, column: &str, from: i64, to: i64) -> Result<Vec<Split>, StoreError> {
-    let sql = format!(
-        "SELECT {column}, SUM(requests) AS n, SUM(tokens_reported) + SUM(tokens_estimated)
-         FROM usage_rollup WHERE minute >= ?1 AND minute < ?2
-         GROUP BY {column} ORDER BY n DESC, {column} LIMIT {TOP}"
-    );
+/// The busiest values of `column` (a fixed column name, never user input) in the range: for the
+/// last hour exactly, from the log itself (an hour's rows are few and indexed by time); for
+/// longer ranges from the hourly splits, counting whole hours.
+fn split(
+    conn: &Connection,
+    column: &str,
+    range: Range,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Split>, StoreError> {
+    let (sql, args) = if range == Range::Hour {
+        let since = time::OffsetDateTime::from_unix_timestamp(from)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default();
+        (
+            format!(
+                "SELECT COALESCE({column}, ''), COUNT(*) AS n, SUM(tokens_est) FROM requests
+                 WHERE created_at >= ?1 GROUP BY 1 ORDER BY n DESC, 1 LIMIT {TOP}"
+            ),
+            vec![rusqlite::types::Value::Text(since)],
+        )
+    } else {
+        (
+            format!(
+                "SELECT {column}, SUM(requests) AS n, SUM(tokens) FROM usage_split
+                 WHERE hour >= ?1 AND hour < ?2 GROUP BY 1 ORDER BY n DESC, 1 LIMIT {TOP}"
+            ),
+            vec![
+                rusqlite::types::Value::Integer(from / 3_600),
+                rusqlite::types::Value::Integer(ceil_div(to, 3_600)),
+            ],
+        )
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([from, to], |r| {
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
         let name: String = r.get(0)?;
         Ok(Split {
             name: if name.is_empty() {
@@ -336,6 +378,10 @@ fn percentile(histogram: &HashMap<i64, u64>, p: f64) -> Option<i64> {
         }
     }
     LATENCY_BOUNDS_MS.last().copied()
+}
+
+fn ceil_div(a: i64, b: i64) -> i64 {
+    (a + b - 1).div_euclid(b)
 }
 
 fn count_of(v: i64) -> u64 {

@@ -81,7 +81,7 @@ fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// The schema version that added `usage_rollup` and `latency_rollup`.
+/// The schema version that added the rollup tables.
 const ROLLUPS_SCHEMA: usize = 3;
 
 fn version_number(version: SchemaVersion) -> usize {

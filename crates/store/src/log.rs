@@ -103,7 +103,7 @@ pub fn page(conn: &Connection, query: &LogQuery) -> Result<LogPage, StoreError> 
 pub fn facets(conn: &Connection) -> Result<LogFacets, StoreError> {
     let distinct = |column: &str| -> Result<Vec<String>, StoreError> {
         let sql = format!(
-            "SELECT DISTINCT {column} FROM usage_rollup WHERE {column} != '' ORDER BY {column} LIMIT 500"
+            "SELECT DISTINCT {column} FROM usage_split WHERE {column} != '' ORDER BY {column} LIMIT 500"
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let values = stmt.query_map([], |r| r.get(0))?;

@@ -24,9 +24,14 @@ pub fn prune(conn: &Connection, days: u32, now: i64) -> Result<u64, StoreError> 
            (SELECT rowid FROM requests WHERE created_at < ?1 LIMIT ?2)",
         &cutoff_text,
     )?;
-    let minute = cutoff.div_euclid(60);
-    conn.execute("DELETE FROM usage_rollup WHERE minute < ?1", [minute])?;
-    conn.execute("DELETE FROM latency_rollup WHERE minute < ?1", [minute])?;
+    for (table, unit) in crate::rollup::TABLES {
+        let before = if unit == "hour" {
+            cutoff.div_euclid(3600)
+        } else {
+            cutoff.div_euclid(60)
+        };
+        conn.execute(&format!("DELETE FROM {table} WHERE {unit} < ?1"), [before])?;
+    }
     Ok(deleted)
 }
 
@@ -39,7 +44,9 @@ pub fn clear(conn: &Connection) -> Result<u64, StoreError> {
            (SELECT rowid FROM requests WHERE ?1 = ?1 LIMIT ?2)",
         "",
     )?;
-    conn.execute_batch("DELETE FROM usage_rollup; DELETE FROM latency_rollup;")?;
+    for (table, _) in crate::rollup::TABLES {
+        conn.execute(&format!("DELETE FROM {table}"), [])?;
+    }
     // Give the space back: a workshop day can be a million rows.
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM;")?;
     Ok(deleted)

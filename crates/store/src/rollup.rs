@@ -1,6 +1,8 @@
-//! The per-minute pre-aggregates (`usage_rollup`, `latency_rollup`) the dashboard reads. The
-//! writer folds each batch into them in the batch's own transaction, so they always agree with
-//! `requests`; [`rebuild`] recomputes them from `requests` (after the migration that added them).
+//! The pre-aggregates the dashboard reads: requests, tokens and latency per minute and per hour
+//! (`usage_minute`, `usage_hour`, `latency_minute`, `latency_hour`), and who and what per hour
+//! (`usage_split`). The writer folds each batch into them in the batch's own transaction, so they
+//! always agree with `requests`; [`rebuild`] recomputes them (after the migration that added
+//! them).
 
 use std::collections::HashMap;
 
@@ -49,15 +51,7 @@ pub(crate) fn minute_of(created_at: &str) -> i64 {
         .unwrap_or(0)
 }
 
-#[derive(Hash, PartialEq, Eq)]
-struct UsageKey {
-    minute: i64,
-    user_id: String,
-    model: String,
-    endpoint: String,
-    class: &'static str,
-}
-
+/// Requests and tokens of one time unit and outcome.
 #[derive(Default)]
 struct UsageSums {
     requests: i64,
@@ -65,12 +59,26 @@ struct UsageSums {
     tokens_estimated: i64,
 }
 
-/// A batch's rows summed per rollup key, so a burst of a thousand similar rows is a handful of
-/// upserts.
+#[derive(Hash, PartialEq, Eq)]
+struct SplitKey {
+    hour: i64,
+    user_id: String,
+    model: String,
+    endpoint: String,
+}
+
+/// A batch's rows summed per key of each rollup table, so a burst of a thousand similar rows
+/// is a handful of upserts.
 #[derive(Default)]
 pub(crate) struct Rollup {
-    usage: HashMap<UsageKey, UsageSums>,
-    latency: HashMap<(i64, i64), i64>,
+    /// `(minute, class)` and `(hour, class)`.
+    minutes: HashMap<(i64, &'static str), UsageSums>,
+    hours: HashMap<(i64, &'static str), UsageSums>,
+    /// `(minute, le_ms)` and `(hour, le_ms)`.
+    latency_minutes: HashMap<(i64, i64), i64>,
+    latency_hours: HashMap<(i64, i64), i64>,
+    /// requests, tokens.
+    splits: HashMap<SplitKey, (i64, i64)>,
 }
 
 impl Rollup {
@@ -102,57 +110,101 @@ impl Rollup {
         source: TokensSource,
         latency_ms: u64,
     ) {
-        let key = UsageKey {
-            minute,
-            user_id: user_id.to_owned(),
-            model: model.to_owned(),
-            endpoint: endpoint.to_owned(),
-            class: status_class(status),
-        };
-        let sums = self.usage.entry(key).or_default();
-        sums.requests += 1;
+        let hour = minute.div_euclid(60);
+        let class = status_class(status);
         let tokens = i64::try_from(tokens).unwrap_or(i64::MAX);
-        match source {
-            TokensSource::Reported => {
-                sums.tokens_reported = sums.tokens_reported.saturating_add(tokens);
-            }
-            TokensSource::Estimated => {
-                sums.tokens_estimated = sums.tokens_estimated.saturating_add(tokens);
+        for sums in [
+            self.minutes.entry((minute, class)).or_default(),
+            self.hours.entry((hour, class)).or_default(),
+        ] {
+            sums.requests += 1;
+            match source {
+                TokensSource::Reported => {
+                    sums.tokens_reported = sums.tokens_reported.saturating_add(tokens);
+                }
+                TokensSource::Estimated => {
+                    sums.tokens_estimated = sums.tokens_estimated.saturating_add(tokens);
+                }
             }
         }
-        *self
-            .latency
-            .entry((minute, latency_bucket(latency_ms)))
-            .or_default() += 1;
+        let bucket = latency_bucket(latency_ms);
+        *self.latency_minutes.entry((minute, bucket)).or_default() += 1;
+        *self.latency_hours.entry((hour, bucket)).or_default() += 1;
+        let split = self
+            .splits
+            .entry(SplitKey {
+                hour,
+                user_id: user_id.to_owned(),
+                model: model.to_owned(),
+                endpoint: endpoint.to_owned(),
+            })
+            .or_default();
+        split.0 += 1;
+        split.1 = split.1.saturating_add(tokens);
     }
 
     /// Adds the sums to the rollup tables, inside the caller's transaction.
     pub(crate) fn write(&self, tx: &Transaction<'_>) -> Result<(), rusqlite::Error> {
-        let mut usage = tx.prepare_cached(include_str!("sql/add_usage_rollup.sql"))?;
-        for (key, sums) in &self.usage {
-            usage.execute(params![
-                key.minute,
+        for (table, unit, sums) in [
+            ("usage_minute", "minute", &self.minutes),
+            ("usage_hour", "hour", &self.hours),
+        ] {
+            let sql = include_str!("sql/add_usage.sql")
+                .replace("{table}", table)
+                .replace("{unit}", unit);
+            let mut add = tx.prepare_cached(&sql)?;
+            for ((at, class), s) in sums {
+                add.execute(params![
+                    at,
+                    class,
+                    s.requests,
+                    s.tokens_reported,
+                    s.tokens_estimated
+                ])?;
+            }
+        }
+        for (table, unit, counts) in [
+            ("latency_minute", "minute", &self.latency_minutes),
+            ("latency_hour", "hour", &self.latency_hours),
+        ] {
+            let sql = include_str!("sql/add_latency.sql")
+                .replace("{table}", table)
+                .replace("{unit}", unit);
+            let mut add = tx.prepare_cached(&sql)?;
+            for ((at, le_ms), requests) in counts {
+                add.execute(params![at, le_ms, requests])?;
+            }
+        }
+        let mut add = tx.prepare_cached(include_str!("sql/add_split.sql"))?;
+        for (key, (requests, tokens)) in &self.splits {
+            add.execute(params![
+                key.hour,
                 key.user_id,
                 key.model,
                 key.endpoint,
-                key.class,
-                sums.requests,
-                sums.tokens_reported,
-                sums.tokens_estimated,
+                requests,
+                tokens
             ])?;
-        }
-        let mut latency = tx.prepare_cached(include_str!("sql/add_latency_rollup.sql"))?;
-        for ((minute, le_ms), requests) in &self.latency {
-            latency.execute(params![minute, le_ms, requests])?;
         }
         Ok(())
     }
 }
 
-/// Recomputes both rollups from `requests` (one pass, in one transaction).
+/// The rollup tables, for deleting from all of them.
+pub(crate) const TABLES: [(&str, &str); 5] = [
+    ("usage_minute", "minute"),
+    ("usage_hour", "hour"),
+    ("latency_minute", "minute"),
+    ("latency_hour", "hour"),
+    ("usage_split", "hour"),
+];
+
+/// Recomputes the rollups from `requests` (one pass, in one transaction).
 pub fn rebuild(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn.transaction()?;
-    tx.execute_batch("DELETE FROM usage_rollup; DELETE FROM latency_rollup;")?;
+    for (table, _) in TABLES {
+        tx.execute(&format!("DELETE FROM {table}"), [])?;
+    }
     let mut rollup = Rollup::default();
     {
         let mut rows = tx.prepare(

@@ -143,6 +143,15 @@ fn the_dashboard_sums_requests_tokens_statuses_and_latency_over_the_range() {
 
     let day = dashboard(&conn, Range::Day, NOON, &month()).unwrap();
     assert_eq!((day.buckets.len(), day.requests), (96, 8));
+    // A week is read from the hourly rollups: the same totals, in 2-hour buckets.
+    let week = dashboard(&conn, Range::Week, NOON, &month()).unwrap();
+    assert_eq!((week.buckets.len(), week.requests), (84, 8));
+    assert_eq!(week.statuses.rate_limited, 1);
+    assert_eq!(
+        (week.by_user[0].name.as_str(), week.by_user[0].requests),
+        ("alice", 7)
+    );
+    assert_eq!(week.p95_ms, Some(1_000));
 }
 
 #[test]
@@ -154,7 +163,8 @@ fn a_database_from_before_the_rollups_gets_them_when_opened() {
     // As if the rows had been logged by a version without rollups.
     let raw = Connection::open(&path).unwrap();
     raw.execute_batch(
-        "DROP TABLE usage_rollup; DROP TABLE latency_rollup; PRAGMA user_version = 2;",
+        "DROP TABLE usage_minute; DROP TABLE usage_hour; DROP TABLE latency_minute;
+         DROP TABLE latency_hour; DROP TABLE usage_split; PRAGMA user_version = 2;",
     )
     .unwrap();
     drop(raw);

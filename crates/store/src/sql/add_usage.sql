@@ -1,7 +1,7 @@
-INSERT INTO usage_rollup (minute, user_id, model, endpoint, status_class, requests,
-                          tokens_reported, tokens_estimated)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-ON CONFLICT (minute, user_id, model, endpoint, status_class) DO UPDATE SET
+-- {table} and {unit} are filled in by rollup.rs (usage_minute/minute or usage_hour/hour).
+INSERT INTO {table} ({unit}, status_class, requests, tokens_reported, tokens_estimated)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT ({unit}, status_class) DO UPDATE SET
     requests = requests + excluded.requests,
     -- Saturate rather than overflow (SQLite would turn the sum into a REAL and refuse it).
     tokens_reported = CASE WHEN tokens_reported > 9223372036854775807 - excluded.tokens_reported
