@@ -108,15 +108,15 @@ pub async fn sign_in_chatgpt<R: Runtime>(
 ) -> Result<Accounts, CommandError> {
     let (gateway, _) = running(&host)?;
     let store = secret_store(&gateway)?;
-    let mut opened = true;
     sign_in(store, gateway.codex_endpoints(), |url| {
-        opened = open_in_browser(url);
+        // The window shows the address too, for when no browser opens (or the wrong one did).
+        let _ = app.emit("sign-in", url);
+        if !open_in_browser(url) {
+            tracing::warn!("no browser could be opened for the ChatGPT sign-in");
+        }
     })
     .await
     .map_err(|m| CommandError::new("sign_in", m))?;
-    if !opened {
-        tracing::warn!("no browser could be opened for the ChatGPT sign-in");
-    }
     finish_account_change(&app, &gateway, "codex").await?;
     Ok(describe(&gateway))
 }

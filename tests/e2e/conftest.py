@@ -4,6 +4,7 @@ import importlib.util
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ _spec.loader.exec_module(_sdk)
 BIN_DIR = _sdk.BIN_DIR
 provider = _sdk.provider
 hosted = _sdk.hosted
+oauth = _sdk.oauth
 
 TAURI_DRIVER = ROOT / ".tools" / "bin" / "tauri-driver"
 SCREENSHOTS = ROOT / "target" / "e2e-screenshots"
@@ -30,9 +32,10 @@ def free_port():
 
 
 @pytest.fixture
-def app(tmp_path, provider, hosted):
+def app(tmp_path, provider, hosted, oauth):
     """A WebDriver session on the ClawBox window, with its own data dir and home folder (its
-    Downloads, autostart entry and WebKit caches), a fake provider and a fake hosted gateway."""
+    Downloads, autostart entry and WebKit caches), a fake provider, a fake hosted gateway, and
+    the fake OpenAI sign-in server with a "browser" that approves whatever it is sent to."""
     from selenium import webdriver
     from selenium.webdriver.common.options import ArgOptions
 
@@ -40,6 +43,12 @@ def app(tmp_path, provider, hosted):
     port, native = free_port(), free_port()
     home = tmp_path / "home"
     home.mkdir()
+    browser = tmp_path / "browser"
+    browser.write_text(
+        f"#!/bin/sh\n# Follows the sign-in page to its redirect, as a person clicking Allow would.\n"
+        f"exec {sys.executable} -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)' \"$1\"\n"
+    )
+    browser.chmod(0o755)
     env = {
         **os.environ,
         "HOME": str(home),
@@ -48,6 +57,9 @@ def app(tmp_path, provider, hosted):
         "CLAWBOX_OPENAI_URL": provider,
         "CLAWBOX_HOSTED_URL": hosted,
         "CLAWBOX_SECRET_STORE": "file",
+        "CLAWBOX_CODEX_ISSUER": oauth,
+        "CLAWBOX_CODEX_BACKEND_URL": oauth,
+        "BROWSER": str(browser),
     }
     driver_proc = subprocess.Popen(
         [str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native)],

@@ -185,3 +185,22 @@ def test_accounts_and_settings_screens(app):
     app.save_screenshot(str(SCREENSHOTS / "settings-800x600.png"))
     width = app.execute_script("return document.documentElement.scrollWidth")
     assert width <= 800, f"the page scrolls sideways at 800x600 ({width}px)"
+
+
+def test_signing_in_with_chatgpt_from_the_wizard(app):
+    gateway_url(app)
+    wait_for(app, "#wizard")
+    click(app, "#wizard-mode-local")
+    click(app, "#wizard-next")
+    # The system browser (here a stand-in that approves) does the sign-in; the window waits.
+    click(app, "#wizard-chatgpt")
+    wait_for_text(app, "#wizard-credentials", "Signed in with ChatGPT", timeout=30)
+    app.save_screenshot(str(SCREENSHOTS / "wizard-chatgpt.png"))
+    assert json.loads((app.data_dir / "settings.json").read_text())["auth_mode"] == "codex"
+    click(app, "#wizard-next")
+    click(app, "#wizard-check")
+    wait_for_text(app, "#wizard-result", "Agent ready", timeout=30)
+    # The check went to the ChatGPT account, not to an API.
+    assert rows(app.data_dir, "SELECT upstream, status FROM requests") == [("codex", 200)]
+    # No token of the sign-in ever reaches the page.
+    assert "eyJ" not in app.page_source

@@ -80,9 +80,18 @@ export function removeApiKey(provider: Provider): Promise<Accounts> {
   return invoke<Accounts>("remove_api_key", { provider });
 }
 
-/** Opens the system browser; resolves once signed in (can take minutes). */
-export function signInChatGpt(): Promise<Accounts> {
-  return invoke<Accounts>("sign_in_chatgpt");
+/**
+ * Opens the system browser; resolves once signed in (can take minutes). `onUrl` gets the
+ * sign-in address as soon as there is one, for when no browser opens.
+ */
+export async function signInChatGpt(onUrl?: (url: string) => void): Promise<Accounts> {
+  // Listening before asking, so the address cannot arrive before anyone listens.
+  const unlisten = onUrl ? await listen<string>("sign-in", (e) => onUrl(e.payload)) : undefined;
+  try {
+    return await invoke<Accounts>("sign_in_chatgpt");
+  } finally {
+    unlisten?.();
+  }
 }
 
 export function signOutChatGpt(): Promise<Accounts> {

@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNote, Loading } from "../components/ErrorNote";
+import { SignInWaiting } from "../components/SignInWaiting";
 import { PROVIDERS } from "../credentials";
 import { useAction, useLoad } from "../hooks";
 import {
@@ -130,6 +131,7 @@ function LocalKey({ fingerprint, onRotated }: { fingerprint: string | null; onRo
 
 function ChatGpt({ data, onChange }: { data: AccountsData; onChange: (a: AccountsData) => void }) {
   const signIn = useAction();
+  const [signInUrl, setSignInUrl] = useState<string | null>(null);
   const signOut = useAction();
   const account = data.chatgpt;
   return (
@@ -152,7 +154,7 @@ function ChatGpt({ data, onChange }: { data: AccountsData; onChange: (a: Account
             type="button"
             id="chatgpt-sign-in"
             disabled={signIn.pending}
-            onClick={() => signIn.run(async () => onChange(await signInChatGpt()))}
+            onClick={() => signIn.run(async () => onChange(await signInChatGpt(setSignInUrl)))}
           >
             {account ? "Sign in again" : "Sign in with ChatGPT"}
           </button>
@@ -168,11 +170,7 @@ function ChatGpt({ data, onChange }: { data: AccountsData; onChange: (a: Account
           </button>
         )}
       </div>
-      {signIn.pending && (
-        <p class="hint" role="status">
-          Waiting for the browser… Finish signing in there, then come back.
-        </p>
-      )}
+      {signIn.pending && <SignInWaiting url={signInUrl} />}
       <ErrorNote message={signIn.error ?? signOut.error} />
     </section>
   );

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { Args } from "../test/backend";
-import { clearMocks, everyday, fakeBackend, rejects } from "../test/backend";
+import { clearMocks, emitEvent, everyday, fakeBackend, rejects } from "../test/backend";
 import { $, click, find, findText, findValue, mount, type, unmountAll } from "../test/dom";
 import { accounts, settings, status } from "../test/fixtures";
 
@@ -156,15 +156,23 @@ describe("the setup wizard", () => {
     expect($("#wizard-check")).toBeNull();
   });
 
-  it("says it is waiting for the browser while signing in with ChatGPT", async () => {
+  it("says it is waiting for the browser while signing in with ChatGPT, with the address", async () => {
     const backend = newUser();
-    let signedIn: (a: unknown) => void = () => {};
+    let signedIn: ((a: unknown) => void) | null = null;
     backend.on({ sign_in_chatgpt: () => new Promise((resolve) => (signedIn = resolve)) });
     mount(<App />);
     await click("#wizard-next");
     await click("#wizard-chatgpt");
     await findText("#wizard", "Waiting for the browser…");
-    signedIn(accounts({ chatgpt: { email: "ada@example.org", plan: "plus", needs_sign_in: false, expires: null } }));
+    await vi.waitFor(() => expect(signedIn).not.toBeNull());
+    // The backend sends the sign-in address, for when no browser opened.
+    await emitEvent("sign-in", "https://auth.example/oauth/authorize?state=abc");
+    await vi.waitFor(() =>
+      expect(($("#sign-in-url") as HTMLInputElement | null)?.value).toBe(
+        "https://auth.example/oauth/authorize?state=abc",
+      ),
+    );
+    signedIn!(accounts({ chatgpt: { email: "ada@example.org", plan: "plus", needs_sign_in: false, expires: null } }));
     await findText("#wizard-credentials", "Signed in with ChatGPT as ada@example.org (plus).");
     expect($("#wizard")!.textContent).not.toContain("Waiting for the browser");
     await find("#wizard-next");

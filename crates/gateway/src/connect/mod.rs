@@ -259,6 +259,15 @@ fn env_path(target: &Path) -> Result<PathBuf, Error> {
     let name = target
         .file_name()
         .ok_or_else(|| connect_error(&target, "this is not a file name"))?;
+    // Only dotenv files (`.env`, `.env.local`, `prod.env`): a mistyped path never turns another
+    // file into one.
+    let text = name.to_string_lossy();
+    if !(text.starts_with(".env") || text.ends_with(".env")) {
+        return Err(connect_error(
+            &target,
+            "ClawBox only edits .env files: choose the agent's project folder or its .env file",
+        ));
+    }
     Ok(folder.join(name))
 }
 

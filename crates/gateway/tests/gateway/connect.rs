@@ -177,4 +177,17 @@ fn a_folder_that_does_not_exist_is_a_plain_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("choose the agent's project folder"), "{err}");
+
+    // Only .env files are ever edited.
+    let project = tempfile::tempdir().unwrap();
+    let notes = project.path().join("notes.txt");
+    std::fs::write(&notes, "keep me\n").unwrap();
+    let out = run(
+        data.path(),
+        &["connect", "env", notes.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only edits .env files"));
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "keep me\n");
 }

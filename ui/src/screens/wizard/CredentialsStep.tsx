@@ -2,6 +2,7 @@
 // goes straight to the keychain and is never shown again.
 import { useState } from "preact/hooks";
 import { ErrorNote, Loading } from "../../components/ErrorNote";
+import { SignInWaiting } from "../../components/SignInWaiting";
 import { credentialSummary, hasCredentials, PROVIDERS } from "../../credentials";
 import { useAction, useLoad } from "../../hooks";
 import { accounts as loadAccounts, saveApiKey, signInChatGpt, type Provider } from "../../ipc";
@@ -9,6 +10,7 @@ import { accounts as loadAccounts, saveApiKey, signInChatGpt, type Provider } fr
 export function CredentialsStep({ onBack, onDone }: { onBack: () => void; onDone: () => void }) {
   const accounts = useLoad(loadAccounts, []);
   const signIn = useAction();
+  const [signInUrl, setSignInUrl] = useState<string | null>(null);
   const saveKey = useAction();
   const [provider, setProvider] = useState<Provider>("openai");
   const [key, setKey] = useState("");
@@ -54,15 +56,11 @@ export function CredentialsStep({ onBack, onDone }: { onBack: () => void; onDone
           type="button"
           id="wizard-chatgpt"
           disabled={signIn.pending}
-          onClick={() => signIn.run(async () => accounts.set(await signInChatGpt()))}
+          onClick={() => signIn.run(async () => accounts.set(await signInChatGpt(setSignInUrl)))}
         >
           Sign in with ChatGPT
         </button>
-        {signIn.pending && (
-          <p class="hint" role="status">
-            Waiting for the browser… Finish signing in there, then come back.
-          </p>
-        )}
+        {signIn.pending && <SignInWaiting url={signInUrl} />}
         <ErrorNote message={signIn.error} />
       </section>
 
