@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clawbox_gateway::Gateway;
-use clawbox_gateway::check::{CheckStep, check_agent as run_check};
+use clawbox_gateway::check::{CheckStep, Probe, check_agent as run_check};
 use clawbox_gateway::connect::{Change, ClientSettings, Connector};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
@@ -81,7 +81,7 @@ pub struct Connection {
 #[tauri::command]
 pub async fn check_agent(host: State<'_, GatewayHost>) -> Result<AgentCheck, CommandError> {
     let (gateway, url) = running(&host)?;
-    let steps = run_check(&gateway, &url).await;
+    let steps = run_check(&Probe::of(&gateway, &url)).await;
     Ok(AgentCheck {
         ready: steps.iter().all(|s| s.ok),
         steps,

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Gateway;
 use crate::config::{AuthMode, Mode};
+use clawbox_auth::Provider;
 
 /// How long the test request may take (a cold provider can be slow, a dead one is not waited on).
 const TEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -25,24 +26,332 @@ pub struct CheckStep {
     pub fix: Option<String>,
 }
 
-/// Runs the check against the gateway serving at `base_url` (e.g. `http://127.0.0.1:18789`).
-pub async fn check_agent(gateway: &Gateway, base_url: &str) -> Vec<CheckStep> {
-    // The check talks to this machine only: never through a proxy.
-    let client = match reqwest::Client::builder()
-        .no_proxy()
-        .timeout(TEST_TIMEOUT)
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return vec![step(false, "ClawBox is running", e.to_string(), None)];
+/// What a check needs to know about the ClawBox it talks to.
+pub struct Probe {
+    /// e.g. `http://127.0.0.1:18789`.
+    pub base_url: String,
+    pub mode: Mode,
+    pub auth_mode: AuthMode,
+    /// Sent as the bearer token (ClawBox then attaches what it holds).
+    pub local_key: Option<clawbox_auth::Secret>,
+    /// Provider keys ClawBox holds.
+    pub saved: Vec<Provider>,
+    /// A ChatGPT account is signed in.
+    pub signed_in: bool,
+    /// Why the keychain cannot be used, if it cannot.
+    pub keychain_problem: Option<String>,
+}
+
+impl Probe {
+    /// The running gateway's view of itself, at `base_url`.
+    pub fn of(gateway: &Gateway, base_url: &str) -> Probe {
+        let config = gateway.config();
+        let credentials = gateway.credentials();
+        Probe {
+            base_url: base_url.to_owned(),
+            mode: config.mode,
+            auth_mode: config.auth_mode,
+            local_key: credentials.local_key(),
+            saved: credentials.saved_providers(),
+            signed_in: gateway.codex().is_some_and(|c| c.account().is_some()),
+            keychain_problem: match credentials.state() {
+                KeychainState::Unavailable(reason) => Some(reason),
+                KeychainState::Ready => None,
+            },
         }
+    }
+
+    /// The model an OpenAI-style test request names, or why there is none to try.
+    fn openai_model(&self) -> Result<&'static str, (String, String)> {
+        match self.mode {
+            Mode::Hosted => Ok("gpt-4o-mini"),
+            Mode::Local if self.signed_in && self.auth_mode == AuthMode::Codex => Ok("gpt-5"),
+            Mode::Local if self.saved.contains(&Provider::OpenAi) => Ok("gpt-4o-mini"),
+            Mode::Local if self.saved.contains(&Provider::Anthropic) => Ok(CLAUDE_MODEL),
+            Mode::Local if self.signed_in => Err((
+                "You are signed in with ChatGPT, but ClawBox is set to use API keys".into(),
+                "Sign in with ChatGPT again, or set auth mode to codex in Settings".into(),
+            )),
+            Mode::Local => {
+                let why = self
+                    .keychain_problem
+                    .as_ref()
+                    .map_or_else(String::new, |r| format!(" ({r})"));
+                Err((
+                    format!(
+                        "ClawBox has no way to reach a model yet: no saved API key and no \
+                         ChatGPT sign-in{why}"
+                    ),
+                    "Sign in with ChatGPT, or paste an OpenAI or Anthropic API key".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// The Claude model the checks name.
+const CLAUDE_MODEL: &str = "claude-3-5-haiku-latest";
+
+/// The wizard's check: `/health`, then one real chat completion, as an agent would send it.
+pub async fn check_agent(probe: &Probe) -> Vec<CheckStep> {
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => return vec![step(false, "ClawBox is running", e, None)],
     };
-    let health = health_step(&client, base_url).await;
+    let health = health_step(&client, &probe.base_url).await;
     if !health.ok {
         return vec![health];
     }
-    vec![health, request_step(gateway, &client, base_url).await]
+    vec![health, request_step(probe, &client).await]
+}
+
+/// `doctor`: `/health`, then chat completions (plain and streamed with usage), the Responses
+/// API and Anthropic Messages through the current route.
+pub async fn doctor(probe: &Probe) -> Vec<CheckStep> {
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => return vec![step(false, "ClawBox is running", e, None)],
+    };
+    let health = health_step(&client, &probe.base_url).await;
+    if !health.ok {
+        return vec![health];
+    }
+    let mut steps = vec![health];
+    let model = match probe.openai_model() {
+        Ok(model) => model,
+        Err((detail, fix)) => {
+            steps.push(step(false, "Requests can be answered", detail, Some(fix)));
+            return steps;
+        }
+    };
+    let ask = "Reply with the single word: ready";
+    let chat = serde_json::json!({"model": model, "messages": [{"role": "user", "content": ask}]});
+    steps.push(
+        exchange(probe, &client, "/v1/chat/completions", &chat, &[])
+            .await
+            .judge("Chat completions", model, |b| {
+                b["choices"][0]["message"].is_object()
+            }),
+    );
+    let mut streamed = chat.clone();
+    streamed["stream"] = true.into();
+    streamed["stream_options"] = serde_json::json!({"include_usage": true});
+    steps.push(
+        exchange(probe, &client, "/v1/chat/completions", &streamed, &[])
+            .await
+            .judge_stream("Streamed chat completions with usage", model),
+    );
+    if model == CLAUDE_MODEL {
+        steps.push(step(
+            true,
+            "Responses API",
+            "skipped: Anthropic models do not speak it (save an OpenAI key or sign in with ChatGPT to use it)".into(),
+            None,
+        ));
+    } else {
+        let responses = serde_json::json!({"model": model, "input": ask});
+        steps.push(
+            exchange(probe, &client, "/v1/responses", &responses, &[])
+                .await
+                .judge("Responses API", model, |b| b["output"].is_array()),
+        );
+    }
+    if probe.mode == Mode::Hosted || probe.saved.contains(&Provider::Anthropic) {
+        let messages = serde_json::json!({"model": CLAUDE_MODEL, "max_tokens": 16,
+            "messages": [{"role": "user", "content": ask}]});
+        steps.push(
+            exchange(
+                probe,
+                &client,
+                "/v1/messages",
+                &messages,
+                &[("anthropic-version", "2023-06-01")],
+            )
+            .await
+            .judge("Anthropic Messages", CLAUDE_MODEL, |b| {
+                b["content"].is_array()
+            }),
+        );
+    } else {
+        steps.push(step(
+            true,
+            "Anthropic Messages",
+            "skipped: no Anthropic key saved (`clawbox-gateway key set anthropic` adds one)".into(),
+            None,
+        ));
+    }
+    steps
+}
+
+/// The checks talk to this machine only: never through a proxy.
+fn client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(TEST_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// One request's outcome, to be judged.
+struct Exchange {
+    status: u16,
+    text: String,
+    elapsed_ms: u128,
+    failure: Option<String>,
+}
+
+async fn exchange(
+    probe: &Probe,
+    client: &reqwest::Client,
+    path: &str,
+    body: &serde_json::Value,
+    headers: &[(&str, &str)],
+) -> Exchange {
+    let mut request = client
+        .post(format!("{}{path}", probe.base_url))
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(key) = &probe.local_key {
+        request = request.bearer_auth(key.expose());
+    }
+    let started = Instant::now();
+    let result = match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            match response.text().await {
+                Ok(text) => Ok((status, text)),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let elapsed_ms = started.elapsed().as_millis();
+    match result {
+        Ok((status, text)) => Exchange {
+            status,
+            text,
+            elapsed_ms,
+            failure: None,
+        },
+        Err(e) => Exchange {
+            status: 0,
+            text: String::new(),
+            elapsed_ms,
+            failure: Some(e),
+        },
+    }
+}
+
+impl Exchange {
+    fn judge(
+        self,
+        title: &str,
+        model: &str,
+        shaped: impl Fn(&serde_json::Value) -> bool,
+    ) -> CheckStep {
+        if let Some(problem) = self.problem(model) {
+            return problem.titled(title);
+        }
+        let body: serde_json::Value = serde_json::from_str(&self.text).unwrap_or_default();
+        if !shaped(&body) {
+            return step(
+                false,
+                title,
+                format!("{model} answered, but not in the shape clients expect"),
+                Some("Check the upstream URL in Settings: it must be the provider's origin".into()),
+            );
+        }
+        let tokens = ["total_tokens", "output_tokens"]
+            .iter()
+            .find_map(|k| body["usage"][k].as_u64())
+            .map_or_else(String::new, |t| format!(", {t} tokens"));
+        step(
+            true,
+            title,
+            format!("{model} answered in {} ms{tokens}", self.elapsed_ms),
+            None,
+        )
+    }
+
+    fn judge_stream(self, title: &str, model: &str) -> CheckStep {
+        if let Some(problem) = self.problem(model) {
+            return problem.titled(title);
+        }
+        let chunks = self
+            .text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter(|d| *d != "[DONE]")
+            .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .collect::<Vec<_>>();
+        let usage = chunks
+            .iter()
+            .find_map(|c| c["usage"]["total_tokens"].as_u64());
+        match usage {
+            Some(tokens) => step(
+                true,
+                title,
+                format!("{} chunks, usage reported ({tokens} tokens)", chunks.len()),
+                None,
+            ),
+            None => step(
+                false,
+                title,
+                format!("{} chunks arrived but none reported usage", chunks.len()),
+                Some(
+                    "The upstream ignores stream_options.include_usage: tokens will be estimated"
+                        .into(),
+                ),
+            ),
+        }
+    }
+
+    /// A failed exchange as a step (titled later), or `None` when it succeeded.
+    fn problem(&self, model: &str) -> Option<Untitled> {
+        if let Some(e) = &self.failure {
+            return Some(Untitled(
+                format!("the request did not complete ({e})"),
+                "Check your internet connection, then run the check again".into(),
+            ));
+        }
+        if self.status == 200 {
+            return None;
+        }
+        let body: serde_json::Value = serde_json::from_str(&self.text).unwrap_or_default();
+        let message = body["error"]["message"].as_str().map_or_else(
+            || format!("the answer was HTTP {}", self.status),
+            str::to_owned,
+        );
+        Some(Untitled(
+            format!("{model}: {message}"),
+            fix_for(self.status).into(),
+        ))
+    }
+}
+
+/// A failure's detail and fix, before it is given its step's title.
+struct Untitled(String, String);
+
+impl Untitled {
+    fn titled(self, title: &str) -> CheckStep {
+        step(false, title, self.0, Some(self.1))
+    }
+}
+
+fn fix_for(status: u16) -> &'static str {
+    match status {
+        401 | 403 => "The provider refused the key: save a valid API key, or sign in again",
+        402 => "This month's cap is reached: raise the monthly cap in Settings",
+        404 => "The model is not available to this account: check the key's project or plan",
+        429 => "Too many requests right now: wait a minute and run the check again",
+        502 | 504 => {
+            "The upstream cannot be reached: check its URL in Settings and your connection"
+        }
+        _ => "Check your internet connection, then run the check again",
+    }
 }
 
 async fn health_step(client: &reqwest::Client, base_url: &str) -> CheckStep {
@@ -81,100 +390,17 @@ async fn health_step(client: &reqwest::Client, base_url: &str) -> CheckStep {
     }
 }
 
-async fn request_step(gateway: &Gateway, client: &reqwest::Client, base_url: &str) -> CheckStep {
+async fn request_step(probe: &Probe, client: &reqwest::Client) -> CheckStep {
     const TITLE: &str = "A test request gets an answer";
-    let config = gateway.config();
-    let credentials = gateway.credentials();
-    let saved = credentials.saved_providers();
-    let signed_in = gateway.codex().is_some_and(|c| c.account().is_some());
-    let model = match config.mode {
-        Mode::Hosted => "gpt-4o-mini",
-        Mode::Local if signed_in && config.auth_mode == AuthMode::Codex => "gpt-5",
-        Mode::Local if saved.contains(&clawbox_auth::Provider::OpenAi) => "gpt-4o-mini",
-        Mode::Local if saved.contains(&clawbox_auth::Provider::Anthropic) => {
-            "claude-3-5-haiku-latest"
-        }
-        Mode::Local if signed_in => {
-            return step(
-                false,
-                TITLE,
-                "You are signed in with ChatGPT, but ClawBox is set to use API keys".into(),
-                Some("Sign in with ChatGPT again, or set auth mode to codex in Settings".into()),
-            );
-        }
-        Mode::Local => {
-            let why = match credentials.state() {
-                KeychainState::Unavailable(reason) => format!(" ({reason})"),
-                KeychainState::Ready => String::new(),
-            };
-            return step(
-                false,
-                TITLE,
-                format!(
-                    "ClawBox has no way to reach a model yet: no saved API key and no ChatGPT sign-in{why}"
-                ),
-                Some("Sign in with ChatGPT, or paste an OpenAI or Anthropic API key".into()),
-            );
-        }
+    let model = match probe.openai_model() {
+        Ok(model) => model,
+        Err((detail, fix)) => return step(false, TITLE, detail, Some(fix)),
     };
-    let mut request = client
-        .post(format!("{base_url}/v1/chat/completions"))
-        .header("content-type", "application/json")
-        .body(
-            serde_json::json!({
-                "model": model,
-                "messages": [{"role": "user", "content": "Reply with the single word: ready"}],
-            })
-            .to_string(),
-        );
-    if let Some(key) = credentials.local_key() {
-        request = request.bearer_auth(key.expose());
-    }
-    let started = Instant::now();
-    let response = match request.send().await {
-        Ok(r) => r,
-        Err(e) => {
-            return step(
-                false,
-                TITLE,
-                format!("the test request did not complete ({e})"),
-                Some("Check your internet connection, then run the check again".into()),
-            );
-        }
-    };
-    let status = response.status().as_u16();
-    let upstream_ms = started.elapsed().as_millis();
-    let body: serde_json::Value = response.json().await.unwrap_or_default();
-    if status == 200 {
-        let tokens = body["usage"]["total_tokens"].as_u64();
-        let answered = body["model"].as_str().unwrap_or(model);
-        let tokens = tokens.map_or_else(String::new, |t| format!(", {t} tokens"));
-        return step(
-            true,
-            TITLE,
-            format!("{answered} answered in {upstream_ms} ms{tokens}"),
-            None,
-        );
-    }
-    let message = body["error"]["message"]
-        .as_str()
-        .map_or_else(|| format!("the answer was HTTP {status}"), str::to_owned);
-    let fix = match status {
-        401 | 403 => "The provider refused the key: paste a valid API key, or sign in again",
-        402 => "This month's cap is reached: raise the monthly cap in Settings",
-        404 => "The model is not available to this account: check the key's project or plan",
-        429 => "Too many requests right now: wait a minute and run the check again",
-        502 | 504 if config.mode == Mode::Hosted => {
-            "The hosted gateway cannot be reached: check the hosted URL and your connection"
-        }
-        _ => "Check your internet connection, then run the check again",
-    };
-    step(
-        false,
-        TITLE,
-        format!("{model}: {message}"),
-        Some(fix.into()),
-    )
+    let chat = serde_json::json!({"model": model,
+        "messages": [{"role": "user", "content": "Reply with the single word: ready"}]});
+    exchange(probe, client, "/v1/chat/completions", &chat, &[])
+        .await
+        .judge(TITLE, model, |b| b["choices"][0]["message"].is_object())
 }
 
 fn step(ok: bool, title: &str, detail: String, fix: Option<String>) -> CheckStep {

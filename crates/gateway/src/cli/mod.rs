@@ -14,7 +14,9 @@ use crate::{Error, Gateway, GatewayOptions, SecretsFrom};
 use commands::{KeyCommand, Place};
 
 /// The subcommands; any of them as the first argument means "the command line, not the window".
-const SUBCOMMANDS: [&str; 6] = ["serve", "key", "login", "logout", "status", "connect"];
+const SUBCOMMANDS: [&str; 7] = [
+    "serve", "key", "login", "logout", "status", "connect", "doctor",
+];
 
 /// Whether `args` (as the process got them) ask for the command line rather than the window. A
 /// deep link (`clawbox://…`) or no argument at all is the window's.
@@ -87,6 +89,15 @@ enum Command {
         #[command(subcommand)]
         command: commands::ConnectCommand,
     },
+    /// Check that clients get answers through ClawBox (chat completions, streamed usage, the
+    /// Responses API, Anthropic Messages) and that connected tools still point at it; exit
+    /// status 0 only when all is well
+    Doctor {
+        #[command(flatten)]
+        place: Place,
+        #[command(flatten)]
+        settings: SettingsLayer,
+    },
     /// Show the mode, the data folder and which credentials are stored (never a secret)
     Status {
         #[command(flatten)]
@@ -127,6 +138,9 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
         Command::Status { place, settings } => commands::run_status(&place, &settings),
+        Command::Doctor { place, settings } => {
+            runtime.block_on(commands::run_doctor(&place, &settings))
+        }
         Command::Connect {
             place,
             settings,

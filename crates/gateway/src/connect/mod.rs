@@ -66,6 +66,25 @@ impl Kind {
             Kind::Env => "env",
         }
     }
+
+    /// The command that writes this kind of file again.
+    fn fix_command(self, path: &Path) -> String {
+        match self {
+            Kind::Env => format!("clawbox-gateway connect env {}", path.display()),
+        }
+    }
+}
+
+/// `before` with `kind`'s settings for ClawBox written in.
+fn render(
+    kind: Kind,
+    _path: &Path,
+    before: &str,
+    settings: &ClientSettings,
+) -> Result<String, Error> {
+    match kind {
+        Kind::Env => Ok(env_file::update(before, &env_values(settings))),
+    }
 }
 
 /// The outcome of a configurator (or of its dry run).
@@ -82,6 +101,9 @@ pub struct Change {
     /// One plain sentence for people.
     pub message: String,
 }
+
+/// Whether a connected file still points at ClawBox (`Err`: what changed, and the fix).
+pub type Verdict = (Connection, Result<(), String>);
 
 /// A client configuration ClawBox keeps pointed at itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,73 +133,86 @@ impl Connector {
         settings: &ClientSettings,
         dry_run: bool,
     ) -> Result<Change, Error> {
-        let path = env_path(target)?;
-        let original = read_optional(&path)?;
+        self.connect_at(Kind::Env, &env_path(target)?, settings, dry_run)
+    }
+
+    /// Restores a file ClawBox changed — `target` is the file, or an agent project's folder
+    /// for its `.env` — exactly as it was before ClawBox first changed it.
+    pub fn undo(&self, target: &Path, dry_run: bool) -> Result<Change, Error> {
+        let path = if target.is_dir() {
+            target.join(".env")
+        } else {
+            target.to_owned()
+        };
+        self.undo_at(&absolute(&path)?, dry_run)
+    }
+
+    /// Writes `kind`'s settings into the file at `path` (backing it up the first time).
+    fn connect_at(
+        &self,
+        kind: Kind,
+        path: &Path,
+        settings: &ClientSettings,
+        dry_run: bool,
+    ) -> Result<Change, Error> {
+        let original = read_optional(path)?;
         let before = original.clone().unwrap_or_default();
-        let after = env_file::update(&before, &env_values(settings));
+        let after = render(kind, path, &before, settings)?;
         let changed = original.as_deref() != Some(after.as_str());
-        let diff = diff::unified(&path, &before, &after);
-        if dry_run {
+        let diff = diff::unified(path, &before, &after);
+        let known = self.registry.find(path)?;
+        let (backup, message) = if dry_run {
             let message = if changed {
                 format!("{} would be updated to point at ClawBox", path.display())
             } else {
                 format!("{} already points at ClawBox", path.display())
             };
-            let backup = self.registry.find(&path)?.map(|r| r.backup);
-            return Ok(Change {
-                kind: Kind::Env,
-                path,
-                changed,
-                diff,
-                backup,
-                message,
-            });
-        }
-        let record = match self.registry.find(&path)? {
-            Some(record) => record,
-            None => self
-                .registry
-                .remember(Kind::Env, &path, original.as_deref())?,
-        };
-        if changed {
-            registry::write_private(&path, after.as_bytes())?;
-        }
-        let message = if changed {
-            format!(
-                "{} now points at ClawBox; the previous version is kept, and undo restores it",
-                path.display()
-            )
+            (known.map(|r| r.backup), message)
         } else {
-            format!("{} already points at ClawBox", path.display())
+            let record = match known {
+                Some(record) => record,
+                None => self.registry.remember(kind, path, original.as_deref())?,
+            };
+            if changed {
+                registry::write_private(path, after.as_bytes())?;
+            }
+            let message = if changed {
+                format!(
+                    "{} now points at ClawBox; the previous version is kept, and undo restores it",
+                    path.display()
+                )
+            } else {
+                format!("{} already points at ClawBox", path.display())
+            };
+            (Some(record.backup), message)
         };
         Ok(Change {
-            kind: Kind::Env,
-            path,
+            kind,
+            path: path.to_owned(),
             changed,
             diff,
-            backup: Some(record.backup),
+            backup,
             message,
         })
     }
 
-    /// Restores `target` exactly as it was before ClawBox first changed it (removing it when
+    /// Restores `path` exactly as it was before ClawBox first changed it (removing it when
     /// ClawBox created it), and forgets it.
-    pub fn undo(&self, target: &Path, dry_run: bool) -> Result<Change, Error> {
-        let path = env_path(target)?;
-        let Some(record) = self.registry.find(&path)? else {
+    fn undo_at(&self, path: &Path, dry_run: bool) -> Result<Change, Error> {
+        let Some(record) = self.registry.find(path)? else {
             return Err(connect_error(
-                &path,
+                path,
                 "ClawBox has not changed this file, so there is nothing to undo",
             ));
         };
-        let current = read_optional(&path)?.unwrap_or_default();
+        let current = read_optional(path)?.unwrap_or_default();
         let original = record.original()?;
         let restored = original.clone().unwrap_or_default();
-        let diff = diff::unified(&path, &current, &restored);
+        let diff = diff::unified(path, &current, &restored);
         let changed = current != restored || (original.is_none() && path.exists());
         if !dry_run {
             record.restore(original.as_deref())?;
-            self.registry.forget(&path)?;
+            self.registry.forget(path)?;
         }
         let message = match (&original, dry_run) {
             (Some(_), false) => format!("{} is back as it was before ClawBox", path.display()),
@@ -187,12 +222,46 @@ impl Connector {
         };
         Ok(Change {
             kind: record.kind,
-            path,
+            path: path.to_owned(),
             changed,
             diff,
             backup: None,
             message,
         })
+    }
+
+    /// Whether each connected file still points at ClawBox (for `doctor`): `Err` says what
+    /// changed and how to fix it.
+    pub fn verify(
+        &self,
+        settings: &ClientSettings,
+    ) -> Result<Vec<(Connection, Result<(), String>)>, Error> {
+        Ok(self
+            .registry
+            .all()?
+            .into_iter()
+            .map(|Record { kind, path, .. }| {
+                let verdict = match read_optional(&path) {
+                    Ok(None) => Err(format!(
+                        "{} is gone; run `{}` to write it again",
+                        path.display(),
+                        kind.fix_command(&path)
+                    )),
+                    Ok(Some(text)) => match render(kind, &path, &text, settings) {
+                        Ok(rendered) if rendered == text => Ok(()),
+                        Ok(_) => Err(format!(
+                            "{} no longer points at ClawBox (it was changed, or ClawBox's port or \
+                             key changed since); run `{}`",
+                            path.display(),
+                            kind.fix_command(&path)
+                        )),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    Err(e) => Err(e.to_string()),
+                };
+                (Connection { kind, path }, verdict)
+            })
+            .collect())
     }
 
     /// The client files ClawBox keeps pointed at itself.
@@ -215,9 +284,7 @@ impl Connector {
             .registry
             .all()?
             .into_iter()
-            .map(|Record { kind, path, .. }| match kind {
-                Kind::Env => self.connect_env(&path, settings, false),
-            })
+            .map(|Record { kind, path, .. }| self.connect_at(kind, &path, settings, false))
             .collect())
     }
 }
@@ -243,13 +310,31 @@ fn env_path(target: &Path) -> Result<PathBuf, Error> {
     } else {
         target.to_owned()
     };
+    let path = absolute(&target)?;
+    // Only dotenv files (`.env`, `.env.local`, `prod.env`): a mistyped path never turns another
+    // file into one.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !(name.starts_with(".env") || name.ends_with(".env")) {
+        return Err(connect_error(
+            &target,
+            "ClawBox only edits .env files: choose the agent's project folder or its .env file",
+        ));
+    }
+    Ok(path)
+}
+
+/// `target` with its folder made absolute (the folder must exist; the file need not).
+fn absolute(target: &Path) -> Result<PathBuf, Error> {
     let folder = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
     let folder = folder.canonicalize().map_err(|e| {
         connect_error(
-            &target,
+            target,
             &format!(
                 "its folder {} cannot be used ({e}); choose the agent's project folder",
                 folder.display()
@@ -258,16 +343,7 @@ fn env_path(target: &Path) -> Result<PathBuf, Error> {
     })?;
     let name = target
         .file_name()
-        .ok_or_else(|| connect_error(&target, "this is not a file name"))?;
-    // Only dotenv files (`.env`, `.env.local`, `prod.env`): a mistyped path never turns another
-    // file into one.
-    let text = name.to_string_lossy();
-    if !(text.starts_with(".env") || text.ends_with(".env")) {
-        return Err(connect_error(
-            &target,
-            "ClawBox only edits .env files: choose the agent's project folder or its .env file",
-        ));
-    }
+        .ok_or_else(|| connect_error(target, "this is not a file name"))?;
     Ok(folder.join(name))
 }
 

@@ -12,6 +12,7 @@ mod cli;
 mod cli_accounts;
 mod connect;
 mod credentials;
+mod doctor;
 mod failover;
 mod guard;
 mod limits;

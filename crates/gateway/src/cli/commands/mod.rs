@@ -2,6 +2,7 @@
 //! adapter over the engine and the credentials crate.
 
 mod connect;
+mod doctor;
 mod key;
 mod login;
 mod status;
@@ -14,6 +15,7 @@ use crate::config::{default_data_dir, prepare_data_dir};
 use clawbox_auth::{Credentials, KeychainState, SecretStoreKind, open_store};
 
 pub use connect::{ConnectCommand, run_connect};
+pub use doctor::run_doctor;
 pub use key::{KeyCommand, run_key};
 pub use login::{Account, run_login, run_logout};
 pub use status::run_status;
