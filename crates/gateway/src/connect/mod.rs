@@ -232,10 +232,7 @@ impl Connector {
 
     /// Whether each connected file still points at ClawBox (for `doctor`): `Err` says what
     /// changed and how to fix it.
-    pub fn verify(
-        &self,
-        settings: &ClientSettings,
-    ) -> Result<Vec<(Connection, Result<(), String>)>, Error> {
+    pub fn verify(&self, settings: &ClientSettings) -> Result<Vec<Verdict>, Error> {
         Ok(self
             .registry
             .all()?
