@@ -170,7 +170,7 @@ pub(crate) fn client_settings(gateway: &Arc<Gateway>) -> ClientSettings {
         gateway.port(),
         &gateway.config(),
         gateway.credentials().local_key(),
-        gateway.holds_credentials(),
+        gateway.held_credentials(),
     )
 }
 

@@ -3,7 +3,7 @@
 //! validated by the engine's own resolver before anything is written.
 
 use clawbox_gateway::config::{Config, DEFAULT_LISTEN, SETTINGS_FILE, SettingsLayer};
-use clawbox_gateway::connect::{ClientSettings, Connector};
+use clawbox_gateway::connect::{ClientSettings, Connector, Held};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -346,20 +346,20 @@ fn launch_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), Comma
 }
 
 /// What connected agents hold now: the local key when ClawBox holds credentials.
-fn client_credentials(host: &GatewayHost) -> (Option<clawbox_auth::Secret>, bool) {
+fn client_credentials(host: &GatewayHost) -> (Option<clawbox_auth::Secret>, Held) {
     match host.gateway() {
         Ok((gateway, _)) => (
             gateway.credentials().local_key(),
-            gateway.holds_credentials(),
+            gateway.held_credentials(),
         ),
-        Err(_) => (None, false),
+        Err(_) => (None, Held::default()),
     }
 }
 
 /// Rewrites the connected `.env` files for the settings now in force.
 async fn refresh_connections(
     host: &GatewayHost,
-    (local_key, holds): (Option<clawbox_auth::Secret>, bool),
+    (local_key, held): (Option<clawbox_auth::Secret>, Held),
 ) {
     let (Some(dir), Ok(config)) = (
         host.data_dir().map(ToOwned::to_owned),
@@ -369,7 +369,7 @@ async fn refresh_connections(
     };
     let _ = super::onboarding::refresh(
         dir,
-        ClientSettings::new(config.listen.port(), &config, local_key, holds),
+        ClientSettings::new(config.listen.port(), &config, local_key, held),
     )
     .await;
 }

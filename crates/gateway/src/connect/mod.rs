@@ -7,11 +7,17 @@
 //! connected file ([`Connector::refresh`]).
 //!
 //! - env_file.rs: editing a `.env` while keeping its lines, comments and line endings.
+//! - codex.rs, claude.rs, openclaw.rs: the Codex CLI's config.toml (toml_edit), Claude Code's
+//!   settings.json and OpenClaw's openclaw.json (JSON5; json.rs keeps their comments).
 //! - registry.rs: `connections.json` and the backups.
 //! - diff.rs: the dry-run diff, with secrets masked.
 
+mod claude;
+mod codex;
 mod diff;
 pub mod env_file;
+mod json;
+mod openclaw;
 mod registry;
 
 use std::path::{Path, PathBuf};
@@ -23,31 +29,42 @@ use crate::Error;
 use crate::config::Config;
 use registry::{Record, Registry};
 
+/// Which credentials ClawBox can attach for its clients.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Held {
+    /// Any: a saved provider key or the ChatGPT sign-in (what OpenAI-style clients use).
+    pub any: bool,
+    /// An Anthropic key (what Anthropic clients such as Claude Code need).
+    pub anthropic: bool,
+}
+
 /// What a connected client needs to reach ClawBox.
 #[derive(Clone)]
 pub struct ClientSettings {
     /// The gateway's origin as clients write it, e.g. `http://localhost:18789`.
     pub gateway_url: String,
+    /// The gateway's port.
+    pub port: u16,
     pub user_id: Option<String>,
-    /// The local key, written as the client's API key when ClawBox holds the credentials (a
-    /// saved provider key or the ChatGPT sign-in); `None` leaves the client's own key alone.
+    /// The local key for OpenAI-style clients, when ClawBox holds credentials for them; `None`
+    /// leaves the client's own key alone.
     pub local_key: Option<Secret>,
+    /// The local key for Anthropic clients, when ClawBox holds an Anthropic key (or relays to
+    /// the hosted gateway); `None` leaves the client's own sign-in or key alone.
+    pub anthropic_key: Option<Secret>,
 }
 
 impl ClientSettings {
-    /// The settings for the gateway `config` describes, listening on `port`. The local key is
-    /// included only when `holds_credentials` (a saved provider key, or the ChatGPT sign-in):
-    /// otherwise the client's own key is what it must keep sending.
-    pub fn new(
-        port: u16,
-        config: &Config,
-        local_key: Option<Secret>,
-        holds_credentials: bool,
-    ) -> Self {
+    /// The settings for the gateway `config` describes, listening on `port`. In hosted mode the
+    /// hosted gateway holds the credentials, so clients always carry the local key.
+    pub fn new(port: u16, config: &Config, local_key: Option<Secret>, held: Held) -> Self {
+        let hosted = config.mode == crate::config::Mode::Hosted;
         Self {
             gateway_url: format!("http://localhost:{port}"),
+            port,
             user_id: config.user_id.clone(),
-            local_key: local_key.filter(|_| holds_credentials),
+            local_key: local_key.clone().filter(|_| held.any || hosted),
+            anthropic_key: local_key.filter(|_| held.anthropic || hosted),
         }
     }
 }
@@ -58,12 +75,22 @@ impl ClientSettings {
 pub enum Kind {
     /// An agent project's `.env`.
     Env,
+    /// OpenAI's Codex CLI.
+    Codex,
+    /// Anthropic's Claude Code.
+    Claude,
+    /// OpenClaw.
+    #[serde(rename = "openclaw")]
+    OpenClaw,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Env => "env",
+            Kind::Codex => "codex",
+            Kind::Claude => "claude",
+            Kind::OpenClaw => "openclaw",
         }
     }
 
@@ -71,6 +98,18 @@ impl Kind {
     fn fix_command(self, path: &Path) -> String {
         match self {
             Kind::Env => format!("clawbox-gateway connect env {}", path.display()),
+            other => format!("clawbox-gateway connect {}", other.as_str()),
+        }
+    }
+
+    /// Where this tool keeps its configuration (honouring `HOME` and the tool's own variable);
+    /// `None` for an agent's `.env`, which the user points at.
+    pub fn config_path(self) -> Option<Result<PathBuf, Error>> {
+        match self {
+            Kind::Env => None,
+            Kind::Codex => Some(codex::config_path()),
+            Kind::Claude => Some(claude::config_path()),
+            Kind::OpenClaw => Some(openclaw::config_path()),
         }
     }
 }
@@ -78,13 +117,25 @@ impl Kind {
 /// `before` with `kind`'s settings for ClawBox written in.
 fn render(
     kind: Kind,
-    _path: &Path,
+    path: &Path,
     before: &str,
     settings: &ClientSettings,
 ) -> Result<String, Error> {
     match kind {
         Kind::Env => Ok(env_file::update(before, &env_values(settings))),
+        Kind::Codex => codex::render(path, before, settings),
+        Kind::Claude => claude::render(path, before, settings),
+        Kind::OpenClaw => openclaw::render(path, before, settings),
     }
+}
+
+/// The user's home folder (`HOME`, then the platform's idea of it).
+fn home_dir() -> Result<PathBuf, Error> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(dirs::home_dir)
+        .ok_or_else(|| connect_error(Path::new("~"), "no home folder is known (set HOME)"))
 }
 
 /// The outcome of a configurator (or of its dry run).
@@ -147,6 +198,43 @@ impl Connector {
         self.undo_at(&absolute(&path)?, dry_run)
     }
 
+    /// Points a tool (Codex CLI, Claude Code, OpenClaw) at ClawBox in its own configuration
+    /// file, creating the file (and its folder) when the tool has none yet.
+    pub fn connect_tool(
+        &self,
+        kind: Kind,
+        settings: &ClientSettings,
+        dry_run: bool,
+    ) -> Result<Change, Error> {
+        let path = kind.config_path().ok_or_else(|| {
+            connect_error(
+                Path::new(".env"),
+                "an agent's .env needs its project folder",
+            )
+        })??;
+        if !dry_run && let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| connect_error(&path, &format!("its folder cannot be made: {e}")))?;
+        }
+        let path = if path.parent().is_some_and(Path::exists) {
+            absolute(&path)?
+        } else {
+            path
+        };
+        self.connect_at(kind, &path, settings, dry_run)
+    }
+
+    /// Undoes [`Connector::connect_tool`] for `kind`.
+    pub fn undo_tool(&self, kind: Kind, dry_run: bool) -> Result<Change, Error> {
+        let path = kind.config_path().ok_or_else(|| {
+            connect_error(
+                Path::new(".env"),
+                "an agent's .env needs its project folder",
+            )
+        })??;
+        self.undo(&path, dry_run)
+    }
+
     /// Writes `kind`'s settings into the file at `path` (backing it up the first time).
     fn connect_at(
         &self,
@@ -176,7 +264,7 @@ impl Connector {
             if changed {
                 registry::write_private(path, after.as_bytes())?;
             }
-            let message = if changed {
+            let mut message = if changed {
                 format!(
                     "{} now points at ClawBox; the previous version is kept, and undo restores it",
                     path.display()
@@ -184,6 +272,11 @@ impl Connector {
             } else {
                 format!("{} already points at ClawBox", path.display())
             };
+            if kind == Kind::OpenClaw
+                && let Some(note) = openclaw::note(&before, &after)
+            {
+                message.push_str(&format!(". {note}"));
+            }
             (Some(record.backup), message)
         };
         Ok(Change {

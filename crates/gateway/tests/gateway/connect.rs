@@ -12,8 +12,16 @@ const ORIGINAL: &str = "# my agent\r\nMODEL=gpt-4o-mini # fast\r\nOPENAI_API_KEY
 
 /// Runs the binary with a private data dir and the file secret store (no keychain needed here).
 fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
+    run_with(data, &[], args, stdin)
+}
+
+fn run_with(data: &Path, env: &[(&str, &Path)], args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
         .args(args)
         .env("CLAWBOX_DATA_DIR", data)
         .env("CLAWBOX_SECRET_STORE", "file")
@@ -190,4 +198,101 @@ fn a_folder_that_does_not_exist_is_a_plain_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only edits .env files"));
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), "keep me\n");
+}
+
+#[test]
+fn codex_claude_and_openclaw_are_pointed_at_clawbox_in_their_own_files_and_undone_exactly() {
+    let data = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let codex_home = tempfile::tempdir().unwrap();
+    ok(&run(
+        data.path(),
+        &["key", "set", "anthropic"],
+        "sk-ant-saved-0123456789\n",
+    ));
+    let local_key = ok(&run(data.path(), &["key", "show-local"], ""))
+        .trim()
+        .to_owned();
+    let env = [("HOME", home.path()), ("CODEX_HOME", codex_home.path())];
+    let tool = |args: &[&str]| ok(&run_with(data.path(), &env, args, ""));
+
+    // Codex: its own config.toml (CODEX_HOME), comments and other settings kept.
+    let codex_config = codex_home.path().join("config.toml");
+    let codex_before = "# mine\nmodel = \"gpt-5\"\n\n[tui]\nnotifications = true\n";
+    std::fs::write(&codex_config, codex_before).unwrap();
+    let preview = tool(&["connect", "codex", "--dry-run"]);
+    assert!(
+        preview.contains("+experimental_bearer_token = \"cbx_…"),
+        "{preview}"
+    );
+    assert!(!preview.contains(&local_key));
+    assert_eq!(
+        std::fs::read_to_string(&codex_config).unwrap(),
+        codex_before
+    );
+    tool(&["connect", "codex"]);
+    let text = std::fs::read_to_string(&codex_config).unwrap();
+    assert!(text.starts_with("# mine\nmodel = \"gpt-5\"\n"), "{text}");
+    assert!(text.contains("model_provider = \"clawbox\""), "{text}");
+    assert!(text.contains("[model_providers.clawbox]"), "{text}");
+    assert!(
+        text.contains("base_url = \"http://localhost:18789/v1\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("experimental_bearer_token = \"{local_key}\"")),
+        "{text}"
+    );
+
+    // Claude Code: ~/.claude/settings.json, made when missing.
+    tool(&["connect", "claude"]);
+    let claude: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claude["env"]["ANTHROPIC_BASE_URL"],
+        "http://localhost:18789"
+    );
+    assert_eq!(claude["env"]["ANTHROPIC_AUTH_TOKEN"], local_key.as_str());
+
+    // OpenClaw: its gateway also wants 18789, so it moves, and says so.
+    let openclaw = home.path().join(".openclaw/openclaw.json");
+    std::fs::create_dir_all(openclaw.parent().unwrap()).unwrap();
+    let openclaw_before = "// OpenClaw\n{ agents: { defaults: { workspace: '~/w' } } }\n";
+    std::fs::write(&openclaw, openclaw_before).unwrap();
+    let said = tool(&["connect", "openclaw"]);
+    assert!(
+        said.contains("OpenClaw's own gateway now listens on port 18790"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(&openclaw).unwrap();
+    assert!(text.starts_with("// OpenClaw\n"), "{text}");
+
+    // doctor-style bookkeeping: all three are listed as connected; a key rotation reaches them.
+    tool(&["key", "rotate-local"]);
+    let rotated = tool(&["key", "show-local"]).trim().to_owned();
+    assert!(
+        std::fs::read_to_string(&codex_config)
+            .unwrap()
+            .contains(&rotated)
+    );
+    assert!(
+        std::fs::read_to_string(&openclaw)
+            .unwrap()
+            .contains(&rotated)
+    );
+
+    for kind in ["codex", "claude", "openclaw"] {
+        tool(&["connect", kind, "--undo"]);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&codex_config).unwrap(),
+        codex_before
+    );
+    assert_eq!(std::fs::read_to_string(&openclaw).unwrap(), openclaw_before);
+    assert!(
+        !home.path().join(".claude/settings.json").exists(),
+        "created by ClawBox, removed"
+    );
 }

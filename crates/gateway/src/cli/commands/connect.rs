@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use clawbox_auth::codex::CodexTokens;
-use clawbox_auth::{Credentials, KeychainState, open_store};
+use clawbox_auth::{Credentials, KeychainState, Provider, open_store};
 
 use super::Place;
 use crate::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
-use crate::connect::{Change, ClientSettings, Connector};
+use crate::connect::{Change, ClientSettings, Connector, Held, Kind};
 
 #[derive(Subcommand)]
 pub enum ConnectCommand {
@@ -24,6 +24,26 @@ pub enum ConnectCommand {
         #[arg(long)]
         undo: bool,
     },
+    /// OpenAI's Codex CLI ($CODEX_HOME/config.toml, default ~/.codex/config.toml): a clawbox
+    /// entry in model_providers (Responses API, the local key inside it) and
+    /// model_provider = "clawbox"
+    Codex(ToolArgs),
+    /// Claude Code (~/.claude/settings.json, or $CLAUDE_CONFIG_DIR): ANTHROPIC_BASE_URL and,
+    /// when ClawBox holds an Anthropic key, ANTHROPIC_AUTH_TOKEN = the local key, in its env block
+    Claude(ToolArgs),
+    /// OpenClaw (~/.openclaw/openclaw.json, or $OPENCLAW_CONFIG_PATH): a clawbox provider,
+    /// agents' default model through it, and OpenClaw's own gateway moved off ClawBox's port
+    Openclaw(ToolArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ToolArgs {
+    /// Show the change without writing anything
+    #[arg(long)]
+    dry_run: bool,
+    /// Restore the file exactly as it was before ClawBox changed it
+    #[arg(long)]
+    undo: bool,
 }
 
 pub fn run_connect(
@@ -33,19 +53,26 @@ pub fn run_connect(
 ) -> Result<(), String> {
     let dir = place.data_dir().map_err(|e| e.to_string())?;
     let connector = Connector::new(&dir);
-    let ConnectCommand::Env {
-        path,
-        dry_run,
-        undo,
-    } = command;
-    let change = if *undo {
-        connector.undo(path, *dry_run)
-    } else {
-        let settings = client_settings(place, overrides)?;
-        connector.connect_env(path, &settings, *dry_run)
+    let (kind, dry_run, undo, path) = match command {
+        ConnectCommand::Env {
+            path,
+            dry_run,
+            undo,
+        } => (Kind::Env, *dry_run, *undo, Some(path)),
+        ConnectCommand::Codex(a) => (Kind::Codex, a.dry_run, a.undo, None),
+        ConnectCommand::Claude(a) => (Kind::Claude, a.dry_run, a.undo, None),
+        ConnectCommand::Openclaw(a) => (Kind::OpenClaw, a.dry_run, a.undo, None),
+    };
+    let change = match (path, undo) {
+        (Some(path), true) => connector.undo(path, dry_run),
+        (None, true) => connector.undo_tool(kind, dry_run),
+        (Some(path), false) => {
+            connector.connect_env(path, &client_settings(place, overrides)?, dry_run)
+        }
+        (None, false) => connector.connect_tool(kind, &client_settings(place, overrides)?, dry_run),
     }
     .map_err(|e| e.to_string())?;
-    print_change(&change, *dry_run);
+    print_change(&change, dry_run);
     Ok(())
 }
 
@@ -63,16 +90,15 @@ pub fn client_settings(place: &Place, overrides: &SettingsLayer) -> Result<Clien
                 .ok()
                 .and_then(|store| CodexTokens::load(store.as_ref()).ok().flatten())
                 .is_some();
-            let holds = signed_in || !credentials.saved_providers().is_empty();
-            ClientSettings::new(
-                config.listen.port(),
-                &config,
-                credentials.local_key(),
-                holds,
-            )
+            let saved = credentials.saved_providers();
+            let held = Held {
+                any: signed_in || !saved.is_empty(),
+                anthropic: saved.contains(&Provider::Anthropic),
+            };
+            ClientSettings::new(config.listen.port(), &config, credentials.local_key(), held)
         }
         KeychainState::Unavailable(_) => {
-            ClientSettings::new(config.listen.port(), &config, None, false)
+            ClientSettings::new(config.listen.port(), &config, None, Held::default())
         }
     })
 }
