@@ -4,10 +4,7 @@ import anthropic
 import openai
 import pytest
 
-import os
-import subprocess
-
-from conftest import CODEX_CLI, clawbox, sign_in_with_chatgpt
+from conftest import clawbox, sign_in_with_chatgpt
 
 # The token counts the fake provider reports (crates/testkit/src/lib.rs, `usage`).
 CHAT = (13, 21)
@@ -245,34 +242,3 @@ def test_a_chatgpt_sign_in_serves_chat_and_responses_clients(start_gateway, oaut
     for path in (tmp_path / "chatgpt").iterdir():
         data = path.read_bytes()
         assert b"rt_" not in data and b"eyJ" not in data, path.name
-
-
-def test_codex_cli_works_through_clawbox_with_the_chatgpt_sign_in(start_gateway, oauth, tmp_path):
-    # OpenAI's own Codex CLI, configured the way ClawBox tells users to (wire_api = "responses"),
-    # holding only the local key.
-    where = {
-        "CLAWBOX_DATA_DIR": str(tmp_path / "codex"),
-        "CLAWBOX_CODEX_ISSUER": oauth,
-        "CLAWBOX_CODEX_BACKEND_URL": oauth,
-    }
-    sign_in_with_chatgpt(where)
-    gateway = start_gateway(**where)
-    local_key = clawbox("key", "show-local", env=where).strip()
-    provider = (
-        'model_providers.clawbox={name="ClawBox",base_url="%s/v1",env_key="CLAWBOX_LOCAL_KEY",'
-        'wire_api="responses"}' % gateway.url
-    )
-    home = tmp_path / "codex-home"
-    home.mkdir()
-    run = subprocess.run(
-        [str(CODEX_CLI), "exec", "--skip-git-repo-check", "-c", "model_provider=clawbox",
-         "-c", provider, "-m", "gpt-5", "say hi"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={**os.environ, "CODEX_HOME": str(home), "CLAWBOX_LOCAL_KEY": local_key},
-    )
-    assert run.returncode == 0, run.stderr
-    assert REPLY in run.stdout
-    clawbox("logout", "codex", env=where)
