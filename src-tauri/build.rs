@@ -2,7 +2,7 @@
 //! only those the capability lists can be called.
 
 /// Every command the window may call (each also listed in capabilities/main.json).
-const COMMANDS: [&str; 23] = [
+const COMMANDS: [&str; 25] = [
     "gateway_status",
     "set_mode",
     "free_port",
@@ -21,6 +21,8 @@ const COMMANDS: [&str; 23] = [
     "connect_env",
     "undo_env",
     "connections",
+    "connect_tool",
+    "run_doctor",
     "usage_dashboard",
     "request_log",
     "log_facets",

@@ -41,6 +41,8 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
             onboarding::connect_env,
             onboarding::undo_env,
             onboarding::connections,
+            onboarding::connect_tool,
+            onboarding::run_doctor,
             history::usage_dashboard,
             history::request_log,
             history::log_facets,

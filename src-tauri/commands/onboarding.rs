@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clawbox_gateway::Gateway;
-use clawbox_gateway::check::{CheckStep, Probe, check_agent as run_check};
-use clawbox_gateway::connect::{Change, ClientSettings, Connector};
+use clawbox_gateway::check::{CheckStep, Probe, check_agent as run_check, doctor};
+use clawbox_gateway::connect::{Change, ClientSettings, Connector, Kind};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use ts_rs::TS;
@@ -72,7 +72,7 @@ impl EnvChange {
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
 #[ts(export)]
 pub struct Connection {
-    /// `env` (an agent project's `.env`).
+    /// `env` (an agent project's `.env`), `codex`, `claude` or `openclaw`.
     pub kind: String,
     pub path: String,
 }
@@ -124,6 +124,78 @@ pub async fn connect_env(
             .map_err(connect_error)
     })
     .await
+}
+
+/// Points a tool on this computer at ClawBox in its own configuration file: `codex` (OpenAI's
+/// Codex CLI), `claude` (Claude Code) or `openclaw`; with `dry_run`, only says what would change.
+#[tauri::command]
+pub async fn connect_tool(
+    host: State<'_, GatewayHost>,
+    kind: String,
+    dry_run: bool,
+) -> Result<EnvChange, CommandError> {
+    let kind = match kind.as_str() {
+        "codex" => Kind::Codex,
+        "claude" => Kind::Claude,
+        "openclaw" => Kind::OpenClaw,
+        _ => {
+            return Err(CommandError::new(
+                "bad_tool",
+                "the tools ClawBox connects are codex, claude and openclaw",
+            ));
+        }
+    };
+    let (gateway, _) = running(&host)?;
+    let settings = client_settings(&gateway);
+    let dir = gateway.data_dir().to_owned();
+    blocking(move || {
+        Connector::new(&dir)
+            .connect_tool(kind, &settings, dry_run)
+            .map(EnvChange::from)
+            .map_err(connect_error)
+    })
+    .await
+}
+
+/// Checks that clients get answers through ClawBox (chat completions, streamed usage, the
+/// Responses API, Anthropic Messages) and that every connected file still points at it.
+#[tauri::command]
+pub async fn run_doctor(host: State<'_, GatewayHost>) -> Result<AgentCheck, CommandError> {
+    let (gateway, url) = running(&host)?;
+    let mut steps = doctor(&Probe::of(&gateway, &url)).await;
+    let settings = client_settings(&gateway);
+    let dir = gateway.data_dir().to_owned();
+    let verdicts = blocking(move || {
+        Connector::new(&dir)
+            .verify(&settings)
+            .map_err(connect_error)
+    })
+    .await?;
+    for (connection, verdict) in verdicts {
+        let title = format!(
+            "{} ({})",
+            connection.path.display(),
+            connection.kind.as_str()
+        );
+        steps.push(match verdict {
+            Ok(()) => CheckStep {
+                ok: true,
+                title,
+                detail: "points at ClawBox".into(),
+                fix: None,
+            },
+            Err(fix) => CheckStep {
+                ok: false,
+                title,
+                detail: "does not point at ClawBox any more".into(),
+                fix: Some(fix),
+            },
+        });
+    }
+    Ok(AgentCheck {
+        ready: steps.iter().all(|s| s.ok),
+        steps,
+    })
 }
 
 /// Restores the `.env` exactly as it was before ClawBox changed it.

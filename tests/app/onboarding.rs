@@ -106,6 +106,31 @@ fn the_wizard_reaches_agent_ready_and_connects_the_project() {
     let connections = invoke(&window, "connections", json!({})).unwrap();
     assert_eq!(connections[0]["path"], env.display().to_string());
 
+    // The compatibility check: every API through the current route, and the connected file.
+    let doctor = invoke(&window, "run_doctor", json!({})).unwrap();
+    assert_eq!(doctor["ready"], true, "{doctor}");
+    let titles: Vec<&str> = doctor["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Streamed chat completions with usage"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&format!("{} (env)", env.display()).as_str()),
+        "{titles:?}"
+    );
+    let err = invoke(
+        &window,
+        "connect_tool",
+        json!({"kind": "vim", "dryRun": true}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "bad_tool");
+
     // Rotating the local key updates the connected file.
     let key_line = |t: &str| {
         t.lines()

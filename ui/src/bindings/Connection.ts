@@ -5,6 +5,6 @@
  */
 export type Connection = { 
 /**
- * `env` (an agent project's `.env`).
+ * `env` (an agent project's `.env`), `codex`, `claude` or `openclaw`.
  */
 kind: string, path: string, };
