@@ -11,8 +11,9 @@ use axum::response::{IntoResponse, Response};
 use crate::config::Config;
 use crate::dialect::Dialect;
 use crate::stages::{
-    Forwarded, Recording, Upstream, admit, authorize, fail_over_if_down, forward, guard,
-    guard_addressing, identify, meter, read_body, route,
+    Forwarded, Recording, Upstream, admit, authorize, can_ask_openai, extra_models,
+    fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list, meter, read_body,
+    route, without_openai,
 };
 use crate::{Error, Gateway};
 
@@ -52,6 +53,16 @@ async fn pass(
         recording.month(),
     )?;
     recording.set_admitted();
+    let listing = is_model_list(parts, config);
+    if listing && !can_ask_openai(gateway, &caller).await {
+        // No key to ask OpenAI with: list what ClawBox can serve without one (local models, and
+        // Anthropic's with the saved key). With nothing to list, the usual "no key" answer.
+        let extra = extra_models(gateway, config, &caller).await?;
+        if !extra.is_empty() {
+            recording.set_upstream(Upstream::Ollama);
+            return Ok(without_openai(extra, body.bytes.len()));
+        }
+    }
     let route = route(
         parts,
         config,
@@ -87,13 +98,9 @@ async fn pass(
         gateway, config, parts, &caller, retry_body, forwarded, recording,
     )
     .await?;
-    // The model list in local mode shows the local model server's models too.
-    if forwarded.upstream == Upstream::OpenAi
-        && parts.method == axum::http::Method::GET
-        && parts.uri.path() == "/v1/models"
-    {
-        let local = gateway.local_models.get();
-        forwarded.add_models = (!local.is_empty()).then_some(local);
+    // The model list in local mode shows every model ClawBox can route to by name.
+    if listing && forwarded.upstream == Upstream::OpenAi {
+        forwarded.add_models = Some(extra_models(gateway, config, &caller).await?);
     }
     Ok(forwarded)
 }

@@ -83,7 +83,10 @@ pub async fn authorize(
 }
 
 /// The cached key answers at once; only a mismatch re-reads the keychain, off the async workers.
-async fn check_local_key(credentials: &Arc<Credentials>, presented: &Secret) -> Result<(), Error> {
+pub(super) async fn check_local_key(
+    credentials: &Arc<Credentials>,
+    presented: &Secret,
+) -> Result<(), Error> {
     if let KeychainState::Unavailable(reason) = credentials.state()
         && credentials.local_key().is_none()
     {
@@ -104,7 +107,10 @@ async fn check_local_key(credentials: &Arc<Credentials>, presented: &Secret) -> 
     }
 }
 
-async fn saved_key(credentials: &Arc<Credentials>, provider: Provider) -> Option<Secret> {
+pub(super) async fn saved_key(
+    credentials: &Arc<Credentials>,
+    provider: Provider,
+) -> Option<Secret> {
     if let Some(key) = credentials.cached_provider_key(provider) {
         return Some(key);
     }

@@ -29,8 +29,8 @@ pub struct Forwarded {
     pub head_request: bool,
     /// What the answer needs on its way back (the ChatGPT route translates).
     pub translation: Translation,
-    /// For a model list: the local model server's models, added to the upstream's.
-    pub add_models: Option<std::sync::Arc<std::collections::HashSet<String>>>,
+    /// For a model list: the other upstreams' models, added to this one's.
+    pub add_models: Option<Vec<crate::stages::ExtraModel>>,
 }
 
 #[expect(

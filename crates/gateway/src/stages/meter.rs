@@ -166,10 +166,10 @@ async fn assembled(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     }
 }
 
-/// OpenAI's model list with the local model server's models after it.
+/// OpenAI's model list with the other upstreams' models after it.
 async fn with_local_models(mut forwarded: Forwarded, mut recording: Recording) -> Response {
     recording.set_response_start(200, forwarded.ttfb, false);
-    let local = forwarded.add_models.take().unwrap_or_default();
+    let extra = forwarded.add_models.take().unwrap_or_default();
     let upstream = forwarded.upstream;
     let mut list: serde_json::Value =
         match read_whole(forwarded.response, forwarded.idle_timeout).await {
@@ -179,11 +179,11 @@ async fn with_local_models(mut forwarded: Forwarded, mut recording: Recording) -
     if !list["data"].is_array() {
         list = serde_json::json!({"object": "list", "data": []});
     }
-    let mut names: Vec<&String> = local.iter().collect();
-    names.sort();
     if let Some(data) = list["data"].as_array_mut() {
-        for name in names {
-            data.push(serde_json::json!({"id": name, "object": "model", "created": 0, "owned_by": "ollama"}));
+        for (id, owner) in extra {
+            data.push(
+                serde_json::json!({"id": id, "object": "model", "created": 0, "owned_by": owner}),
+            );
         }
     }
     recording.set_response_end(None, 0, None);

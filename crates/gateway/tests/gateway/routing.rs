@@ -112,7 +112,92 @@ async fn the_model_list_adds_the_local_servers_models() {
         .collect();
     assert!(ids.contains(&"gpt-4o-mini"), "{ids:?}");
     assert!(
-        ids.contains(&"llama3.2") && ids.contains(&"qwen3:latest"),
+        ids.contains(&"llama3.2:latest") && ids.contains(&"qwen3:latest"),
         "{ids:?}"
     );
+}
+
+fn ids(body: &Value) -> Vec<(String, String)> {
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().to_owned(),
+                m["owned_by"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_model_list_without_a_key_shows_the_local_models_and_with_the_local_key_all_of_them() {
+    use clawbox_auth::{MemoryStore, Provider, Secret};
+    let secrets = std::sync::Arc::new(MemoryStore::new());
+    let h = Harness::with_secrets(json!({}), secrets).await;
+
+    // No key and nothing local: the usual "which key" answer.
+    let r = h.get("/v1/models").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+
+    // Local models need no key, so their list needs none either.
+    h.ollama.set_local_models(&["llama3.2"]);
+    h.gateway.refresh_local_models().await;
+    let r = h.get("/v1/models").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-clawbox-upstream"], "ollama");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        ids(&body),
+        [("llama3.2:latest".to_owned(), "ollama".to_owned())]
+    );
+
+    // The local key with a saved Anthropic key only: Anthropic's models and the local ones.
+    let credentials = h.gateway.credentials();
+    credentials
+        .save_provider_key(Provider::Anthropic, Secret::new("sk-ant-saved"))
+        .unwrap();
+    let r = h
+        .get("/v1/models")
+        .bearer_auth(h.local_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let listed = ids(&r.json().await.unwrap());
+    assert_eq!(
+        listed,
+        [
+            ("claude-sonnet-4-6".to_owned(), "anthropic".to_owned()),
+            ("llama3.2:latest".to_owned(), "ollama".to_owned())
+        ]
+    );
+    let asked = h.provider.last_request().unwrap();
+    assert_eq!(asked.uri, "/v1/models?limit=1000");
+    assert_eq!(asked.header("x-api-key"), Some("sk-ant-saved"));
+
+    // With an OpenAI key saved too: OpenAI's list first, then the others.
+    credentials
+        .save_provider_key(Provider::OpenAi, Secret::new("sk-saved"))
+        .unwrap();
+    let r = h
+        .get("/v1/models")
+        .bearer_auth(h.local_key())
+        .send()
+        .await
+        .unwrap();
+    let listed = ids(&r.json().await.unwrap());
+    assert_eq!(listed[0], ("gpt-4o-mini".to_owned(), "system".to_owned()));
+    assert!(listed.contains(&("claude-sonnet-4-6".to_owned(), "anthropic".to_owned())));
+    assert_eq!(listed.last().unwrap().1, "ollama");
+
+    // A wrong local key gets no list at all.
+    let r = h
+        .get("/v1/models")
+        .bearer_auth(format!("cbx_{}", "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
 }
