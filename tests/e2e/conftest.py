@@ -55,6 +55,7 @@ def app(tmp_path, provider, hosted, oauth):
         "CLAWBOX_DATA_DIR": str(tmp_path / "data"),
         "CLAWBOX_LISTEN": "127.0.0.1:0",
         "CLAWBOX_OPENAI_URL": provider,
+        "CLAWBOX_ANTHROPIC_URL": provider,
         "CLAWBOX_HOSTED_URL": hosted,
         "CLAWBOX_SECRET_STORE": "file",
         "CLAWBOX_CODEX_ISSUER": oauth,

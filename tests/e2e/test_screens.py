@@ -165,6 +165,15 @@ def test_accounts_and_settings_screens(app):
     click(app, "#key-anthropic-save")
     wait_for(app, "#key-anthropic-remove")
     assert "sk-ant-e2e" not in app.page_source
+    # Claude Code, connected from the window (its settings.json in this test's home folder).
+    click(app, "#tool-claude-connect")
+    wait_for_text(app, "#tool-claude-result", "now points at ClawBox")
+    claude = json.loads((app.home / ".claude" / "settings.json").read_text())
+    assert claude["env"]["ANTHROPIC_AUTH_TOKEN"].startswith("cbx_")
+    assert claude["env"]["ANTHROPIC_BASE_URL"].startswith("http://localhost:")
+    # The compatibility check: every API through the current route, and the connected file.
+    click(app, "#run-doctor")
+    wait_for_text(app, "#doctor-result", "All is well", timeout=30)
     app.save_screenshot(str(SCREENSHOTS / "accounts.png"))
 
     click(app, "#nav-settings")

@@ -35,6 +35,8 @@ export type {
 };
 
 export type Mode = "local" | "hosted";
+/** The tools ClawBox can point at itself through their own configuration files. */
+export type ToolKind = "codex" | "claude" | "openclaw";
 export type Provider = "openai" | "anthropic";
 export type Range = "1h" | "24h" | "7d" | "30d";
 
@@ -122,12 +124,26 @@ export function connectEnv(path: string, dryRun: boolean): Promise<EnvChange> {
   return invoke<EnvChange>("connect_env", { path, dryRun });
 }
 
+/** Points Codex CLI, Claude Code or OpenClaw at ClawBox; `dryRun` only describes the change. */
+export function connectTool(kind: ToolKind, dryRun: boolean): Promise<EnvChange> {
+  return invoke<EnvChange>("connect_tool", { kind, dryRun });
+}
+
+/** Undoes any connected file, .env or tool configuration, by its path. */
 export function undoEnv(path: string): Promise<EnvChange> {
   return invoke<EnvChange>("undo_env", { path });
 }
 
 export function connections(): Promise<Connection[]> {
   return invoke<Connection[]>("connections");
+}
+
+/**
+ * Every API through the running gateway (chat completions, streamed usage, Responses, Anthropic
+ * Messages) and every connected file. Takes a few seconds.
+ */
+export function runDoctor(): Promise<AgentCheck> {
+  return invoke<AgentCheck>("run_doctor");
 }
 
 // Usage and the request log

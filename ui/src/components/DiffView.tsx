@@ -1,5 +1,5 @@
-// A unified diff of a .env file, added and removed lines marked (by class, not colour alone: the
-// leading + and - stay in the text).
+// A unified diff of a configuration file, added and removed lines marked (by class, not colour
+// alone: the leading + and - stay in the text).
 export function DiffView({ id, diff }: { id: string; diff: string }) {
   const lines = diff.replace(/\n$/, "").split("\n");
   return (

@@ -1,6 +1,7 @@
-// Everything ClawBox signs requests with, and the .env files it keeps up to date. Secrets never
-// reach this page: keys are written to the keychain and shown by name or fingerprint only.
-import { useState } from "preact/hooks";
+// Everything ClawBox signs requests with, the tools and files it keeps pointed at itself, and a
+// check that they all work. Secrets never reach this page: keys are written to the keychain and
+// shown by name or fingerprint only.
+import { useMemo, useState } from "preact/hooks";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNote, Loading } from "../components/ErrorNote";
 import { SignInWaiting } from "../components/SignInWaiting";
@@ -15,15 +16,17 @@ import {
   saveApiKey,
   signInChatGpt,
   signOutChatGpt,
-  undoEnv,
   type Accounts as AccountsData,
   type EnvChange,
   type Provider,
 } from "../ipc";
+import { ConnectedFiles, ConnectTools, Doctor } from "./accounts/Tools";
 
 export function Accounts() {
   const accounts = useLoad(loadAccounts, []);
   const data = accounts.data;
+  const connections = useLoad(loadConnections, []);
+  const connectedKinds = useMemo(() => new Set((connections.data ?? []).map((c) => c.kind)), [connections.data]);
   return (
     <section id="accounts" aria-labelledby="accounts-title">
       <h2 id="accounts-title">Accounts</h2>
@@ -43,7 +46,9 @@ export function Accounts() {
           <ApiKeys data={data} onChange={accounts.set} />
         </>
       )}
-      <Connections />
+      <ConnectTools connected={connectedKinds} onConnected={connections.reload} />
+      <ConnectedFiles list={connections} />
+      <Doctor />
     </section>
   );
 }
@@ -99,7 +104,7 @@ function LocalKey({ fingerprint, onRotated }: { fingerprint: string | null; onRo
         <div id="rotate-result" class="card ok" role="status">
           <p>New key made. The old one no longer works.</p>
           {rewritten.length === 0 ? (
-            <p>No connected .env files needed updating; paste the new key into any agent you set up by hand.</p>
+            <p>No connected files needed updating; paste the new key into any agent you set up by hand.</p>
           ) : (
             <ul>
               {rewritten.map((change) => (
@@ -120,7 +125,7 @@ function LocalKey({ fingerprint, onRotated }: { fingerprint: string | null; onRo
         >
           <p>The current key stops working at once.</p>
           <p>
-            ClawBox updates the .env files it connected. Agents you set up by hand keep failing until you paste
+            ClawBox updates the files it connected. Agents you set up by hand keep failing until you paste
             the new key into them.
           </p>
         </ConfirmDialog>
@@ -258,48 +263,5 @@ function ApiKey({ provider, name, saved, onChange }: ApiKeyProps) {
       )}
       <ErrorNote message={action.error} />
     </form>
-  );
-}
-
-function Connections() {
-  const list = useLoad(loadConnections, []);
-  const undo = useAction();
-  const [undone, setUndone] = useState<string | null>(null);
-  return (
-    <section class="card" aria-labelledby="connections-title" id="connections">
-      <h3 id="connections-title">Connected .env files</h3>
-      <p class="hint">ClawBox keeps these up to date when its address or key changes.</p>
-      <ErrorNote message={list.error} onRetry={list.reload} />
-      {!list.data && !list.error && <Loading what="connected files" />}
-      {list.data && list.data.length === 0 && <p>No .env files connected yet. Setup can connect your agent.</p>}
-      {list.data && list.data.length > 0 && (
-        <ul class="connections">
-          {list.data.map((c) => (
-            <li key={c.path}>
-              <code>{c.path}</code>
-              <button
-                type="button"
-                aria-label={`Undo the changes to ${c.path}`}
-                disabled={undo.pending}
-                onClick={() =>
-                  undo.run(async () => {
-                    setUndone((await undoEnv(c.path)).message);
-                    list.reload();
-                  })
-                }
-              >
-                Undo
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      {undone && (
-        <p class="ok" role="status">
-          {undone}
-        </p>
-      )}
-      <ErrorNote message={undo.error} />
-    </section>
   );
 }

@@ -147,7 +147,7 @@ pub struct Change {
     pub changed: bool,
     /// A unified diff of the change, secrets masked.
     pub diff: String,
-    /// Where the original is kept (for undo).
+    /// Where the original is kept (for undo); `None` when ClawBox created the file.
     pub backup: Option<PathBuf>,
     /// One plain sentence for people.
     pub message: String,
@@ -255,7 +255,8 @@ impl Connector {
             } else {
                 format!("{} already points at ClawBox", path.display())
             };
-            (known.map(|r| r.backup), message)
+            // A file ClawBox created has no backup: undo removes it.
+            (known.filter(|r| r.existed).map(|r| r.backup), message)
         } else {
             let record = match known {
                 Some(record) => record,
@@ -277,7 +278,7 @@ impl Connector {
             {
                 message.push_str(&format!(". {note}"));
             }
-            (Some(record.backup), message)
+            (record.existed.then_some(record.backup), message)
         };
         Ok(Change {
             kind,

@@ -154,14 +154,19 @@ fn a_new_env_is_created_and_undo_removes_it_and_a_client_s_own_key_is_left_alone
     let project = tempfile::tempdir().unwrap();
     let env = project.path().join(".env");
     // No saved key and no ChatGPT sign-in: the agent keeps sending its own key.
-    ok(&run(
+    let said = ok(&run(
         data.path(),
         &["connect", "env", env.to_str().unwrap()],
         "",
     ));
+    assert!(
+        !said.contains("Backup"),
+        "a file ClawBox made has no backup: {said}"
+    );
     let text = std::fs::read_to_string(&env).unwrap();
     assert!(text.contains("OPENCLAW_GATEWAY_URL=http://localhost:18789\n"));
     assert!(!text.contains("OPENAI_API_KEY"), "{text}");
+
     let undone = ok(&run(
         data.path(),
         &["connect", "env", env.to_str().unwrap(), "--undo"],

@@ -1,6 +1,7 @@
 // Step 3: prove it works end to end (health, then one real test request), and for anything that
 // failed, say what to do about it.
 import { useState } from "preact/hooks";
+import { CheckList } from "../../components/CheckList";
 import { ErrorNote } from "../../components/ErrorNote";
 import { useAction } from "../../hooks";
 import { checkAgent, type AgentCheck } from "../../ipc";
@@ -30,23 +31,7 @@ export function CheckStep({ onBack, onDone }: { onBack: () => void; onDone: () =
 
       {result && (
         <>
-          <ol id="wizard-steps" class="checks">
-            {result.steps.map((step, i) => (
-              <li key={i} class={step.ok ? "passed" : "failed"}>
-                <span class="mark" aria-hidden="true">
-                  {step.ok ? "✓" : "✗"}
-                </span>
-                <div>
-                  <strong>
-                    <span class="visually-hidden">{step.ok ? "Passed: " : "Failed: "}</span>
-                    {step.title}
-                  </strong>
-                  {step.detail && <p>{step.detail}</p>}
-                  {!step.ok && step.fix && <p class="fix">How to fix: {step.fix}</p>}
-                </div>
-              </li>
-            ))}
-          </ol>
+          <CheckList id="wizard-steps" steps={result.steps} />
           <p id="wizard-result" class={result.ready ? "ok" : "error"} role="status">
             {result.ready ? "Agent ready" : "Not ready yet: fix the step marked ✗, then check again."}
           </p>
