@@ -1,7 +1,8 @@
 """Real clients configured only by ClawBox's own configurators (`clawbox-gateway connect …`):
-the OpenAI Node SDK from the agent's .env, OpenAI's Codex CLI from its config.toml, Anthropic's
-Claude Code from its settings.json — each getting answers through ClawBox from the fake
-providers, and each request logged with the provider's own token counts."""
+the OpenAI Node and Python SDKs from the agent's .env, the Anthropic Python SDK and Claude Code
+from Claude Code's settings.json, OpenAI's Codex CLI from its config.toml — each getting answers
+through ClawBox from the fake providers, streamed and not, and each request logged with the
+provider's own token counts."""
 
 import json
 import os
@@ -141,3 +142,48 @@ def test_claude_code_configured_by_connect_claude(start_gateway, tmp_path):
     assert REPLY in run.stdout
     logged = wait_for_rows(gateway.data_dir, 1)
     assert ("/v1/messages", 200, "anthropic", "reported") in [r[:4] for r in logged], logged
+
+
+def test_the_python_sdks_configured_by_connect_env_and_connect_claude(start_gateway, tmp_path):
+    # The official Python SDKs read their settings from the environment: OpenAI's from the .env
+    # ClawBox wrote, Anthropic's from the env block it wrote for Claude Code.
+    import anthropic
+    import openai
+
+    gateway, where = setup(start_gateway, tmp_path)
+    clawbox("key", "set", "openai", input="sk-py-saved-0123456789\n", env=where)
+    clawbox("key", "set", "anthropic", input="sk-ant-py-saved-0123456789\n", env=where)
+    project = tmp_path / "agent"
+    project.mkdir()
+    clawbox("connect", "env", str(project), env=where)
+    clawbox("connect", "claude", env=where)
+    dot = dotenv(project / ".env")
+    claude_env = json.loads((Path(where["HOME"]) / ".claude" / "settings.json").read_text())["env"]
+
+    saved = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY",
+                                            "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN")}
+    try:
+        os.environ.update({k: dot[k] for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY")})
+        os.environ.update({k: claude_env[k] for k in ("ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN")})
+        chat = openai.OpenAI(max_retries=0)
+        args = dict(model="gpt-4o-mini", messages=[{"role": "user", "content": "say hi"}])
+        assert chat.chat.completions.create(**args).choices[0].message.content == REPLY
+        streamed = chat.chat.completions.create(**args, stream=True, stream_options={"include_usage": True})
+        chunks = list(streamed)
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == REPLY
+        assert chunks[-1].usage.total_tokens == CHAT
+        claude = anthropic.Anthropic(api_key=None, max_retries=0)
+        margs = dict(model="claude-sonnet-4-6", max_tokens=64,
+                     messages=[{"role": "user", "content": "say hi"}])
+        assert claude.messages.create(**margs).content[0].text == REPLY
+        with claude.messages.stream(**margs) as stream:
+            assert stream.get_final_text() == REPLY
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    logged = wait_for_rows(gateway.data_dir, 4)
+    assert [r[2] for r in logged] == ["openai", "openai", "anthropic", "anthropic"]
+    assert all(r[3] == "reported" for r in logged)
