@@ -11,6 +11,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import CODEX_CLI, clawbox, sign_in_with_chatgpt
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,21 +56,37 @@ def wait_for_rows(data_dir, count):
     return rows(data_dir)
 
 
-def setup(start_gateway, tmp_path, **extra):
-    """A gateway on a known port (the configurators write it into the clients' files)."""
-    where = {
+def place(tmp_path, **extra):
+    """Where this test's ClawBox lives, on a known port (the configurators write it into the
+    clients' files)."""
+    (tmp_path / "home").mkdir()
+    return {
         "CLAWBOX_DATA_DIR": str(tmp_path / "data"),
         "CLAWBOX_LISTEN": f"127.0.0.1:{free_port()}",
         "HOME": str(tmp_path / "home"),
         **extra,
     }
-    (tmp_path / "home").mkdir()
-    return start_gateway(**where), where
 
 
-def test_the_openai_node_sdk_configured_by_connect_env(start_gateway, tmp_path):
-    gateway, where = setup(start_gateway, tmp_path)
-    clawbox("key", "set", "openai", input="sk-node-saved-0123456789\n", env=where)
+@pytest.fixture
+def saved_keys():
+    """Saves provider keys for a test and removes them after it: the keychain is shared by every
+    test in the run, and a key left behind would serve the next test's requests."""
+    saved = []
+
+    def save(provider, key, where):
+        clawbox("key", "set", provider, input=key + "\n", env=where)
+        saved.append((provider, where))
+
+    yield save
+    for provider, where in saved:
+        clawbox("key", "remove", provider, env=where)
+
+
+def test_the_openai_node_sdk_configured_by_connect_env(start_gateway, saved_keys, tmp_path):
+    where = place(tmp_path)
+    gateway = start_gateway(**where)
+    saved_keys("openai", "sk-node-saved-0123456789", where)
     project = tmp_path / "agent"
     project.mkdir()
     clawbox("connect", "env", str(project), env=where)
@@ -97,10 +115,9 @@ def test_the_openai_node_sdk_configured_by_connect_env(start_gateway, tmp_path):
 def test_codex_cli_configured_by_connect_codex(start_gateway, oauth, tmp_path):
     # OpenAI's own Codex CLI with the ChatGPT sign-in: its config.toml, written by ClawBox, is
     # its only configuration (the local key inside the provider entry; nothing to export).
-    gateway, where = setup(
-        start_gateway, tmp_path, CLAWBOX_CODEX_ISSUER=oauth, CLAWBOX_CODEX_BACKEND_URL=oauth
-    )
+    where = place(tmp_path, CLAWBOX_CODEX_ISSUER=oauth, CLAWBOX_CODEX_BACKEND_URL=oauth)
     sign_in_with_chatgpt(where)
+    gateway = start_gateway(**where)
     codex_home = tmp_path / "codex-home"
     codex_home.mkdir()
     clawbox("connect", "codex", env={**where, "CODEX_HOME": str(codex_home)})
@@ -120,11 +137,12 @@ def test_codex_cli_configured_by_connect_codex(start_gateway, oauth, tmp_path):
     clawbox("logout", "codex", env=where)
 
 
-def test_claude_code_configured_by_connect_claude(start_gateway, tmp_path):
+def test_claude_code_configured_by_connect_claude(start_gateway, saved_keys, tmp_path):
     # Anthropic's Claude Code, `claude -p`: ~/.claude/settings.json, written by ClawBox, is its
     # only configuration (no login, no key of its own).
-    gateway, where = setup(start_gateway, tmp_path)
-    clawbox("key", "set", "anthropic", input="sk-ant-claude-code-0123456789\n", env=where)
+    where = place(tmp_path)
+    gateway = start_gateway(**where)
+    saved_keys("anthropic", "sk-ant-claude-code-0123456789", where)
     clawbox("connect", "claude", env=where)
     settings = json.loads((Path(where["HOME"]) / ".claude" / "settings.json").read_text())
     assert settings["env"]["ANTHROPIC_AUTH_TOKEN"].startswith("cbx_")
@@ -144,15 +162,18 @@ def test_claude_code_configured_by_connect_claude(start_gateway, tmp_path):
     assert ("/v1/messages", 200, "anthropic", "reported") in [r[:4] for r in logged], logged
 
 
-def test_the_python_sdks_configured_by_connect_env_and_connect_claude(start_gateway, tmp_path):
+def test_the_python_sdks_configured_by_connect_env_and_connect_claude(
+    start_gateway, saved_keys, tmp_path
+):
     # The official Python SDKs read their settings from the environment: OpenAI's from the .env
     # ClawBox wrote, Anthropic's from the env block it wrote for Claude Code.
     import anthropic
     import openai
 
-    gateway, where = setup(start_gateway, tmp_path)
-    clawbox("key", "set", "openai", input="sk-py-saved-0123456789\n", env=where)
-    clawbox("key", "set", "anthropic", input="sk-ant-py-saved-0123456789\n", env=where)
+    where = place(tmp_path)
+    gateway = start_gateway(**where)
+    saved_keys("openai", "sk-py-saved-0123456789", where)
+    saved_keys("anthropic", "sk-ant-py-saved-0123456789", where)
     project = tmp_path / "agent"
     project.mkdir()
     clawbox("connect", "env", str(project), env=where)
