@@ -22,10 +22,13 @@ test:
 	@scripts/setup.sh --with-sdk
 	@scripts/test-all.sh
 
-# Benchmarks (never part of `make test`): the store's writer throughput and the dashboard and
-# request-log queries over a 1 M-row log (CLAWBOX_BENCH_ROWS for another size).
+# Benchmarks (never part of `make test`): the gateway against the upstream directly, nginx and
+# LiteLLM's proxy (bench/run.py; tools cached under bench/, results in bench/results/), then the
+# store's writer and queries over a 1 M-row log. `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: setup
-	cargo bench --locked -p clawbox-store --bench store
+	@bench/setup.sh
+	cargo build --release --locked -p clawbox-gateway -p clawbox-testkit
+	python3 bench/run.py $(BENCH_ARGS)
 
 fmt:
 	cargo fmt --all
