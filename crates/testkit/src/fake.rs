@@ -34,6 +34,9 @@ impl Recorded {
     }
 }
 
+/// How many requests the fake remembers (the oldest half is forgotten beyond that).
+const KEEP_REQUESTS: usize = 10_000;
+
 #[derive(Default)]
 pub struct State {
     requests: Mutex<Vec<Recorded>>,
@@ -80,6 +83,10 @@ impl FakeUpstream {
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&state));
+        // As real providers do (and as ClawBox does): no delayed-ACK stalls between SSE chunks.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -162,11 +169,17 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
         headers: parts.headers.clone(),
         body,
     };
-    state
-        .requests
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(recorded.clone());
+    {
+        let mut requests = state
+            .requests
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Tests look at the last few; a benchmark sends hundreds of thousands.
+        if requests.len() >= KEEP_REQUESTS {
+            requests.drain(..KEEP_REQUESTS / 2);
+        }
+        requests.push(recorded.clone());
+    }
     let behavior = state
         .behavior
         .lock()

@@ -26,7 +26,10 @@ async fn models_the_local_server_has_go_there_without_a_key() {
     assert_eq!(r.headers()["x-clawbox-upstream"], "ollama");
     // The server is also asked for its model list in the background, at any moment.
     let asked: Vec<String> = h.ollama.requests().into_iter().map(|r| r.uri).collect();
-    assert!(asked.iter().any(|u| u == "/v1/chat/completions"), "{asked:?}");
+    assert!(
+        asked.iter().any(|u| u == "/v1/chat/completions"),
+        "{asked:?}"
+    );
     assert!(h.provider.requests().is_empty());
 }
 
