@@ -85,6 +85,26 @@ class Proc:
                 pass
         return total / TICK
 
+    def thread_cpu_seconds(self, name):
+        """User + system CPU time of the process's threads called `name` (e.g. ClawBox's
+        request-log writer, `clawbox-log-writer`), in seconds."""
+        total, task_dir = 0, f"/proc/{self.pid}/task"
+        try:
+            tids = os.listdir(task_dir)
+        except OSError:
+            return 0.0
+        for tid in tids:
+            try:
+                with open(f"{task_dir}/{tid}/comm") as f:
+                    if not name.startswith(f.read().strip()):  # comm is cut at 15 characters
+                        continue
+                with open(f"{task_dir}/{tid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, ValueError, IndexError):
+                pass
+        return total / TICK
+
     def memory_kb(self, field="VmRSS"):
         total = 0
         for pid in self.pids():

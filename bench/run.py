@@ -75,6 +75,13 @@ class Target:
     def cpu(self):
         return self.proc.cpu_seconds() if self.proc else None
 
+    def log_writer_cpu(self):
+        """CPU seconds of ClawBox's request-log writer thread (None for the others): what the
+        SQLite log costs, since there is no switch to turn it off."""
+        if self.name != "clawbox" or not self.proc:
+            return None
+        return self.proc.thread_cpu_seconds("clawbox-log-writer")
+
 
 class Bench:
     def __init__(self, profile, work):
@@ -232,9 +239,11 @@ class Bench:
                         continue
                     target = self.targets[t]
                     self.oha(target, connections, self.p["warmup_s"], rate)
-                    before = target.cpu()
+                    before, writer_before = target.cpu(), target.log_writer_cpu()
                     run = self.oha(target, connections, self.p["run_s"], rate)
                     run["cpu_s"] = None if before is None else target.cpu() - before
+                    run["log_writer_cpu_s"] = (None if writer_before is None
+                                               else target.log_writer_cpu() - writer_before)
                     run["round"] = rnd
                     self.plain[name][t].append(run)
                     log(f"{name:14} round {rnd + 1}  {t:8} {run['rps']:9.0f} req/s  "
