@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clawbox_gateway::Gateway;
-use clawbox_gateway::check::{CheckStep, Probe, check_agent as run_check, doctor};
+use clawbox_gateway::check::{
+    CheckStep, Probe, check_agent as run_check, connection_steps, doctor,
+};
 use clawbox_gateway::connect::{Change, ClientSettings, Connector, Kind};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
@@ -171,27 +173,7 @@ pub async fn run_doctor(host: State<'_, GatewayHost>) -> Result<AgentCheck, Comm
             .map_err(connect_error)
     })
     .await?;
-    for (connection, verdict) in verdicts {
-        let title = format!(
-            "{} ({})",
-            connection.path.display(),
-            connection.kind.as_str()
-        );
-        steps.push(match verdict {
-            Ok(()) => CheckStep {
-                ok: true,
-                title,
-                detail: "points at ClawBox".into(),
-                fix: None,
-            },
-            Err(fix) => CheckStep {
-                ok: false,
-                title,
-                detail: "does not point at ClawBox any more".into(),
-                fix: Some(fix),
-            },
-        });
-    }
+    steps.extend(connection_steps(verdicts));
     Ok(AgentCheck {
         ready: steps.iter().all(|s| s.ok),
         steps,

@@ -183,6 +183,30 @@ pub async fn doctor(probe: &Probe) -> Vec<CheckStep> {
     steps
 }
 
+/// One step per connected file: does it still point at ClawBox (and if not, the command that
+/// fixes it)?
+pub fn connection_steps(verdicts: Vec<crate::connect::Verdict>) -> Vec<CheckStep> {
+    verdicts
+        .into_iter()
+        .map(|(connection, verdict)| {
+            let title = format!(
+                "{} ({})",
+                connection.path.display(),
+                connection.kind.as_str()
+            );
+            match verdict {
+                Ok(()) => step(true, &title, "points at ClawBox".into(), None),
+                Err(fix) => step(
+                    false,
+                    &title,
+                    "does not point at ClawBox any more".into(),
+                    Some(fix),
+                ),
+            }
+        })
+        .collect()
+}
+
 /// The checks talk to this machine only: never through a proxy.
 fn client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()

@@ -7,7 +7,7 @@ use clawbox_auth::{Credentials, KeychainState, open_store};
 
 use super::Place;
 use super::connect::client_settings;
-use crate::check::{CheckStep, Probe, doctor};
+use crate::check::{CheckStep, Probe, connection_steps, doctor};
 use crate::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
 use crate::connect::Connector;
 
@@ -52,27 +52,7 @@ pub async fn run_doctor(place: &Place, overrides: &SettingsLayer) -> Result<(), 
             fix: None,
         });
     }
-    for (connection, verdict) in verdicts {
-        let title = format!(
-            "{} config {}",
-            connection.kind.as_str(),
-            connection.path.display()
-        );
-        steps.push(match verdict {
-            Ok(()) => CheckStep {
-                ok: true,
-                title,
-                detail: "points at ClawBox".into(),
-                fix: None,
-            },
-            Err(fix) => CheckStep {
-                ok: false,
-                title,
-                detail: "does not point at ClawBox any more".into(),
-                fix: Some(fix),
-            },
-        });
-    }
+    steps.extend(connection_steps(verdicts));
 
     let failed = steps.iter().filter(|s| !s.ok).count();
     for s in &steps {
