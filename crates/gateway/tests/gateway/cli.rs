@@ -36,6 +36,25 @@ pub(crate) fn start(mut command: Command) -> (Child, String) {
     (child, url)
 }
 
+/// Runs `command` to the end with `stdin` as its input (keys are read from there), capturing
+/// its output.
+pub(crate) fn output_with_stdin(mut command: Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub(crate) fn stop(child: &mut Child) -> std::process::ExitStatus {
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();

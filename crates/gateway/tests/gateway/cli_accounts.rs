@@ -5,25 +5,12 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use crate::cli::{BIN, start, stop};
+use crate::cli::{BIN, output_with_stdin, start, stop};
 
 fn cli(data_dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("CLAWBOX_DATA_DIR", data_dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut command = Command::new(BIN);
+    command.args(args).env("CLAWBOX_DATA_DIR", data_dir);
+    output_with_stdin(command, stdin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

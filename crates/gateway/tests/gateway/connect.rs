@@ -4,9 +4,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use crate::cli::BIN;
+use crate::cli::{BIN, output_with_stdin};
 
 const ORIGINAL: &str = "# my agent\r\nMODEL=gpt-4o-mini # fast\r\nOPENAI_API_KEY=sk-proj-mine-0123456789\r\n\r\nexport OPENCLAW_GATEWAY_URL=https://old.example\r\n";
 
@@ -16,29 +16,17 @@ fn run(data: &Path, args: &[&str], stdin: &str) -> Output {
 }
 
 fn run_with(data: &Path, env: &[(&str, &Path)], args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
     let mut command = Command::new(BIN);
     for (k, v) in env {
         command.env(k, v);
     }
-    let mut child = command
+    command
         .args(args)
         .env("CLAWBOX_DATA_DIR", data)
         .env("CLAWBOX_SECRET_STORE", "file")
         .env("CLAWBOX_USER_ID", "trainee-7")
-        .env_remove("CLAWBOX_LISTEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+        .env_remove("CLAWBOX_LISTEN");
+    output_with_stdin(command, stdin)
 }
 
 fn ok(out: &Output) -> String {

@@ -3,9 +3,9 @@
 //! the Responses API and Anthropic Messages all work; and names a connected file that no longer
 //! points at ClawBox.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use crate::cli::{BIN, start, stop};
+use crate::cli::{BIN, output_with_stdin, start, stop};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -25,20 +25,7 @@ fn command(env: &[(&str, String)], args: &[&str]) -> Command {
 }
 
 fn run(env: &[(&str, String)], args: &[&str], stdin: &str) -> Output {
-    use std::io::Write;
-    let mut child = command(env, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    output_with_stdin(command(env, args), stdin)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
