@@ -31,6 +31,7 @@ mod health;
 mod ip_hash;
 mod metered_body;
 mod ollama;
+pub mod provision;
 mod proxy;
 mod request_id;
 mod retention;

@@ -14,8 +14,15 @@ use crate::{Error, Gateway, GatewayOptions, SecretsFrom};
 use commands::{KeyCommand, Place};
 
 /// The subcommands; any of them as the first argument means "the command line, not the window".
-const SUBCOMMANDS: [&str; 7] = [
-    "serve", "key", "login", "logout", "status", "connect", "doctor",
+const SUBCOMMANDS: [&str; 8] = [
+    "serve",
+    "key",
+    "login",
+    "logout",
+    "status",
+    "connect",
+    "doctor",
+    "provision",
 ];
 
 /// Whether `args` (as the process got them) ask for the command line rather than the window. A
@@ -98,6 +105,9 @@ enum Command {
         #[command(flatten)]
         settings: SettingsLayer,
     },
+    /// Print setup links and QR codes for a room of trainees (from a CSV), and with --out
+    /// write each one's QR code (PNG) and provisioning file, to print or hand out
+    Provision(commands::ProvisionArgs),
     /// Show the mode, the data folder and which credentials are stored (never a secret)
     Status {
         #[command(flatten)]
@@ -138,6 +148,7 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
         Command::Status { place, settings } => commands::run_status(&place, &settings),
+        Command::Provision(args) => commands::run_provision(&args),
         Command::Doctor { place, settings } => {
             runtime.block_on(commands::run_doctor(&place, &settings))
         }

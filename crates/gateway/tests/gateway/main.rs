@@ -18,6 +18,7 @@ mod guard;
 mod limits;
 mod logging;
 mod metering;
+mod provision;
 mod proxying;
 mod routing;
 mod settings;

@@ -5,6 +5,7 @@ mod connect;
 mod doctor;
 mod key;
 mod login;
+mod provision;
 mod status;
 
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ pub use connect::{ConnectCommand, run_connect};
 pub use doctor::run_doctor;
 pub use key::{KeyCommand, run_key};
 pub use login::{Account, run_login, run_logout};
+pub use provision::{ProvisionArgs, run_provision};
 pub use status::run_status;
 
 /// Where the data dir and the secrets are: shared by every subcommand.

@@ -1,0 +1,292 @@
+//! `clawbox-gateway provision`: setup links and QR codes for a room of trainees. Reads a CSV
+//! (a header row with `user_id`, and optionally `name`, `hosted_url`, `mode`; the flags give
+//! room-wide values a column can override), prints each trainee's link and QR code, and with
+//! `--out` writes `<user id>.png` (the QR code, to print), `<user id>.json` (the same values as a
+//! provisioning file) and `links.csv` (everything in one sheet).
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use qrcode::{EcLevel, QrCode};
+
+use crate::config::Mode;
+use crate::provision::Provision;
+
+#[derive(clap::Args)]
+pub struct ProvisionArgs {
+    /// A CSV of trainees: a header row with user_id, and optionally name, hosted_url and mode
+    #[arg(value_name = "CSV")]
+    csv: Option<PathBuf>,
+
+    /// One trainee's user id (instead of a CSV)
+    #[arg(long, conflicts_with = "csv")]
+    user_id: Option<String>,
+
+    /// The hosted ClawBox address for everyone (a CSV column overrides it per row)
+    #[arg(long, value_name = "URL")]
+    hosted_url: Option<String>,
+
+    /// The mode for everyone (a CSV column overrides it per row)
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+
+    /// Write each trainee's QR code (PNG) and provisioning file (JSON), and links.csv, here
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Print only the links, without QR codes in the terminal
+    #[arg(long)]
+    no_qr: bool,
+}
+
+/// One row of the room: who, and what their link carries.
+struct Trainee {
+    name: Option<String>,
+    provision: Provision,
+}
+
+pub fn run_provision(args: &ProvisionArgs) -> Result<(), String> {
+    let room = Provision {
+        user_id: None,
+        hosted_url: args.hosted_url.clone(),
+        mode: args.mode.map(|m| m.as_str().to_owned()),
+    };
+    let trainees = match (&args.csv, &args.user_id) {
+        (Some(path), _) => read_csv(path, &room)?,
+        (None, Some(id)) => vec![Trainee {
+            name: None,
+            provision: Provision {
+                user_id: Some(id.clone()),
+                ..room
+            }
+            .checked()
+            .map_err(|e| e.to_string())?,
+        }],
+        (None, None) => {
+            return Err(
+                "give a CSV of trainees (a header row with user_id, and optionally \
+                        name, hosted_url and mode) or --user-id for one"
+                    .into(),
+            );
+        }
+    };
+    let files = args
+        .out
+        .as_deref()
+        .map(|dir| file_names(dir, &trainees))
+        .transpose()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for t in &trainees {
+        let link = t.provision.link();
+        let code = qr(&link)?;
+        let who = t.provision.user_id.as_deref().unwrap_or("(no user id)");
+        let name = t
+            .name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "{who}{name}\n{link}");
+        if !args.no_qr {
+            let _ = writeln!(out, "{}", terminal_qr(&code));
+        }
+        let _ = writeln!(out);
+    }
+    if let (Some(dir), Some(files)) = (&args.out, files) {
+        write_files(dir, &trainees, &files)?;
+        let _ = writeln!(
+            out,
+            "Wrote {n} QR codes, {n} provisioning files and links.csv to {dir}",
+            n = trainees.len(),
+            dir = dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn read_csv(path: &Path, room: &Provision) -> Result<Vec<Trainee>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_path(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    for h in &headers {
+        if !matches!(h.as_str(), "user_id" | "name" | "hosted_url" | "mode") {
+            return Err(format!(
+                "{}: unknown column `{h}` (known: user_id, name, hosted_url, mode)",
+                path.display()
+            ));
+        }
+    }
+    if !headers.iter().any(|h| h == "user_id") {
+        return Err(format!(
+            "{}: the first row must name the columns, with a user_id column (e.g. `user_id,name`)",
+            path.display()
+        ));
+    }
+    let mut trainees = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = row.map_err(|e| format!("{} line {line}: {e}", path.display()))?;
+        let cells: BTreeMap<&str, &str> = headers
+            .iter()
+            .map(String::as_str)
+            .zip(row.iter())
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let pick = |col: &str, room: &Option<String>| {
+            cells
+                .get(col)
+                .map(|v| (*v).to_owned())
+                .or_else(|| room.clone())
+        };
+        let provision = Provision {
+            user_id: cells.get("user_id").map(|v| (*v).to_owned()),
+            hosted_url: pick("hosted_url", &room.hosted_url),
+            mode: pick("mode", &room.mode),
+        };
+        if provision.user_id.is_none() {
+            return Err(format!(
+                "{} line {line}: the user_id is empty",
+                path.display()
+            ));
+        }
+        let provision = provision
+            .checked()
+            .map_err(|e| format!("{} line {line}: {e}", path.display()))?;
+        if !seen.insert(provision.user_id.clone()) {
+            return Err(format!(
+                "{} line {line}: the user id `{}` is given twice; each trainee needs their own",
+                path.display(),
+                provision.user_id.as_deref().unwrap_or_default()
+            ));
+        }
+        trainees.push(Trainee {
+            name: cells.get("name").map(|v| (*v).to_owned()),
+            provision,
+        });
+    }
+    if trainees.is_empty() {
+        return Err(format!(
+            "{}: no trainees below the header row",
+            path.display()
+        ));
+    }
+    Ok(trainees)
+}
+
+/// A file name per trainee from their user id: letters, digits, `.`, `-` and `_` kept, anything
+/// else `_`. Two ids that would share a name are refused before anything is written.
+fn file_names(dir: &Path, trainees: &[Trainee]) -> Result<Vec<String>, String> {
+    let mut seen = HashSet::new();
+    trainees
+        .iter()
+        .map(|t| {
+            let id = t.provision.user_id.as_deref().unwrap_or("trainee");
+            let mut stem: String = id
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            if stem.starts_with('.') {
+                stem.insert(0, '_');
+            }
+            if !seen.insert(stem.clone()) || stem == "links" {
+                return Err(format!(
+                    "the user id `{id}` would be written to {} like another one; make the ids \
+                     differ in letters or digits",
+                    dir.join(format!("{stem}.png")).display()
+                ));
+            }
+            Ok(stem)
+        })
+        .collect()
+}
+
+fn write_files(dir: &Path, trainees: &[Trainee], stems: &[String]) -> Result<(), String> {
+    let fail = |p: &Path, e: &dyn std::fmt::Display| format!("cannot write {}: {e}", p.display());
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, &e))?;
+    let sheet_path = dir.join("links.csv");
+    let mut sheet = csv::Writer::from_path(&sheet_path).map_err(|e| fail(&sheet_path, &e))?;
+    let header = ["user_id", "name", "link", "qr_code", "provisioning_file"];
+    sheet
+        .write_record(header)
+        .map_err(|e| fail(&sheet_path, &e))?;
+    for (t, stem) in trainees.iter().zip(stems) {
+        let link = t.provision.link();
+        let png_path = dir.join(format!("{stem}.png"));
+        std::fs::write(&png_path, png(&qr(&link)?)?).map_err(|e| fail(&png_path, &e))?;
+        let json_path = dir.join(format!("{stem}.json"));
+        let json = serde_json::to_string_pretty(&t.provision).map_err(|e| e.to_string())?;
+        std::fs::write(&json_path, json + "\n").map_err(|e| fail(&json_path, &e))?;
+        sheet
+            .write_record([
+                t.provision.user_id.as_deref().unwrap_or_default(),
+                t.name.as_deref().unwrap_or_default(),
+                &link,
+                &format!("{stem}.png"),
+                &format!("{stem}.json"),
+            ])
+            .map_err(|e| fail(&sheet_path, &e))?;
+    }
+    sheet.flush().map_err(|e| fail(&sheet_path, &e))
+}
+
+fn qr(link: &str) -> Result<QrCode, String> {
+    // Medium error correction: survives a crumpled printout, still a small code.
+    QrCode::with_error_correction_level(link, EcLevel::M)
+        .map_err(|e| format!("cannot make a QR code of {link}: {e}"))
+}
+
+/// Two rows of modules per character, dark on light, with the quiet zone phones need.
+fn terminal_qr(code: &QrCode) -> String {
+    code.render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .quiet_zone(true)
+        .build()
+}
+
+/// Pixels per module, and the quiet zone in modules (the standard's four).
+const SCALE: usize = 8;
+const QUIET: usize = 4;
+
+/// A black-on-white grayscale PNG of the code, large enough to scan from a printed page.
+fn png(code: &QrCode) -> Result<Vec<u8>, String> {
+    let modules = code.width();
+    let colors = code.to_colors();
+    let side = (modules + 2 * QUIET) * SCALE;
+    let mut pixels = vec![255u8; side * side];
+    for (i, color) in colors.iter().enumerate() {
+        if *color == qrcode::Color::Dark {
+            let (mx, my) = (i % modules + QUIET, i / modules + QUIET);
+            for y in my * SCALE..(my + 1) * SCALE {
+                pixels[y * side + mx * SCALE..y * side + (mx + 1) * SCALE].fill(0);
+            }
+        }
+    }
+    let mut bytes = Vec::new();
+    let side = u32::try_from(side).map_err(|_| "the QR code is too large".to_owned())?;
+    let mut encoder = png::Encoder::new(&mut bytes, side, side);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&pixels)
+        .map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
