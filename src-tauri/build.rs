@@ -2,7 +2,7 @@
 //! only those the capability lists can be called.
 
 /// Every command the window may call (each also listed in capabilities/main.json).
-const COMMANDS: [&str; 25] = [
+const COMMANDS: [&str; 29] = [
     "gateway_status",
     "set_mode",
     "free_port",
@@ -28,6 +28,10 @@ const COMMANDS: [&str; 25] = [
     "log_facets",
     "export_log_csv",
     "clear_history",
+    "pending_provision",
+    "dismiss_provision",
+    "check_update",
+    "install_update",
 ];
 
 fn main() {

@@ -20,8 +20,10 @@ pub use gateway_host::GatewayHost;
 
 /// The app's commands on `base` (the real builder, or Tauri's mock one in tests).
 pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{accounts, history, onboarding, settings, status};
+    use commands::{accounts, history, onboarding, provisioning, settings, status, updates};
     base.plugin(tauri_plugin_store::Builder::new().build())
+        .manage(provisioning::PendingProvision::default())
+        .manage(updates::PendingUpdate::default())
         .invoke_handler(tauri::generate_handler![
             status::gateway_status,
             status::set_mode,
@@ -48,23 +50,36 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
             history::log_facets,
             history::export_log_csv,
             history::clear_history,
+            provisioning::pending_provision,
+            provisioning::dismiss_provision,
+            updates::check_update,
+            updates::install_update,
         ])
 }
 
 pub fn run() {
     init_logging();
-    let app = with_commands(tauri::Builder::default())
-        // A second launch (a double-click while running) focuses the window instead.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+    // Single instance first, as its docs ask: a second launch (a double-click, or a setup link
+    // opened while ClawBox runs) focuses this window instead, and its `deep-link` feature hands
+    // the link to the deep-link plugin here.
+    let base =
+        tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_main_window(app);
-        }))
+        }));
+    let app = with_commands(base)
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         // Off by default; the Settings screen turns it on (and the plugin adds nothing else).
         .plugin(tauri_plugin_autostart::Builder::new().build())
         .setup(|app| {
             let host = GatewayHost::start(app.handle());
+            if let Some(dir) = host.data_dir() {
+                commands::provisioning::offer_file(app.handle(), dir);
+            }
             app.manage(host);
+            receive_setup_links(app.handle());
             // A desktop without a tray (or its library) still gets the window.
             if let Err(e) = tray::build(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon");
@@ -86,6 +101,24 @@ pub fn run() {
         {
             host.stop();
         }
+    });
+}
+
+/// `clawbox://onboard?...` links: the one ClawBox was started with (on Linux and Windows, a
+/// command-line argument the deep-link plugin picked up), and those opened while it runs.
+fn receive_setup_links(app: &tauri::AppHandle) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        for url in urls {
+            commands::provisioning::offer_link(app, url.as_str());
+        }
+    }
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            commands::provisioning::offer_link(&handle, url.as_str());
+        }
+        tray::show_main_window(&handle);
     });
 }
 

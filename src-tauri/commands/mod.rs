@@ -7,12 +7,16 @@
 //! - accounts.rs: ChatGPT sign-in, saved API keys, the local key.
 //! - onboarding.rs: the agent check and connecting an agent's `.env`.
 //! - history.rs: the dashboard, the request log, its CSV export, "clear history".
+//! - provisioning.rs: setup links and the provisioning file, offered to the wizard.
+//! - updates.rs: checking for and installing a signed update.
 
 pub mod accounts;
 pub mod history;
 pub mod onboarding;
+pub mod provisioning;
 pub mod settings;
 pub mod status;
+pub mod updates;
 
 use std::sync::Arc;
 

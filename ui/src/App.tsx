@@ -5,7 +5,15 @@ import type { ChartMaker } from "./components/Chart";
 import { Nav, type Screen } from "./components/Nav";
 import { StatusBar } from "./components/StatusBar";
 import { errorMessage } from "./format";
-import { gatewayStatus, onRequests, onStatusChange, type GatewayStatus } from "./ipc";
+import {
+  gatewayStatus,
+  onProvision,
+  onRequests,
+  onStatusChange,
+  pendingProvision,
+  type GatewayStatus,
+  type ProvisionOffer,
+} from "./ipc";
 import { createLiveFeed, type LiveFeed } from "./liveFeed";
 import { Accounts } from "./screens/Accounts";
 import { Dashboard } from "./screens/Dashboard";
@@ -24,6 +32,14 @@ export function App({ makeChart }: Props) {
   // A fresh wizard after a reset, not the one left on its last step.
   const [wizardRun, setWizardRun] = useState(0);
   const setupDecided = useRef(false);
+  // A setup link or provisioning file: Setup opens with it, whatever else was on screen.
+  const [offer, setOffer] = useState<ProvisionOffer | null>(null);
+  const takeOffer = useCallback((o: ProvisionOffer) => {
+    setOffer(o);
+    setWizardRun((n) => n + 1);
+    setScreen("setup");
+    setupDecided.current = true;
+  }, []);
 
   const refresh = useCallback(async () => {
     try {
@@ -47,9 +63,15 @@ export function App({ makeChart }: Props) {
           }),
         );
         stops.push(await onStatusChange(() => void refresh()));
+        stops.push(await onProvision(takeOffer));
       } catch (e) {
         setStatusError(errorMessage(e));
       }
+      // A link the app was opened with (the event above covers those that come later).
+      pendingProvision().then(
+        (waiting) => waiting && !closed && takeOffer(waiting),
+        () => {},
+      );
       if (closed) stops.forEach((stop) => stop());
       else await refresh();
     })();
@@ -60,7 +82,7 @@ export function App({ makeChart }: Props) {
       stops.forEach((stop) => stop());
       window.removeEventListener("focus", onFocus);
     };
-  }, [live, refresh]);
+  }, [live, refresh, takeOffer]);
 
   // Decided once the gateway has read its settings (it reports "starting" until then).
   useEffect(() => {
@@ -76,6 +98,7 @@ export function App({ makeChart }: Props) {
   };
 
   const finishSetup = () => {
+    setOffer(null);
     setScreen("dashboard");
     void refresh();
   };
@@ -92,7 +115,9 @@ export function App({ makeChart }: Props) {
       <div class="layout">
         <Nav current={screen} onGo={setScreen} />
         <main class="screen">
-          {screen === "setup" && <Wizard key={wizardRun} status={status} onFinish={finishSetup} />}
+          {screen === "setup" && (
+            <Wizard key={wizardRun} status={status} offer={offer} onOfferDone={() => setOffer(null)} onFinish={finishSetup} />
+          )}
           {screen === "dashboard" && (
             <Dashboard live={live} url={status?.url ?? null} onSetup={() => setScreen("setup")} makeChart={makeChart} />
           )}

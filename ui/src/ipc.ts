@@ -15,7 +15,9 @@ import type { LiveRequest } from "./bindings/LiveRequest";
 import type { LogFacets } from "./bindings/LogFacets";
 import type { LogPage } from "./bindings/LogPage";
 import type { LogQuery } from "./bindings/LogQuery";
+import type { ProvisionOffer } from "./bindings/ProvisionOffer";
 import type { SettingsChange } from "./bindings/SettingsChange";
+import type { UpdateCheck } from "./bindings/UpdateCheck";
 
 export type {
   Accounts,
@@ -31,7 +33,9 @@ export type {
   LogFacets,
   LogPage,
   LogQuery,
+  ProvisionOffer,
   SettingsChange,
+  UpdateCheck,
 };
 
 export type Mode = "local" | "hosted";
@@ -172,6 +176,27 @@ export function resetEverything(): Promise<void> {
   return invoke<void>("reset_everything");
 }
 
+// Provisioning (setup links and files) and updates
+
+/** The setup link or provisioning file waiting to fill in the wizard, if any. */
+export function pendingProvision(): Promise<ProvisionOffer | null> {
+  return invoke<ProvisionOffer | null>("pending_provision");
+}
+
+/** The wizard used or declined the offer: it is not offered again. */
+export function dismissProvision(): Promise<void> {
+  return invoke<void>("dismiss_provision");
+}
+
+export function checkUpdate(): Promise<UpdateCheck> {
+  return invoke<UpdateCheck>("check_update");
+}
+
+/** Downloads, verifies and installs the update the last check found, then restarts ClawBox. */
+export function installUpdate(): Promise<void> {
+  return invoke<void>("install_update");
+}
+
 // Events
 
 /** Calls `onBatch` with each batch of requests the gateway finished (a few times a second). */
@@ -182,4 +207,9 @@ export function onRequests(onBatch: (batch: LiveRequest[]) => void): Promise<Unl
 /** Calls `onChange` when the status changed (the gateway started, the tray switched mode). */
 export function onStatusChange(onChange: () => void): Promise<UnlistenFn> {
   return listen("status", () => onChange());
+}
+
+/** Calls `onOffer` when a setup link is opened while ClawBox runs. */
+export function onProvision(onOffer: (offer: ProvisionOffer) => void): Promise<UnlistenFn> {
+  return listen<ProvisionOffer>("provision", (e) => onOffer(e.payload));
 }

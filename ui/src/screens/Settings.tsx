@@ -6,6 +6,7 @@ import { ErrorNote, Loading } from "../components/ErrorNote";
 import { useAction, useLoad } from "../hooks";
 import { clearHistory, getSettings, resetEverything, saveSettings } from "../ipc";
 import { diffSettings, FIELDS, pinnedBy, toForm, type Field, type FormValues } from "../settingsForm";
+import { Updates } from "./settings/Updates";
 
 export function Settings({ onReset }: { onReset: () => void }) {
   const settings = useLoad(getSettings, []);
@@ -76,6 +77,7 @@ export function Settings({ onReset }: { onReset: () => void }) {
           </div>
         </form>
       )}
+      <Updates />
       <DangerZone onReset={onReset} />
     </section>
   );

@@ -1,7 +1,7 @@
 // First-run setup, also reachable later from "Setup": mode → credentials (local mode only) →
 // check → connect the agent. Each step saves as it goes, so leaving halfway loses nothing.
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { GatewayStatus, Mode } from "../ipc";
+import type { GatewayStatus, Mode, ProvisionOffer } from "../ipc";
 import { CheckStep } from "./wizard/CheckStep";
 import { ConnectStep } from "./wizard/ConnectStep";
 import { CredentialsStep } from "./wizard/CredentialsStep";
@@ -16,7 +16,16 @@ const TITLES: Record<Step, string> = {
   connect: "Connect your agent",
 };
 
-export function Wizard({ status, onFinish }: { status: GatewayStatus | null; onFinish: () => void }) {
+type Props = {
+  status: GatewayStatus | null;
+  /** A setup link's or provisioning file's values for the first step. */
+  offer?: ProvisionOffer | null;
+  /** The offer was used or declined. */
+  onOfferDone?: () => void;
+  onFinish: () => void;
+};
+
+export function Wizard({ status, offer = null, onOfferDone = () => {}, onFinish }: Props) {
   const [step, setStep] = useState<Step>("mode");
   const [mode, setMode] = useState<Mode>("local");
   const heading = useRef<HTMLHeadingElement>(null);
@@ -48,6 +57,8 @@ export function Wizard({ status, onFinish }: { status: GatewayStatus | null; onF
       </h3>
       {step === "mode" && (
         <ModeStep
+          offer={offer}
+          onOfferDone={onOfferDone}
           onDone={(chosen) => {
             setMode(chosen);
             setStep(chosen === "hosted" ? "check" : "credentials");

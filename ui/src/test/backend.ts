@@ -59,5 +59,6 @@ export function everyday(): Record<string, Handler> {
     request_log: () => ({ rows: [], next: null }),
     log_facets: () => ({ users: [], models: [], endpoints: [] }),
     free_port: () => 18790,
+    pending_provision: () => null,
   };
 }

@@ -1,24 +1,58 @@
 // Step 1: where requests go (this computer's keys, or a hosted ClawBox) and who is sending them.
+// A setup link or provisioning file fills it in, but saves nothing: the person sees the values,
+// and a hosted address from a link must be confirmed before anything is sent there.
 import { useEffect, useState } from "preact/hooks";
 import { ErrorNote, Loading } from "../../components/ErrorNote";
 import { useAction, useLoad } from "../../hooks";
-import { getSettings, saveSettings, type ChangedSettings, type Mode } from "../../ipc";
+import {
+  dismissProvision,
+  getSettings,
+  saveSettings,
+  type ChangedSettings,
+  type Mode,
+  type ProvisionOffer,
+} from "../../ipc";
 import { pinnedBy } from "../../settingsForm";
 
-export function ModeStep({ onDone }: { onDone: (mode: Mode) => void }) {
+type Props = {
+  offer: ProvisionOffer | null;
+  onOfferDone: () => void;
+  onDone: (mode: Mode) => void;
+};
+
+export function ModeStep({ offer, onOfferDone, onDone }: Props) {
   const settings = useLoad(getSettings, []);
   const [mode, setMode] = useState<Mode>("local");
   const [userId, setUserId] = useState("");
   const [hostedUrl, setHostedUrl] = useState("");
+  const [trusted, setTrusted] = useState(false);
   const save = useAction();
+  const offered = offer?.values ?? null;
 
   useEffect(() => {
     const s = settings.data;
     if (!s) return;
-    setMode(s.mode === "hosted" ? "hosted" : "local");
-    setUserId(s.user_id);
-    setHostedUrl(s.hosted_url);
-  }, [settings.data]);
+    const offeredMode = offered?.mode === "hosted" || offered?.mode === "local" ? offered.mode : null;
+    setMode(offeredMode ?? (s.mode === "hosted" ? "hosted" : "local"));
+    setUserId(offered?.user_id ?? s.user_id);
+    setHostedUrl(offered?.hosted_url ?? s.hosted_url);
+  }, [settings.data, offered]);
+
+  // The address came from a link, not from the person: they confirm it before it is used.
+  const mustConfirm =
+    mode === "hosted" && !!offered?.hosted_url && hostedUrl.trim() === offered.hosted_url && !trusted;
+
+  const decline = () =>
+    void save.run(async () => {
+      await dismissProvision();
+      onOfferDone();
+      const s = settings.data;
+      if (s) {
+        setMode(s.mode === "hosted" ? "hosted" : "local");
+        setUserId(s.user_id);
+        setHostedUrl(s.hosted_url);
+      }
+    });
 
   if (!settings.data) {
     return settings.error ? (
@@ -36,14 +70,37 @@ export function ModeStep({ onDone }: { onDone: (mode: Mode) => void }) {
     if (!pinned.includes("mode")) change.mode = mode;
     if (!pinned.includes("user_id")) change.user_id = userId.trim();
     if (mode === "hosted" && !pinned.includes("hosted_url")) change.hosted_url = hostedUrl.trim();
+    if (mustConfirm) return;
     void save.run(async () => {
       await saveSettings(change);
+      if (offer) {
+        await dismissProvision();
+        onOfferDone();
+      }
       onDone(mode);
     });
   };
 
   return (
     <form onSubmit={next}>
+      {offer && (
+        <div class={offer.error ? "error" : "notice"} role={offer.error ? "alert" : "status"} id="wizard-offer">
+          {offer.error ? (
+            <p>
+              This setup link can't be used: {offer.error}. Ask whoever gave it to you for a new one, or fill in
+              the form yourself.
+            </p>
+          ) : (
+            <p>
+              Filled in from {offer.from === "a setup link" ? "your setup link" : offer.from}. Check the details, then
+              continue.
+            </p>
+          )}
+          <button type="button" class="link" id="wizard-offer-decline" onClick={decline}>
+            {offer.error ? "Dismiss" : "Don't use these details"}
+          </button>
+        </div>
+      )}
       <fieldset disabled={pinned.includes("mode")}>
         <legend>Where should your agent's requests go?</legend>
         <label class="choice">
@@ -94,6 +151,20 @@ export function ModeStep({ onDone }: { onDone: (mode: Mode) => void }) {
               ? `Requests will be sent to ${hostedUrl.trim()}`
               : "Enter the address your workshop or team gave you."}
           </p>
+          {offered?.hosted_url && hostedUrl.trim() === offered.hosted_url && (
+            <label class="choice confirm" for="wizard-trust">
+              <input
+                type="checkbox"
+                id="wizard-trust"
+                checked={trusted}
+                onChange={(e) => setTrusted(e.currentTarget.checked)}
+              />
+              <span>
+                I know this address: my agent's requests will go to <strong>{offered.hosted_url}</strong>. Only tick
+                this if your workshop or team gave it to you.
+              </span>
+            </label>
+          )}
         </div>
       )}
 
@@ -115,7 +186,7 @@ export function ModeStep({ onDone }: { onDone: (mode: Mode) => void }) {
 
       <ErrorNote message={save.error} />
       <div class="actions">
-        <button type="submit" id="wizard-next" class="primary" disabled={save.pending}>
+        <button type="submit" id="wizard-next" class="primary" disabled={save.pending || mustConfirm}>
           {save.pending ? "Saving…" : "Next"}
         </button>
       </div>

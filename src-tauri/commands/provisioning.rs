@@ -1,0 +1,122 @@
+//! Setup links (`clawbox://onboard?...`) and the provisioning file (`<data dir>/provision.json`)
+//! as the wizard sees them: an offer to fill in the first step, never a change by itself. The
+//! wizard shows the values, and a hosted address must be confirmed by the person before it is
+//! saved — a link from anywhere must not redirect where keys and prompts are sent.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use clawbox_gateway::provision::Provision;
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+use ts_rs::TS;
+
+use super::CommandError;
+
+/// The provisioning file ClawBox looks for in its data folder at start.
+pub const PROVISION_FILE: &str = "provision.json";
+/// What a used provisioning file is renamed to (kept, so a mistaken dismissal can be undone by
+/// renaming it back).
+const USED_FILE: &str = "provision.used.json";
+/// The event telling the window a new offer arrived (a link opened while ClawBox runs).
+pub const PROVISION_EVENT: &str = "provision";
+
+/// Values for the wizard from a link or file, or why they cannot be used.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export)]
+pub struct ProvisionOffer {
+    /// The checked values, when usable.
+    pub values: Option<Provision>,
+    /// Where they came from, for people: "a setup link" or the file's path.
+    pub from: String,
+    /// Why the link or file cannot be used (then `values` is empty).
+    pub error: Option<String>,
+}
+
+/// The offer waiting for the wizard, and the file it came from (if any).
+#[derive(Default)]
+pub struct PendingProvision(Mutex<Option<(ProvisionOffer, Option<PathBuf>)>>);
+
+impl PendingProvision {
+    fn set(&self, offer: ProvisionOffer, file: Option<PathBuf>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((offer, file));
+    }
+}
+
+/// A link the app was opened with, or that arrived while it runs: offered to the window.
+pub fn offer_link<R: Runtime>(app: &AppHandle<R>, link: &str) {
+    let offer = match Provision::from_link(link) {
+        Ok(values) => ProvisionOffer {
+            values: Some(values),
+            from: "a setup link".into(),
+            error: None,
+        },
+        Err(e) => ProvisionOffer {
+            values: None,
+            from: "a setup link".into(),
+            error: Some(e.to_string()),
+        },
+    };
+    // Never the link itself in the log: it may carry a user's id.
+    tracing::info!(usable = offer.error.is_none(), "setup link received");
+    publish(app, offer, None);
+}
+
+/// The provisioning file in the data folder, if there is one.
+pub fn offer_file<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
+    let path = data_dir.join(PROVISION_FILE);
+    if !path.exists() {
+        return;
+    }
+    let from = path.display().to_string();
+    let offer = match Provision::from_file(&path) {
+        Ok(values) => ProvisionOffer {
+            values: Some(values),
+            from,
+            error: None,
+        },
+        Err(e) => ProvisionOffer {
+            values: None,
+            from,
+            error: Some(e.to_string()),
+        },
+    };
+    publish(app, offer, Some(path));
+}
+
+fn publish<R: Runtime>(app: &AppHandle<R>, offer: ProvisionOffer, file: Option<PathBuf>) {
+    let Some(pending) = app.try_state::<PendingProvision>() else {
+        return;
+    };
+    pending.set(offer.clone(), file);
+    let _ = app.emit(PROVISION_EVENT, offer);
+}
+
+/// The offer waiting for the wizard, if any (the window asks when it opens; the event covers
+/// links that arrive later).
+#[tauri::command]
+pub fn pending_provision(pending: State<'_, PendingProvision>) -> Option<ProvisionOffer> {
+    let slot = pending.0.lock().unwrap_or_else(|e| e.into_inner());
+    slot.as_ref().map(|(offer, _)| offer.clone())
+}
+
+/// The wizard used or declined the offer: it is not offered again. A provisioning file is
+/// renamed to provision.used.json rather than deleted.
+#[tauri::command]
+pub fn dismiss_provision(pending: State<'_, PendingProvision>) -> Result<(), CommandError> {
+    let taken = pending.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some((_, Some(file))) = taken {
+        let used = file.with_file_name(USED_FILE);
+        std::fs::rename(&file, &used).map_err(|e| {
+            CommandError::new(
+                "provision_file",
+                format!(
+                    "could not set aside {} ({e}); delete it, or it will be offered again at \
+                     the next start",
+                    file.display()
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}

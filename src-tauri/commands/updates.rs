@@ -1,0 +1,166 @@
+//! Updates: ask the update server (tauri-plugin-updater, `plugins.updater` in tauri.conf.json)
+//! for a newer signed build, and install it. The plugin verifies every download against the
+//! public key compiled into the app and the version the signature was made for; this module adds
+//! the refusals people need to read: an older version is never installed, and a bad signature
+//! says so in plain words.
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tauri::{AppHandle, Manager, Runtime, State};
+use tauri_plugin_updater::{Error as UpdateError, Update, UpdaterExt};
+use ts_rs::TS;
+
+use super::CommandError;
+
+/// What the last check found.
+#[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
+#[ts(export)]
+pub struct UpdateCheck {
+    /// This ClawBox's version.
+    pub current: String,
+    /// A newer version the server offers, ready to install.
+    pub available: Option<String>,
+    /// Its release notes, if the server gave any.
+    pub notes: Option<String>,
+    /// An older version the server offered, which ClawBox refused.
+    pub refused_older: Option<String>,
+}
+
+/// The update found by the last check, kept for `install_update`.
+#[derive(Default)]
+pub struct PendingUpdate(Mutex<Option<Update>>);
+
+#[tauri::command]
+pub async fn check_update<R: Runtime>(
+    app: AppHandle<R>,
+    pending: State<'_, PendingUpdate>,
+) -> Result<UpdateCheck, CommandError> {
+    let current = app.package_info().version.to_string();
+    if !has_update_key(&app) {
+        return Err(not_set_up(&"it was built without an update key"));
+    }
+    let older: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen = Arc::clone(&older);
+    let updater = app
+        .updater_builder()
+        .version_comparator(move |current, remote| {
+            if remote.version < current {
+                *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(remote.version.to_string());
+            }
+            remote.version > current
+        })
+        .build()
+        .map_err(|e| not_set_up(&e))?;
+    let found = updater.check().await.map_err(|e| plain(&e, &current))?;
+    let check = UpdateCheck {
+        current,
+        available: found.as_ref().map(|u| u.version.clone()),
+        notes: found.as_ref().and_then(|u| u.body.clone()),
+        refused_older: older.lock().unwrap_or_else(|e| e.into_inner()).take(),
+    };
+    if let Some(older) = &check.refused_older {
+        tracing::warn!(offered = %older, current = %check.current, "refused an older version");
+    }
+    *pending.0.lock().unwrap_or_else(|e| e.into_inner()) = found;
+    Ok(check)
+}
+
+/// Downloads the update found by `check_update`, verifies it, installs it and restarts ClawBox
+/// (the gateway stops gracefully first, as on quit). Returns only if something failed.
+#[tauri::command]
+pub async fn install_update<R: Runtime>(
+    app: AppHandle<R>,
+    pending: State<'_, PendingUpdate>,
+) -> Result<(), CommandError> {
+    let Some(update) = pending.0.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+        return Err(CommandError::new(
+            "no_update",
+            "there is no update to install; check for updates first",
+        ));
+    };
+    let current = update.current_version.clone();
+    tracing::info!(version = %update.version, "installing an update");
+    update
+        .download_and_install(|_, _| {}, || {})
+        .await
+        .map_err(|e| plain(&e, &current))?;
+    tracing::info!(version = %update.version, "update installed; restarting");
+    if let Some(host) = app.try_state::<crate::GatewayHost>() {
+        host.stop();
+    }
+    app.restart();
+}
+
+fn not_set_up(e: &dyn std::fmt::Display) -> CommandError {
+    CommandError::new(
+        "updates_not_set_up",
+        format!(
+            "this build of ClawBox cannot update itself ({e}); ask whoever gave you ClawBox for \
+             the newer installer"
+        ),
+    )
+}
+
+/// Whether this build carries an update key (release builds made without one cannot verify
+/// anything, so they do not ask).
+fn has_update_key<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.config()
+        .plugins
+        .0
+        .get("updater")
+        .and_then(|u| u.get("pubkey"))
+        .and_then(|k| k.as_str())
+        .is_some_and(|k| !k.trim().is_empty())
+}
+
+/// The updater's errors, for people: what happened, and that nothing was installed.
+fn plain(e: &UpdateError, current: &str) -> CommandError {
+    let kept = format!("Nothing was installed; ClawBox stays at version {current}.");
+    match e {
+        UpdateError::Minisign(_) | UpdateError::Base64(_) | UpdateError::SignatureUtf8(_) => {
+            CommandError::new(
+                "update_signature",
+                format!(
+                    "The update's signature does not match ClawBox's update key ({e}), so it may \
+                     have been tampered with. {kept}"
+                ),
+            )
+        }
+        UpdateError::SignedVersionMismatch { signed, announced } => CommandError::new(
+            "update_signature",
+            format!(
+                "The update server announced version {announced} but sent a package signed as \
+                 version {signed}: an old release passed off as new. {kept}"
+            ),
+        ),
+        UpdateError::Reqwest(_) | UpdateError::Network(_) | UpdateError::ReleaseNotFound => {
+            CommandError::new(
+                "update_unreachable",
+                format!(
+                    "Could not reach the update server ({e}). Check your internet connection and \
+                     try again. {kept}"
+                ),
+            )
+        }
+        UpdateError::TargetNotFound(_) | UpdateError::TargetsNotFound(_) => CommandError::new(
+            "update_no_package",
+            format!("The update server has no package for this computer ({e}). {kept}"),
+        ),
+        UpdateError::EmptyEndpoints | UpdateError::InsecureTransportProtocol => not_set_up(e),
+        UpdateError::AuthenticationFailed
+        | UpdateError::DebInstallFailed
+        | UpdateError::PackageInstallFailed
+        | UpdateError::Io(_) => CommandError::new(
+            "update_install_failed",
+            format!(
+                "The update was downloaded and verified but could not be installed ({e}); \
+                 installing needs administrator rights. {kept}"
+            ),
+        ),
+        other => CommandError::new(
+            "update_failed",
+            format!("The update failed: {other}. {kept}"),
+        ),
+    }
+}
