@@ -10,7 +10,10 @@ cd "$(dirname "$0")/.."
 apt_packages=(build-essential pkg-config dbus-daemon dbus-bin gnome-keyring
   # The desktop app (Tauri on WebKitGTK), and a display and WebDriver to test it headless.
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
-  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver)
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver
+  # The updater installs a .deb with `pkexec dpkg -i`, else `sudo dpkg -i` (as root: no prompt);
+  # rpm builds the .rpm bundle.
+  sudo rpm)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -31,6 +31,10 @@ run sdk "${keyring[@]}" tests/sdk/.venv/bin/python -m pytest tests/sdk -q -p no:
 # ClawBox the developer is running is never the "single instance" the test app defers to).
 run e2e dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   tests/sdk/.venv/bin/python -m pytest tests/e2e -q -p no:cacheprovider -W ignore::DeprecationWarning
+# The installer: signed .deb packages built by `tauri build`, installed with dpkg, updated from a
+# local update server, uninstalled (needs root, as CI has).
+run package dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+  tests/sdk/.venv/bin/python -m pytest tests/package -q -p no:cacheprovider -W ignore::DeprecationWarning
 
 count() { # count WORD FILES...: sums "N WORD" over cargo's and pytest's summary lines
   local word=$1

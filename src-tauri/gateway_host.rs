@@ -140,8 +140,13 @@ impl GatewayHost {
     /// Stops serving: in-flight requests finish (for a bounded time), the log is flushed. For
     /// the app's exit, outside the async runtime.
     pub fn stop(&self) {
+        tauri::async_runtime::block_on(self.stop_async());
+    }
+
+    /// `stop` for async code (which must not block on the runtime it runs on).
+    pub async fn stop_async(&self) {
         if let Some(running) = self.take_running() {
-            tauri::async_runtime::block_on(running.finish());
+            running.finish().await;
         }
     }
 

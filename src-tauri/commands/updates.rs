@@ -86,8 +86,9 @@ pub async fn install_update<R: Runtime>(
         .await
         .map_err(|e| plain(&e, &current))?;
     tracing::info!(version = %update.version, "update installed; restarting");
+    // The new version starts on the same port: this one lets go of it first.
     if let Some(host) = app.try_state::<crate::GatewayHost>() {
-        host.stop();
+        host.stop_async().await;
     }
     app.restart();
 }

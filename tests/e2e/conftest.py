@@ -36,11 +36,6 @@ def app(tmp_path, provider, hosted, oauth):
     """A WebDriver session on the ClawBox window, with its own data dir and home folder (its
     Downloads, autostart entry and WebKit caches), a fake provider, a fake hosted gateway, and
     the fake OpenAI sign-in server with a "browser" that approves whatever it is sent to."""
-    from selenium import webdriver
-    from selenium.webdriver.common.options import ArgOptions
-
-    assert os.environ.get("DISPLAY"), "run under Xvfb (make test does: xvfb-run)"
-    port, native = free_port(), free_port()
     home = tmp_path / "home"
     home.mkdir()
     browser = tmp_path / "browser"
@@ -62,6 +57,22 @@ def app(tmp_path, provider, hosted, oauth):
         "CLAWBOX_CODEX_BACKEND_URL": oauth,
         "BROWSER": str(browser),
     }
+    driver = start_session(BIN_DIR / "clawbox", env)
+    driver.data_dir = tmp_path / "data"
+    driver.home = home
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    end_session(driver)
+
+
+def start_session(application, env, args=()):
+    """A WebDriver session on a fresh ClawBox window: `application` started by tauri-driver
+    (through WebKitWebDriver) with `env` and `args`. End it with end_session."""
+    from selenium import webdriver
+    from selenium.webdriver.common.options import ArgOptions
+
+    assert os.environ.get("DISPLAY"), "run under Xvfb (make test does: xvfb-run)"
+    port, native = free_port(), free_port()
     driver_proc = subprocess.Popen(
         [str(TAURI_DRIVER), "--port", str(port), "--native-port", str(native)],
         stdout=subprocess.DEVNULL,
@@ -70,7 +81,7 @@ def app(tmp_path, provider, hosted, oauth):
     )
     options = ArgOptions()
     options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": str(BIN_DIR / "clawbox")})
+    options.set_capability("tauri:options", {"application": str(application), "args": list(args)})
     driver, last_error = None, None
     for _ in range(50):  # the driver takes a moment to listen
         try:
@@ -82,10 +93,14 @@ def app(tmp_path, provider, hosted, oauth):
     if driver is None:
         driver_proc.kill()
         raise AssertionError(f"tauri-driver did not start a session: {last_error}")
-    driver.data_dir = tmp_path / "data"
-    driver.home = home
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
-    driver_proc.terminate()
-    driver_proc.wait(timeout=10)
+    driver.driver_proc = driver_proc
+    return driver
+
+
+def end_session(driver):
+    try:
+        driver.quit()
+    except Exception:  # the app may already have gone (an update restarts it)
+        pass
+    driver.driver_proc.terminate()
+    driver.driver_proc.wait(timeout=10)

@@ -97,6 +97,12 @@ export function App({ makeChart }: Props) {
     void refresh();
   };
 
+  // Someone who already chose a screen is not pulled into Setup when the status arrives.
+  const go = (next: Screen) => {
+    setupDecided.current = true;
+    setScreen(next);
+  };
+
   const finishSetup = () => {
     setOffer(null);
     setScreen("dashboard");
@@ -113,7 +119,7 @@ export function App({ makeChart }: Props) {
         refresh={() => void refresh()}
       />
       <div class="layout">
-        <Nav current={screen} onGo={setScreen} />
+        <Nav current={screen} onGo={go} />
         <main class="screen">
           {screen === "setup" && (
             <Wizard key={wizardRun} status={status} offer={offer} onOfferDone={() => setOffer(null)} onFinish={finishSetup} />
