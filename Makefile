@@ -1,5 +1,5 @@
 # ClawBox. `make test` and `make run` set up what they need (idempotently) on Debian 12.
-.PHONY: setup run app test bench check fmt lint
+.PHONY: setup run app package test bench check fmt lint
 
 setup:
 	@scripts/setup.sh
@@ -17,6 +17,11 @@ run: setup
 # The desktop app, UI embedded (custom-protocol is always on: no dev server involved).
 app: setup
 	cargo build --release --locked -p clawbox
+
+# Installers (.deb and .rpm here) in target/release/bundle/; see scripts/package.sh and
+# docs/operator.md for signing.
+package: setup
+	@scripts/package.sh
 
 test:
 	@scripts/setup.sh --with-sdk

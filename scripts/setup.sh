@@ -11,9 +11,8 @@ apt_packages=(build-essential pkg-config dbus-daemon dbus-bin gnome-keyring
   # The desktop app (Tauri on WebKitGTK), and a display and WebDriver to test it headless.
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver
-  # The updater installs a .deb with `pkexec dpkg -i`, else `sudo dpkg -i` (as root: no prompt);
-  # rpm builds the .rpm bundle.
-  sudo rpm)
+  # The updater installs a .deb with `pkexec dpkg -i`, else `sudo dpkg -i` (as root: no prompt).
+  sudo)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -35,6 +34,17 @@ if ! cmp -s ui/package-lock.json ui/node_modules/.package-lock.stamp 2>/dev/null
   cp ui/package-lock.json ui/node_modules/.package-lock.stamp
 fi
 (cd ui && npm run --silent build >/dev/null)
+
+# The Tauri CLI (`tauri build` makes the installers), pinned. Not in ui/package.json: its lock
+# file would have to list the CLI's native binary for every platform, and this registry has
+# only Linux's.
+tauri_cli_version=2.12.5
+if [ "$(.tools/tauri-cli/node_modules/.bin/tauri --version 2>/dev/null)" != "tauri-cli $tauri_cli_version" ]; then
+  echo "setup: installing the Tauri CLI $tauri_cli_version"
+  mkdir -p .tools/tauri-cli
+  npm install --prefix .tools/tauri-cli --no-save --no-audit --no-fund --loglevel=error \
+    "@tauri-apps/cli@$tauri_cli_version"
+fi
 
 if [ "${1:-}" = "--with-sdk" ]; then
   # The official OpenAI and Anthropic SDKs, pinned, in a venv rebuilt when the pins change.

@@ -15,6 +15,7 @@ use tauri::{Manager, RunEvent};
 
 pub use commands::CommandError;
 pub use commands::history::ExportFolder;
+pub use commands::provisioning::{PROVISION_FILE, offer_file, offer_link};
 pub use commands::status::GatewayStatus;
 pub use gateway_host::GatewayHost;
 

@@ -9,5 +9,6 @@ mod harness;
 
 mod history;
 mod onboarding;
+mod provisioning;
 mod settings;
 mod status;

@@ -24,7 +24,7 @@ provider = e2e.provider
 hosted = e2e.hosted
 oauth = e2e.oauth
 
-TAURI = ROOT / "ui" / "node_modules" / ".bin" / "tauri"
+TAURI = ROOT / ".tools" / "tauri-cli" / "node_modules" / ".bin" / "tauri"
 PACKAGE = "claw-box"  # Debian's name for the product "ClawBox"
 INSTALLED = Path("/usr/bin/clawbox")
 # The versions the overlay gives the two builds (whatever the project's own version is).
