@@ -81,6 +81,7 @@ pub fn run() {
             }
             app.manage(host);
             receive_setup_links(app.handle());
+            commands::updates::check_after_start(app.handle());
             // A desktop without a tray (or its library) still gets the window.
             if let Err(e) = tray::build(app.handle()) {
                 tracing::warn!(error = %e, "no tray icon");

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use tauri_plugin_updater::{Error as UpdateError, Update, UpdaterExt};
 use ts_rs::TS;
 
@@ -31,13 +31,48 @@ pub struct UpdateCheck {
 #[derive(Default)]
 pub struct PendingUpdate(Mutex<Option<Update>>);
 
+/// The event telling the window that the check made at start found a newer version.
+pub const UPDATE_EVENT: &str = "update-available";
+/// How long after start ClawBox asks for updates (not while the window is still opening).
+const CHECK_AFTER_START: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[tauri::command]
 pub async fn check_update<R: Runtime>(
     app: AppHandle<R>,
     pending: State<'_, PendingUpdate>,
 ) -> Result<UpdateCheck, CommandError> {
+    check(&app, &pending).await
+}
+
+/// Once, shortly after start: a newer version becomes an `update-available` event (the window
+/// offers it); nothing is installed without the person's click. Builds without an update key
+/// never ask.
+pub fn check_after_start<R: Runtime>(app: &AppHandle<R>) {
+    if !has_update_key(app) {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(CHECK_AFTER_START).await;
+        let Some(pending) = app.try_state::<PendingUpdate>() else {
+            return;
+        };
+        match check(&app, &pending).await {
+            Ok(found) if found.available.is_some() => {
+                let _ = app.emit(UPDATE_EVENT, found);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::info!(error = %e.message, "no update check at start"),
+        }
+    });
+}
+
+async fn check<R: Runtime>(
+    app: &AppHandle<R>,
+    pending: &PendingUpdate,
+) -> Result<UpdateCheck, CommandError> {
     let current = app.package_info().version.to_string();
-    if !has_update_key(&app) {
+    if !has_update_key(app) {
         return Err(not_set_up(&"it was built without an update key"));
     }
     let older: Arc<Mutex<Option<String>>> = Arc::default();

@@ -148,6 +148,23 @@ def test_the_installed_app_serves_its_gateway_and_a_setup_link_fills_in_its_wiza
         e2e.end_session(driver)
 
 
+def test_a_setup_link_starts_a_closed_clawbox_on_its_filled_in_wizard(installed, tmp_path, provider):
+    port = e2e.free_port()
+    link = "clawbox://onboard?user_id=trainee-08"
+    # As the desktop opens a link when ClawBox is not running: `clawbox <link>`.
+    driver = e2e.start_session(INSTALLED, app_env(tmp_path, provider, port), args=[link])
+    try:
+        wait_for_text(driver, "#wizard-offer", "Filled in from your setup link")
+        assert find(driver, "#wizard-user-id").get_attribute("value") == "trainee-08"
+        # Only a user id: the mode stays as it was, and nothing asks to trust an address.
+        assert find(driver, "#wizard-mode-local").is_selected()
+        assert not driver.find_elements(By.CSS_SELECTOR, "#wizard-trust")
+        # The link opened the window; it did not run as a command line.
+        assert health(port)["status"] in ("ok", "degraded")
+    finally:
+        e2e.end_session(driver)
+
+
 def check_for_update(driver):
     wait_for_text(driver, "main", "ClawBox")  # the first screen is up
     click(driver, "#nav-settings")
@@ -213,11 +230,13 @@ def test_a_signed_newer_build_is_offered_installed_and_restarted(installed, upda
         health(port)
         wait_for_text(driver, "#wizard", "Your user id")
         [first] = our_apps(data_dir)
+        # ClawBox asks by itself shortly after start, and offers what it found.
+        wait_for_text(driver, "#update-banner", f"ClawBox {NEWER} is available (you have {BASE}).")
         check_for_update(driver)
         wait_for_text(driver, "#update-result", f"ClawBox {NEWER} is available (you have {BASE}).")
         wait_for_text(driver, "#update-result", "Faster charts.")
         driver.save_screenshot(str(SCREENSHOTS / "package-update-offered.png"))
-        click(driver, "#install-update")
+        click(driver, "#update-banner-install")
 
         # dpkg installs it (as root), and ClawBox restarts into the new version on the same port.
         deadline = time.monotonic() + 120

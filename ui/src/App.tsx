@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ChartMaker } from "./components/Chart";
 import { Nav, type Screen } from "./components/Nav";
 import { StatusBar } from "./components/StatusBar";
+import { UpdateBanner } from "./components/UpdateBanner";
 import { errorMessage } from "./format";
 import {
   gatewayStatus,
@@ -118,6 +119,7 @@ export function App({ makeChart }: Props) {
         onStatus={setStatus}
         refresh={() => void refresh()}
       />
+      <UpdateBanner />
       <div class="layout">
         <Nav current={screen} onGo={go} />
         <main class="screen">

@@ -213,3 +213,8 @@ export function onStatusChange(onChange: () => void): Promise<UnlistenFn> {
 export function onProvision(onOffer: (offer: ProvisionOffer) => void): Promise<UnlistenFn> {
   return listen<ProvisionOffer>("provision", (e) => onOffer(e.payload));
 }
+
+/** Calls `onFound` when the check ClawBox makes shortly after start finds a newer version. */
+export function onUpdateAvailable(onFound: (found: UpdateCheck) => void): Promise<UnlistenFn> {
+  return listen<UpdateCheck>("update-available", (e) => onFound(e.payload));
+}
