@@ -25,6 +25,8 @@ pub const PROVISION_EVENT: &str = "provision";
 #[derive(Debug, Clone, Serialize, TS, PartialEq, Eq)]
 #[ts(export)]
 pub struct ProvisionOffer {
+    /// Names this offer, so the window dismisses the one it showed and not a newer one.
+    pub id: u32,
     /// The checked values, when usable.
     pub values: Option<Provision>,
     /// Where they came from, for people: "a setup link" or the file's path.
@@ -33,13 +35,18 @@ pub struct ProvisionOffer {
     pub error: Option<String>,
 }
 
-/// The offer waiting for the wizard, and the file it came from (if any).
+/// The offer waiting for the wizard, the file it came from (if any), and the last offer's id.
 #[derive(Default)]
-pub struct PendingProvision(Mutex<Option<(ProvisionOffer, Option<PathBuf>)>>);
+pub struct PendingProvision(Mutex<(Option<(ProvisionOffer, Option<PathBuf>)>, u32)>);
 
 impl PendingProvision {
-    fn set(&self, offer: ProvisionOffer, file: Option<PathBuf>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((offer, file));
+    /// Numbers the offer and makes it the pending one.
+    fn set(&self, mut offer: ProvisionOffer, file: Option<PathBuf>) -> ProvisionOffer {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.1 += 1;
+        offer.id = slot.1;
+        slot.0 = Some((offer.clone(), file));
+        offer
     }
 }
 
@@ -47,11 +54,13 @@ impl PendingProvision {
 pub fn offer_link<R: Runtime>(app: &AppHandle<R>, link: &str) {
     let offer = match Provision::from_link(link) {
         Ok(values) => ProvisionOffer {
+            id: 0,
             values: Some(values),
             from: "a setup link".into(),
             error: None,
         },
         Err(e) => ProvisionOffer {
+            id: 0,
             values: None,
             from: "a setup link".into(),
             error: Some(e.to_string()),
@@ -71,11 +80,13 @@ pub fn offer_file<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
     let from = path.display().to_string();
     let offer = match Provision::from_file(&path) {
         Ok(values) => ProvisionOffer {
+            id: 0,
             values: Some(values),
             from,
             error: None,
         },
         Err(e) => ProvisionOffer {
+            id: 0,
             values: None,
             from,
             error: Some(e.to_string()),
@@ -88,7 +99,7 @@ fn publish<R: Runtime>(app: &AppHandle<R>, offer: ProvisionOffer, file: Option<P
     let Some(pending) = app.try_state::<PendingProvision>() else {
         return;
     };
-    pending.set(offer.clone(), file);
+    let offer = pending.set(offer, file);
     let _ = app.emit(PROVISION_EVENT, offer);
 }
 
@@ -97,14 +108,23 @@ fn publish<R: Runtime>(app: &AppHandle<R>, offer: ProvisionOffer, file: Option<P
 #[tauri::command]
 pub fn pending_provision(pending: State<'_, PendingProvision>) -> Option<ProvisionOffer> {
     let slot = pending.0.lock().unwrap_or_else(|e| e.into_inner());
-    slot.as_ref().map(|(offer, _)| offer.clone())
+    slot.0.as_ref().map(|(offer, _)| offer.clone())
 }
 
-/// The wizard used or declined the offer: it is not offered again. A provisioning file is
-/// renamed to provision.used.json rather than deleted.
+/// The wizard used or declined offer `id`: it is not offered again (a newer offer that arrived
+/// meanwhile stays). A provisioning file is renamed to provision.used.json rather than deleted.
 #[tauri::command]
-pub fn dismiss_provision(pending: State<'_, PendingProvision>) -> Result<(), CommandError> {
-    let taken = pending.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+pub fn dismiss_provision(
+    pending: State<'_, PendingProvision>,
+    id: u32,
+) -> Result<(), CommandError> {
+    let taken = {
+        let mut slot = pending.0.lock().unwrap_or_else(|e| e.into_inner());
+        match &slot.0 {
+            Some((offer, _)) if offer.id == id => slot.0.take(),
+            _ => None,
+        }
+    };
     if let Some((_, Some(file))) = taken {
         let used = file.with_file_name(USED_FILE);
         std::fs::rename(&file, &used).map_err(|e| {

@@ -102,13 +102,14 @@ async fn check<R: Runtime>(
 }
 
 /// Downloads the update found by `check_update`, verifies it, installs it and restarts ClawBox
-/// (the gateway stops gracefully first, as on quit). Returns only if something failed.
+/// (quitting stops the gateway gracefully and flushes the log, so the new version gets the port).
+/// A failed install keeps the update on offer, to try again.
 #[tauri::command]
 pub async fn install_update<R: Runtime>(
     app: AppHandle<R>,
     pending: State<'_, PendingUpdate>,
 ) -> Result<(), CommandError> {
-    let Some(update) = pending.0.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+    let Some(update) = pending.0.lock().unwrap_or_else(|e| e.into_inner()).clone() else {
         return Err(CommandError::new(
             "no_update",
             "there is no update to install; check for updates first",
@@ -116,16 +117,21 @@ pub async fn install_update<R: Runtime>(
     };
     let current = update.current_version.clone();
     tracing::info!(version = %update.version, "installing an update");
-    update
-        .download_and_install(|_, _| {}, || {})
+    // Verified against the compiled-in key and the signed version as it downloads.
+    let bytes = update
+        .download(|_, _| {}, || {})
         .await
         .map_err(|e| plain(&e, &current))?;
-    tracing::info!(version = %update.version, "update installed; restarting");
-    // The new version starts on the same port: this one lets go of it first.
+    // On Windows the installer takes over and this process exits inside `install`: the gateway
+    // stops first. Elsewhere it keeps serving until the package is in place.
+    #[cfg(windows)]
     if let Some(host) = app.try_state::<crate::GatewayHost>() {
         host.stop_async().await;
     }
-    app.restart();
+    update.install(bytes).map_err(|e| plain(&e, &current))?;
+    tracing::info!(version = %update.version, "update installed; restarting");
+    app.request_restart();
+    Ok(())
 }
 
 fn not_set_up(e: &dyn std::fmt::Display) -> CommandError {
@@ -154,15 +160,16 @@ fn has_update_key<R: Runtime>(app: &AppHandle<R>) -> bool {
 fn plain(e: &UpdateError, current: &str) -> CommandError {
     let kept = format!("Nothing was installed; ClawBox stays at version {current}.");
     match e {
-        UpdateError::Minisign(_) | UpdateError::Base64(_) | UpdateError::SignatureUtf8(_) => {
-            CommandError::new(
-                "update_signature",
-                format!(
-                    "The update's signature does not match ClawBox's update key ({e}), so it may \
+        UpdateError::Minisign(_)
+        | UpdateError::Base64(_)
+        | UpdateError::SignatureUtf8(_)
+        | UpdateError::MissingSignedVersion => CommandError::new(
+            "update_signature",
+            format!(
+                "The update's signature does not match ClawBox's update key ({e}), so it may \
                      have been tampered with. {kept}"
-                ),
-            )
-        }
+            ),
+        ),
         UpdateError::SignedVersionMismatch { signed, announced } => CommandError::new(
             "update_signature",
             format!(
@@ -190,8 +197,8 @@ fn plain(e: &UpdateError, current: &str) -> CommandError {
         | UpdateError::Io(_) => CommandError::new(
             "update_install_failed",
             format!(
-                "The update was downloaded and verified but could not be installed ({e}); \
-                 installing needs administrator rights. {kept}"
+                "The update could not be installed ({e}); installing needs administrator \
+                 rights. {kept}"
             ),
         ),
         other => CommandError::new(

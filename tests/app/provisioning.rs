@@ -23,6 +23,7 @@ fn a_provisioning_file_is_offered_once_and_set_aside_and_changes_no_setting() {
     assert_eq!(
         offer,
         json!({
+            "id": 1,
             "values": {"user_id": "trainee-03", "hosted_url": "https://gw.workshop.example", "mode": "hosted"},
             "from": file.display().to_string(),
             "error": null,
@@ -34,7 +35,10 @@ fn a_provisioning_file_is_offered_once_and_set_aside_and_changes_no_setting() {
         settings_before
     );
 
-    invoke(&webview, "dismiss_provision", json!({})).unwrap();
+    // Dismissing an older offer's id leaves this one.
+    invoke(&webview, "dismiss_provision", json!({"id": 0})).unwrap();
+    assert!(file.exists());
+    invoke(&webview, "dismiss_provision", json!({"id": 1})).unwrap();
     assert!(!file.exists());
     assert!(dir.path().join("provision.used.json").exists());
     assert_eq!(
@@ -64,19 +68,22 @@ fn a_broken_link_is_offered_as_its_reason_and_a_later_link_replaces_it() {
     assert_eq!(offer["values"], json!(null));
     assert_eq!(
         offer["error"],
-        json!(
-            "the setup link's hosted_url is not usable: `http://gw.elsewhere.example` must use https://"
-        )
+        json!("hosted_url is not usable: it must use https://")
     );
 
     clawbox_app::offer_link(app.handle(), "clawbox://onboard?user_id=t-9");
     let offer = invoke(&webview, "pending_provision", json!({})).unwrap();
     assert_eq!(
         offer,
-        json!({"values": {"user_id": "t-9"}, "from": "a setup link", "error": null})
+        json!({"id": 2, "values": {"user_id": "t-9"}, "from": "a setup link", "error": null})
     );
-    // Dismissing a link touches no file.
-    invoke(&webview, "dismiss_provision", json!({})).unwrap();
+    // The first link's id no longer dismisses anything; the second's does.
+    invoke(&webview, "dismiss_provision", json!({"id": 1})).unwrap();
+    assert_eq!(
+        invoke(&webview, "pending_provision", json!({})).unwrap()["id"],
+        json!(2)
+    );
+    invoke(&webview, "dismiss_provision", json!({"id": 2})).unwrap();
     assert_eq!(
         invoke(&webview, "pending_provision", json!({})).unwrap(),
         json!(null)

@@ -63,6 +63,9 @@ export function App({ makeChart }: Props) {
             live.publish(batch);
           }),
         );
+        // Screens may have loaded before the window was listening: an empty batch makes them
+        // look once more, so a request that finished in between is not missed.
+        live.publish([]);
         stops.push(await onStatusChange(() => void refresh()));
         stops.push(await onProvision(takeOffer));
       } catch (e) {
@@ -124,7 +127,7 @@ export function App({ makeChart }: Props) {
         <Nav current={screen} onGo={go} />
         <main class="screen">
           {screen === "setup" && (
-            <Wizard key={wizardRun} status={status} offer={offer} onOfferDone={() => setOffer(null)} onFinish={finishSetup} />
+            <Wizard key={wizardRun} status={status} offer={offer} onOfferDone={(id) => setOffer((o) => (o?.id === id ? null : o))} onFinish={finishSetup} />
           )}
           {screen === "dashboard" && (
             <Dashboard live={live} url={status?.url ?? null} onSetup={() => setScreen("setup")} makeChart={makeChart} />

@@ -183,9 +183,9 @@ export function pendingProvision(): Promise<ProvisionOffer | null> {
   return invoke<ProvisionOffer | null>("pending_provision");
 }
 
-/** The wizard used or declined the offer: it is not offered again. */
-export function dismissProvision(): Promise<void> {
-  return invoke<void>("dismiss_provision");
+/** The wizard used or declined offer `id`: it is not offered again. */
+export function dismissProvision(id: number): Promise<void> {
+  return invoke<void>("dismiss_provision", { id });
 }
 
 export function checkUpdate(): Promise<UpdateCheck> {

@@ -3,8 +3,9 @@
 //! fields in a provisioning file. Nothing here is ever applied by itself: the app shows the
 //! values in the wizard and a hosted address must be confirmed by the person before ClawBox
 //! sends a single request (or key) there. A link is input from anywhere, so every field is
-//! checked as strictly as the settings themselves, and unknown fields are refused rather than
-//! ignored (a typo should not silently drop the hosted address).
+//! checked as strictly as the settings themselves, unknown fields are refused rather than
+//! ignored (a typo should not silently drop the hosted address), and no error repeats the link's
+//! own text: the window shows these errors, and a link must not be able to write words into it.
 
 use std::path::Path;
 
@@ -45,13 +46,13 @@ pub enum ProvisionError {
     NotALink,
     #[error("the setup link is longer than {MAX_LINK_LEN} characters")]
     TooLong,
-    #[error("the setup link's {field} is not usable: {message}")]
+    #[error("{field} is not usable: {message}")]
     Field {
         field: &'static str,
         message: String,
     },
-    #[error("the setup link has an unknown field `{0}` (known: user_id, hosted_url, mode)")]
-    UnknownField(String),
+    #[error("the setup link has a field ClawBox does not know (known: user_id, hosted_url, mode)")]
+    UnknownField,
     #[error("the setup link gives {0} twice")]
     Repeated(&'static str),
     #[error("the provisioning file {path} is not usable: {message}")]
@@ -79,11 +80,7 @@ impl Provision {
                 "user_id" => (&mut p.user_id, "user_id"),
                 "hosted_url" => (&mut p.hosted_url, "hosted_url"),
                 "mode" => (&mut p.mode, "mode"),
-                other => {
-                    return Err(ProvisionError::UnknownField(
-                        other.chars().take(40).collect(),
-                    ));
-                }
+                _ => return Err(ProvisionError::UnknownField),
             };
             if slot.replace(value.into_owned()).is_some() {
                 return Err(ProvisionError::Repeated(name));
@@ -105,7 +102,7 @@ impl Provision {
                  \"https://gw.example.org\", \"mode\": \"hosted\"}}"
             ))
         })?;
-        p.checked()
+        p.checked().map_err(|e| file_error(e.to_string()))
     }
 
     /// The `clawbox://onboard?...` link for these values.
@@ -163,10 +160,7 @@ fn check_mode(v: &str) -> Result<String, ProvisionError> {
     match v.trim().to_ascii_lowercase().as_str() {
         "local" => Ok(Mode::Local.as_str().into()),
         "hosted" => Ok(Mode::Hosted.as_str().into()),
-        other => Err(field(
-            "mode",
-            format!("`{other}` is neither `local` nor `hosted`"),
-        )),
+        _ => Err(field("mode", "it must be `local` or `hosted`".into())),
     }
 }
 
@@ -174,7 +168,7 @@ fn check_mode(v: &str) -> Result<String, ProvisionError> {
 /// a bare origin. Keys travel to this address, so nothing looser than the settings accept.
 fn check_hosted_url(v: &str) -> Result<String, String> {
     let trimmed = v.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|e| format!("`{trimmed}` is not an address ({e})"))?;
+    let url = Url::parse(trimmed).map_err(|e| format!("it is not an address ({e})"))?;
     let loopback = matches!(
         url.host(),
         Some(url::Host::Ipv4(ip)) if ip.is_loopback()
@@ -183,8 +177,8 @@ fn check_hosted_url(v: &str) -> Result<String, String> {
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => return Err(format!("`{trimmed}` must use https://")),
-        _ => return Err(format!("`{trimmed}` must be an https:// address")),
+        "http" => return Err("it must use https://".into()),
+        _ => return Err("it must be an https:// address".into()),
     }
     if url.host_str().is_none_or(str::is_empty)
         || !url.username().is_empty()
@@ -193,10 +187,11 @@ fn check_hosted_url(v: &str) -> Result<String, String> {
         || url.fragment().is_some()
         || url.path() != "/"
     {
-        return Err(format!(
-            "`{trimmed}` must be a plain address like https://gw.example.org, without a path, \
-             query or user name"
-        ));
+        return Err(
+            "it must be a plain address like https://gw.example.org, without a path, \
+                    query or user name"
+                .into(),
+        );
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -230,7 +225,7 @@ mod tests {
         assert_eq!(err("https://onboard?user_id=a"), NotALink);
         assert_eq!(err("clawbox://settings?user_id=a"), NotALink);
         assert_eq!(err("clawbox://onboard"), Empty);
-        assert_eq!(err("clawbox://onboard?user=a"), UnknownField("user".into()));
+        assert_eq!(err("clawbox://onboard?user=a"), UnknownField);
         assert_eq!(
             err("clawbox://onboard?hosted_url=https://a.org&hosted_url=https://b.org"),
             Repeated("hosted_url")
@@ -281,6 +276,23 @@ mod tests {
     }
 
     #[test]
+    fn no_error_repeats_the_links_own_words() {
+        // The window shows these errors: a link must not be able to write into it.
+        let words = "Your_workshop_moved_type_evil.example";
+        for link in [
+            format!("clawbox://onboard?{words}=1"),
+            format!("clawbox://onboard?mode={words}"),
+            format!("clawbox://onboard?hosted_url=https://gw.example.org/{words}"),
+            format!("clawbox://onboard?hosted_url=http://{words}"),
+            format!("clawbox://onboard?hosted_url={words}"),
+            format!("clawbox://onboard?hosted_url=https://{words}@gw.example.org"),
+        ] {
+            let e = Provision::from_link(&link).unwrap_err().to_string();
+            assert!(!e.contains(words), "{link}: {e}");
+        }
+    }
+
+    #[test]
     fn a_file_holds_the_same_fields() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("room.json");
@@ -298,5 +310,11 @@ mod tests {
         let e = Provision::from_file(&path).unwrap_err().to_string();
         assert!(e.contains("unknown field `user`"), "{e}");
         assert!(e.contains("room.json"), "{e}");
+        std::fs::write(&path, r#"{"hosted_url":"http://gw.example.org"}"#).unwrap();
+        let e = Provision::from_file(&path).unwrap_err().to_string();
+        assert!(
+            e.ends_with("room.json is not usable: hosted_url is not usable: it must use https://"),
+            "{e}"
+        );
     }
 }

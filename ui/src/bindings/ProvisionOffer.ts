@@ -6,6 +6,10 @@ import type { Provision } from "./Provision";
  */
 export type ProvisionOffer = { 
 /**
+ * Names this offer, so the window dismisses the one it showed and not a newer one.
+ */
+id: number, 
+/**
  * The checked values, when usable.
  */
 values: Provision | null, 

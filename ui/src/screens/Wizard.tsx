@@ -20,8 +20,8 @@ type Props = {
   status: GatewayStatus | null;
   /** A setup link's or provisioning file's values for the first step. */
   offer?: ProvisionOffer | null;
-  /** The offer was used or declined. */
-  onOfferDone?: () => void;
+  /** Offer `id` was used or declined. */
+  onOfferDone?: (id: number) => void;
   onFinish: () => void;
 };
 

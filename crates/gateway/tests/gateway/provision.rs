@@ -107,13 +107,22 @@ fn one_trainee_from_flags_and_bad_rooms_named_by_line_with_nothing_written() {
         ("user_id,email\na,a@x\n", "unknown column `email`"),
         (
             "user_id,hosted_url\na,https://ok.example.org\nb,http://gw.example.org\n",
-            "line 3: the setup link's hosted_url is not usable: `http://gw.example.org` must use https://",
+            "line 3: hosted_url is not usable: it must use https://",
         ),
         (
             "user_id,mode\na,hosted\n",
-            "line 2: the setup link's mode is not usable: hosted mode needs a hosted_url",
+            "line 2: mode is not usable: hosted mode needs a hosted_url",
         ),
         ("user_id\n", "no trainees below the header row"),
+        (
+            "user_id,name,user_id\na,b,c\n",
+            "the column `user_id` appears twice",
+        ),
+        // A quoted name over two lines: the bad row is still named by the line it starts on.
+        (
+            "user_id,name\na,\"Ada\nLovelace\"\nb,Bob\na,Al\n",
+            "line 5: the user id `a` is given twice",
+        ),
     ];
     for (text, expected) in cases {
         let csv = dir.path().join("room.csv");
@@ -124,10 +133,20 @@ fn one_trainee_from_flags_and_bad_rooms_named_by_line_with_nothing_written() {
         assert!(stderr.contains(expected), "{text:?}: {stderr}");
         assert!(!out.exists(), "{text:?} wrote files");
     }
-    // Two ids that would share a file name.
+    // Ids that would share a file name, here or on a file system that ignores case.
     let csv = dir.path().join("room.csv");
-    std::fs::write(&csv, "user_id\na/b\na_b\n").unwrap();
+    for room in ["user_id\na/b\na_b\n", "user_id\nJane\njane\n"] {
+        std::fs::write(&csv, room).unwrap();
+        let run = provision(&[csv.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert!(
+            String::from_utf8_lossy(&run.stderr).contains("like another one"),
+            "{room}"
+        );
+        assert!(!out.exists());
+    }
+    // A name Windows keeps for a device gets a prefix.
+    std::fs::write(&csv, "user_id\ncon\n").unwrap();
     let run = provision(&[csv.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&run.stderr).contains("like another one"));
-    assert!(!out.exists());
+    assert!(run.status.success());
+    assert!(out.join("_con.png").exists() && out.join("_con.json").exists());
 }

@@ -16,7 +16,8 @@ import { pinnedBy } from "../../settingsForm";
 
 type Props = {
   offer: ProvisionOffer | null;
-  onOfferDone: () => void;
+  /** Offer `id` was used or declined. */
+  onOfferDone: (id: number) => void;
   onDone: (mode: Mode) => void;
 };
 
@@ -29,23 +30,30 @@ export function ModeStep({ offer, onOfferDone, onDone }: Props) {
   const save = useAction();
   const offered = offer?.values ?? null;
 
+  // Offered values fill only what the person may change: a setting fixed by the environment
+  // stays as it is (and is shown as it is).
+  const pinned = settings.data?.pinned ?? [];
+  const offers = (key: string) => !!offered && !pinned.includes(key);
+
   useEffect(() => {
     const s = settings.data;
     if (!s) return;
     const offeredMode = offered?.mode === "hosted" || offered?.mode === "local" ? offered.mode : null;
-    setMode(offeredMode ?? (s.mode === "hosted" ? "hosted" : "local"));
-    setUserId(offered?.user_id ?? s.user_id);
-    setHostedUrl(offered?.hosted_url ?? s.hosted_url);
+    const savedMode = s.mode === "hosted" ? "hosted" : "local";
+    setMode((offers("mode") && offeredMode) || savedMode);
+    setUserId((offers("user_id") && offered?.user_id) || s.user_id);
+    setHostedUrl((offers("hosted_url") && offered?.hosted_url) || s.hosted_url);
   }, [settings.data, offered]);
 
   // The address came from a link, not from the person: they confirm it before it is used.
-  const mustConfirm =
-    mode === "hosted" && !!offered?.hosted_url && hostedUrl.trim() === offered.hosted_url && !trusted;
+  const linkAddress = offers("hosted_url") ? offered?.hosted_url : undefined;
+  const mustConfirm = mode === "hosted" && !!linkAddress && hostedUrl.trim() === linkAddress && !trusted;
 
   const decline = () =>
     void save.run(async () => {
-      await dismissProvision();
-      onOfferDone();
+      if (!offer) return;
+      await dismissProvision(offer.id);
+      onOfferDone(offer.id);
       const s = settings.data;
       if (s) {
         setMode(s.mode === "hosted" ? "hosted" : "local");
@@ -61,8 +69,6 @@ export function ModeStep({ offer, onOfferDone, onDone }: Props) {
       <Loading what="the settings" />
     );
   }
-  const pinned = settings.data.pinned;
-
   const next = (e: Event) => {
     e.preventDefault();
     // Values fixed by the environment can't be saved from here; send the others.
@@ -74,8 +80,8 @@ export function ModeStep({ offer, onOfferDone, onDone }: Props) {
     void save.run(async () => {
       await saveSettings(change);
       if (offer) {
-        await dismissProvision();
-        onOfferDone();
+        await dismissProvision(offer.id);
+        onOfferDone(offer.id);
       }
       onDone(mode);
     });
@@ -151,7 +157,7 @@ export function ModeStep({ offer, onOfferDone, onDone }: Props) {
               ? `Requests will be sent to ${hostedUrl.trim()}`
               : "Enter the address your workshop or team gave you."}
           </p>
-          {offered?.hosted_url && hostedUrl.trim() === offered.hosted_url && (
+          {linkAddress && hostedUrl.trim() === linkAddress && (
             <label class="choice confirm" for="wizard-trust">
               <input
                 type="checkbox"
@@ -160,7 +166,7 @@ export function ModeStep({ offer, onOfferDone, onDone }: Props) {
                 onChange={(e) => setTrusted(e.currentTarget.checked)}
               />
               <span>
-                I know this address: my agent's requests will go to <strong>{offered.hosted_url}</strong>. Only tick
+                I know this address: my agent's requests will go to <strong>{linkAddress}</strong>. Only tick
                 this if your workshop or team gave it to you.
               </span>
             </label>

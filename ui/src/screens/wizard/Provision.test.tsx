@@ -11,15 +11,17 @@ afterEach(() => {
 });
 
 const LINK = {
+  id: 1,
   values: { user_id: "trainee-07", hosted_url: "https://gw.workshop.example", mode: "hosted" },
   from: "a setup link",
   error: null,
 };
 
-function onboardedUser(offer: unknown) {
+function onboardedUser(offer: unknown, pinned: string[] = []) {
   return fakeBackend({
     ...everyday(),
     gateway_status: () => status({ onboarded: true }),
+    get_settings: () => settings({ pinned }),
     pending_provision: () => offer,
     save_settings: () => settings({ mode: "hosted" }),
     dismiss_provision: () => null,
@@ -50,7 +52,7 @@ describe("a setup link", () => {
     expect(backend.argsOf("save_settings")).toEqual([
       { change: { mode: "hosted", user_id: "trainee-07", hosted_url: "https://gw.workshop.example" } },
     ]);
-    expect(backend.count("dismiss_provision")).toBe(1);
+    expect(backend.argsOf("dismiss_provision")).toEqual([{ id: 1 }]);
   });
 
   it("can be declined, putting back the saved settings and saving nothing", async () => {
@@ -74,6 +76,7 @@ describe("a setup link", () => {
     expect($("#wizard")).toBeNull();
 
     await emitEvent("provision", {
+      id: 2,
       values: null,
       from: "a setup link",
       error: "the setup link's hosted_url is not usable: `http://evil.example` must use https://",
@@ -94,5 +97,19 @@ describe("a setup link", () => {
     await click("#wizard-next");
     await findText(".step-title", "Check that it works");
     expect((backend.argsOf("save_settings")[0] as Args).change).toMatchObject({ hosted_url: "https://other.example" });
+  });
+
+  it("never overrides a setting fixed by the environment, nor asks to trust an address that won't be used", async () => {
+    const backend = onboardedUser(LINK, ["mode", "hosted_url"]);
+    mount(<App />);
+    await findText("#wizard-offer", "Filled in from your setup link");
+    await findValue("#wizard-user-id", "trainee-07");
+    // The pinned mode (local) stays, so no hosted address is shown or saved.
+    expect(($("#wizard-mode-local") as HTMLInputElement).checked).toBe(true);
+    expect($("#wizard-hosted-url")).toBeNull();
+    expect($("#wizard-trust")).toBeNull();
+    await click("#wizard-next");
+    await find("#wizard-api-key");
+    expect(backend.argsOf("save_settings")).toEqual([{ change: { user_id: "trainee-07" } }]);
   });
 });

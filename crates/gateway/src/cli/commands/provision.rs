@@ -117,10 +117,16 @@ fn read_csv(path: &Path, room: &Provision) -> Result<Vec<Trainee>, String> {
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    for h in &headers {
+    for (i, h) in headers.iter().enumerate() {
         if !matches!(h.as_str(), "user_id" | "name" | "hosted_url" | "mode") {
             return Err(format!(
                 "{}: unknown column `{h}` (known: user_id, name, hosted_url, mode)",
+                path.display()
+            ));
+        }
+        if headers[..i].contains(h) {
+            return Err(format!(
+                "{}: the column `{h}` appears twice",
                 path.display()
             ));
         }
@@ -133,9 +139,10 @@ fn read_csv(path: &Path, room: &Provision) -> Result<Vec<Trainee>, String> {
     }
     let mut trainees = Vec::new();
     let mut seen = HashSet::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let row = row.map_err(|e| format!("{} line {line}: {e}", path.display()))?;
+    for row in reader.records() {
+        let row = row.map_err(|e| format!("{}: {e}", path.display()))?;
+        // The line the row starts on (a quoted cell may span several).
+        let line = row.position().map_or(0, csv::Position::line);
         let cells: BTreeMap<&str, &str> = headers
             .iter()
             .map(String::as_str)
@@ -184,7 +191,8 @@ fn read_csv(path: &Path, room: &Provision) -> Result<Vec<Trainee>, String> {
 }
 
 /// A file name per trainee from their user id: letters, digits, `.`, `-` and `_` kept, anything
-/// else `_`. Two ids that would share a name are refused before anything is written.
+/// else `_`; names Windows reserves get a `_` in front. Two ids that would share a name (also
+/// on a file system that ignores case) are refused before anything is written.
 fn file_names(dir: &Path, trainees: &[Trainee]) -> Result<Vec<String>, String> {
     let mut seen = HashSet::new();
     trainees
@@ -201,10 +209,11 @@ fn file_names(dir: &Path, trainees: &[Trainee]) -> Result<Vec<String>, String> {
                     }
                 })
                 .collect();
-            if stem.starts_with('.') {
+            if stem.starts_with('.') || is_reserved_on_windows(&stem) {
                 stem.insert(0, '_');
             }
-            if !seen.insert(stem.clone()) || stem == "links" {
+            let folded = stem.to_lowercase();
+            if !seen.insert(folded.clone()) || folded == "links" {
                 return Err(format!(
                     "the user id `{id}` would be written to {} like another one; make the ids \
                      differ in letters or digits",
@@ -214,6 +223,19 @@ fn file_names(dir: &Path, trainees: &[Trainee]) -> Result<Vec<String>, String> {
             Ok(stem)
         })
         .collect()
+}
+
+/// CON, NUL, COM1… name devices on Windows, whatever the extension.
+fn is_reserved_on_windows(stem: &str) -> bool {
+    let base = stem
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(base.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (base.len() == 4
+            && (base.starts_with("COM") || base.starts_with("LPT"))
+            && base.as_bytes()[3].is_ascii_digit())
 }
 
 fn write_files(dir: &Path, trainees: &[Trainee], stems: &[String]) -> Result<(), String> {
