@@ -35,17 +35,30 @@ pub struct ProvisionOffer {
     pub error: Option<String>,
 }
 
-/// The offer waiting for the wizard, the file it came from (if any), and the last offer's id.
+/// The offer waiting for the wizard, if any.
 #[derive(Default)]
-pub struct PendingProvision(Mutex<(Option<(ProvisionOffer, Option<PathBuf>)>, u32)>);
+pub struct PendingProvision(Mutex<Slot>);
+
+#[derive(Default)]
+struct Slot {
+    offer: Option<ProvisionOffer>,
+    /// The provisioning file the offer came from, set aside once it is used.
+    file: Option<PathBuf>,
+    last_id: u32,
+}
 
 impl PendingProvision {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Numbers the offer and makes it the pending one.
     fn set(&self, mut offer: ProvisionOffer, file: Option<PathBuf>) -> ProvisionOffer {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        slot.1 += 1;
-        offer.id = slot.1;
-        slot.0 = Some((offer.clone(), file));
+        let mut slot = self.slot();
+        slot.last_id += 1;
+        offer.id = slot.last_id;
+        slot.offer = Some(offer.clone());
+        slot.file = file;
         offer
     }
 }
@@ -107,8 +120,7 @@ fn publish<R: Runtime>(app: &AppHandle<R>, offer: ProvisionOffer, file: Option<P
 /// links that arrive later).
 #[tauri::command]
 pub fn pending_provision(pending: State<'_, PendingProvision>) -> Option<ProvisionOffer> {
-    let slot = pending.0.lock().unwrap_or_else(|e| e.into_inner());
-    slot.0.as_ref().map(|(offer, _)| offer.clone())
+    pending.slot().offer.clone()
 }
 
 /// The wizard used or declined offer `id`: it is not offered again (a newer offer that arrived
@@ -118,14 +130,15 @@ pub fn dismiss_provision(
     pending: State<'_, PendingProvision>,
     id: u32,
 ) -> Result<(), CommandError> {
-    let taken = {
-        let mut slot = pending.0.lock().unwrap_or_else(|e| e.into_inner());
-        match &slot.0 {
-            Some((offer, _)) if offer.id == id => slot.0.take(),
-            _ => None,
+    let file = {
+        let mut slot = pending.slot();
+        if slot.offer.as_ref().is_none_or(|offer| offer.id != id) {
+            return Ok(());
         }
+        slot.offer = None;
+        slot.file.take()
     };
-    if let Some((_, Some(file))) = taken {
+    if let Some(file) = file {
         let used = file.with_file_name(USED_FILE);
         std::fs::rename(&file, &used).map_err(|e| {
             CommandError::new(
