@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use clawbox_gateway::provision::Provision;
+use clawbox_gateway::provision::{Provision, ProvisionError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use ts_rs::TS;
@@ -65,52 +65,44 @@ impl PendingProvision {
 
 /// A link the app was opened with, or that arrived while it runs: offered to the window.
 pub fn offer_link<R: Runtime>(app: &AppHandle<R>, link: &str) {
-    let offer = match Provision::from_link(link) {
-        Ok(values) => ProvisionOffer {
-            id: 0,
-            values: Some(values),
-            from: "a setup link".into(),
-            error: None,
-        },
-        Err(e) => ProvisionOffer {
-            id: 0,
-            values: None,
-            from: "a setup link".into(),
-            error: Some(e.to_string()),
-        },
-    };
+    let checked = Provision::from_link(link);
     // Never the link itself in the log: it may carry a user's id.
-    tracing::info!(usable = offer.error.is_none(), "setup link received");
-    publish(app, offer, None);
+    tracing::info!(usable = checked.is_ok(), "setup link received");
+    publish(app, "a setup link".into(), checked, None);
 }
 
 /// The provisioning file in the data folder, if there is one.
 pub fn offer_file<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
     let path = data_dir.join(PROVISION_FILE);
-    if !path.exists() {
-        return;
+    if path.exists() {
+        publish(
+            app,
+            path.display().to_string(),
+            Provision::from_file(&path),
+            Some(path),
+        );
     }
-    let from = path.display().to_string();
-    let offer = match Provision::from_file(&path) {
-        Ok(values) => ProvisionOffer {
-            id: 0,
-            values: Some(values),
-            from,
-            error: None,
-        },
-        Err(e) => ProvisionOffer {
-            id: 0,
-            values: None,
-            from,
-            error: Some(e.to_string()),
-        },
-    };
-    publish(app, offer, Some(path));
 }
 
-fn publish<R: Runtime>(app: &AppHandle<R>, offer: ProvisionOffer, file: Option<PathBuf>) {
+/// Makes the values (or why they cannot be used) the pending offer, and tells the window.
+fn publish<R: Runtime>(
+    app: &AppHandle<R>,
+    from: String,
+    checked: Result<Provision, ProvisionError>,
+    file: Option<PathBuf>,
+) {
     let Some(pending) = app.try_state::<PendingProvision>() else {
         return;
+    };
+    let (values, error) = match checked {
+        Ok(values) => (Some(values), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let offer = ProvisionOffer {
+        id: 0,
+        values,
+        from,
+        error,
     };
     let offer = pending.set(offer, file);
     let _ = app.emit(PROVISION_EVENT, offer);
