@@ -12,7 +12,9 @@ apt_packages=(build-essential pkg-config dbus-daemon dbus-bin gnome-keyring
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev xvfb xauth webkit2gtk-driver
   # The updater installs a .deb with `pkexec dpkg -i`, else `sudo dpkg -i` (as root: no prompt).
-  sudo)
+  # desktop-file-utils registers an installed app's link handlers (as on any desktop); gio opens
+  # a link the way the desktop does.
+  sudo desktop-file-utils libglib2.0-bin)
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -107,6 +107,8 @@ def test_the_deb_installs_the_app_its_desktop_entry_and_link_handler(installed):
     # The link reaches the app as its argument (%u), and the app claims clawbox:// links.
     assert "Exec=clawbox %u" in desktop, desktop
     assert "MimeType=x-scheme-handler/clawbox" in desktop, desktop
+    valid = subprocess.run(["desktop-file-validate", "/usr/share/applications/ClawBox.desktop"], capture_output=True, text=True)
+    assert valid.returncode == 0 and not valid.stdout.strip(), valid.stdout
     # The installed binary is ClawBox's command line too, and knows its version.
     version = subprocess.run([str(INSTALLED), "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.startswith("clawbox "), version
@@ -125,10 +127,13 @@ def test_the_installed_app_serves_its_gateway_and_a_setup_link_fills_in_its_wiza
         assert health(port)["status"] in ("ok", "degraded")
         # A first run: setup opens by itself, empty.
         wait_for_text(driver, "#wizard", "Your user id")
-        # The link opened while ClawBox runs, as the desktop entry does: `clawbox <link>`. The
-        # second process hands it to the running one and exits.
-        second = subprocess.run([str(INSTALLED), link], env=env, capture_output=True, timeout=30)
-        assert second.returncode == 0, second
+        # The link opened the way the desktop opens one (a click in a browser or a chat): gio
+        # finds the app registered for clawbox:// and runs `clawbox <link>`, whose process hands
+        # the link to the running ClawBox and exits.
+        handler = subprocess.run(["gio", "mime", "x-scheme-handler/clawbox"], capture_output=True, text=True)
+        assert "Default application for “x-scheme-handler/clawbox”: ClawBox.desktop" in handler.stdout, handler
+        opened = subprocess.run(["gio", "open", link], env=env, capture_output=True, timeout=30)
+        assert opened.returncode == 0, opened
         wait_for_text(driver, "#wizard-offer", "Filled in from your setup link")
         assert find(driver, "#wizard-user-id").get_attribute("value") == "trainee-07"
         assert find(driver, "#wizard-mode-hosted").is_selected()
