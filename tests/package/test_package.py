@@ -149,6 +149,10 @@ def test_the_installed_app_serves_its_gateway_and_a_setup_link_fills_in_its_wiza
         wait_for_text(driver, ".step-title", "Check that it works")
         saved = json.loads(settings.read_text())
         assert (saved["mode"], saved["hosted_url"], saved["user_id"]) == ("hosted", hosted, "trainee-07")
+        # The trainee's agent works: the check's test request goes through the workshop's
+        # (fake) hosted ClawBox.
+        click(driver, "#wizard-check")
+        wait_for_text(driver, "#wizard-result", "Agent ready", timeout=30)
     finally:
         e2e.end_session(driver)
 
