@@ -5,9 +5,10 @@
 #   CLAWBOX_BUNDLES=deb,rpm,appimage make package   # AppImage downloads its tools: needs internet
 #
 # With TAURI_SIGNING_PRIVATE_KEY (and TAURI_SIGNING_PRIVATE_KEY_PASSWORD) in the environment the
-# packages are also signed for the updater (a .sig beside each); the public half must be
-# plugins.updater.pubkey in tauri.conf.json. Without a key, installers are built without update
-# signatures and say so. Extra arguments go to `tauri build` (e.g. --config overlay.json).
+# packages are also signed for the updater (a .sig beside each); the app gets the public half
+# from plugins.updater.pubkey in tauri.conf.json, or else from TAURI_UPDATER_PUBKEY. Without a
+# key, installers are built without update signatures and say so. Extra arguments go to
+# `tauri build` (e.g. --config overlay.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,9 +24,12 @@ args=(build --ci --bundles "$bundles")
 pubkey=$(python3 -c 'import json; print(json.load(open("tauri.conf.json"))["plugins"]["updater"]["pubkey"])')
 if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ]; then
   if [ -z "$pubkey" ]; then
-    echo "package: TAURI_SIGNING_PRIVATE_KEY is set, but tauri.conf.json has no plugins.updater.pubkey;" >&2
-    echo "package: put the key's .pub contents there first, or installed apps cannot verify updates." >&2
-    exit 1
+    if [ -z "${TAURI_UPDATER_PUBKEY:-}" ]; then
+      echo "package: TAURI_SIGNING_PRIVATE_KEY is set, but there is no public key for the app to check" >&2
+      echo "package: updates with: set TAURI_UPDATER_PUBKEY or plugins.updater.pubkey in tauri.conf.json." >&2
+      exit 1
+    fi
+    args+=(--config "$(python3 -c 'import json, os; print(json.dumps({"plugins": {"updater": {"pubkey": os.environ["TAURI_UPDATER_PUBKEY"].strip()}}}))')")
   fi
   echo "package: signing update artifacts with TAURI_SIGNING_PRIVATE_KEY"
 else
