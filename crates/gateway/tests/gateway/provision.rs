@@ -37,7 +37,7 @@ fn a_room_gets_a_link_a_scannable_code_and_a_file_per_trainee() {
     // A spreadsheet's export: a byte-order mark, spaces, a per-row override of the room's mode.
     std::fs::write(
         &csv,
-        "\u{feff}user_id, name ,mode\ntrainee-01,Ada Lovelace,\n trainee/02 ,Grace,local\n",
+        "\u{feff}user_id, name ,mode\ntrainee-01,Ada <Lovelace>,\n trainee/02 ,Grace,local\n",
     )
     .unwrap();
     let out = dir.path().join("cards");
@@ -62,7 +62,7 @@ fn a_room_gets_a_link_a_scannable_code_and_a_file_per_trainee() {
     let grace =
         "clawbox://onboard?user_id=trainee%2F02&hosted_url=https%3A%2F%2Fgw.example.org&mode=local";
     assert!(
-        stdout.contains(&format!("trainee-01 (Ada Lovelace)\n{ada}\n")),
+        stdout.contains(&format!("trainee-01 (Ada <Lovelace>)\n{ada}\n")),
         "{stdout}"
     );
     assert!(
@@ -76,12 +76,19 @@ fn a_room_gets_a_link_a_scannable_code_and_a_file_per_trainee() {
     assert_eq!(scan(&out.join("trainee_02.png")), grace);
     let file = Provision::from_file(&out.join("trainee_02.json")).unwrap();
     assert_eq!(file, Provision::from_link(grace).unwrap());
+    // The page to print: a card per trainee with their code, name and link, names escaped.
+    let cards = std::fs::read_to_string(out.join("cards.html")).unwrap();
+    assert_eq!(cards.matches("<section class=\"card\">").count(), 2);
+    assert!(cards.contains("<img src=\"trainee-01.png\""), "{cards}");
+    assert!(cards.contains("<h2>Ada &lt;Lovelace&gt;</h2>"), "{cards}");
+    assert!(cards.contains(&ada.replace('&', "&amp;")), "{cards}");
+    assert!(cards.contains("<b>https://gw.example.org</b>"), "{cards}");
     let sheet = std::fs::read_to_string(out.join("links.csv")).unwrap();
     assert_eq!(
         sheet,
         format!(
             "user_id,name,link,qr_code,provisioning_file\n\
-             trainee-01,Ada Lovelace,{ada},trainee-01.png,trainee-01.json\n\
+             trainee-01,Ada <Lovelace>,{ada},trainee-01.png,trainee-01.json\n\
              trainee/02,Grace,{grace},trainee_02.png,trainee_02.json\n"
         )
     );

@@ -2,7 +2,8 @@
 //! (a header row with `user_id`, and optionally `name`, `hosted_url`, `mode`; the flags give
 //! room-wide values a column can override), prints each trainee's link and QR code, and with
 //! `--out` writes `<user id>.png` (the QR code, to print), `<user id>.json` (the same values as a
-//! provisioning file) and `links.csv` (everything in one sheet).
+//! provisioning file), `links.csv` (everything in one sheet) and `cards.html` (a card per
+//! trainee with their code, name, id and link, to print and cut).
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
@@ -31,7 +32,8 @@ pub struct ProvisionArgs {
     #[arg(long, value_enum)]
     mode: Option<Mode>,
 
-    /// Write each trainee's QR code (PNG) and provisioning file (JSON), and links.csv, here
+    /// Write each trainee's QR code (PNG) and provisioning file (JSON), links.csv and
+    /// cards.html (to print), here
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 
@@ -97,7 +99,7 @@ pub fn run_provision(args: &ProvisionArgs) -> Result<(), String> {
         write_files(dir, &trainees, &files)?;
         let _ = writeln!(
             out,
-            "Wrote {n} QR codes, {n} provisioning files and links.csv to {dir}",
+            "Wrote {n} QR codes, {n} provisioning files, links.csv and cards.html (print it) to {dir}",
             n = trainees.len(),
             dir = dir.display()
         );
@@ -244,6 +246,7 @@ fn write_files(dir: &Path, trainees: &[Trainee], stems: &[String]) -> Result<(),
     let sheet_path = dir.join("links.csv");
     let mut sheet = csv::Writer::from_path(&sheet_path).map_err(|e| fail(&sheet_path, &e))?;
     let header = ["user_id", "name", "link", "qr_code", "provisioning_file"];
+    let mut cards = String::from(CARDS_HEAD);
     sheet
         .write_record(header)
         .map_err(|e| fail(&sheet_path, &e))?;
@@ -263,8 +266,60 @@ fn write_files(dir: &Path, trainees: &[Trainee], stems: &[String]) -> Result<(),
                 &format!("{stem}.json"),
             ])
             .map_err(|e| fail(&sheet_path, &e))?;
+        cards.push_str(&card(t, stem, &link));
     }
-    sheet.flush().map_err(|e| fail(&sheet_path, &e))
+    sheet.flush().map_err(|e| fail(&sheet_path, &e))?;
+    cards.push_str("</body>\n</html>\n");
+    let cards_path = dir.join("cards.html");
+    std::fs::write(&cards_path, cards).map_err(|e| fail(&cards_path, &e))
+}
+
+const CARDS_HEAD: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>ClawBox setup cards</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1cm; }
+.card { display: flex; gap: 1cm; align-items: center; border: 1px dashed #888; padding: 0.6cm;
+  margin-bottom: 0.6cm; break-inside: avoid; }
+.card img { width: 5cm; height: 5cm; image-rendering: pixelated; }
+.card h2 { margin: 0 0 0.2cm; }
+.card code { word-break: break-all; font-size: 0.8em; }
+</style>
+</head>
+<body>
+"#;
+
+/// One trainee's card: their code, who they are, and the link for those who click rather than
+/// scan.
+fn card(t: &Trainee, stem: &str, link: &str) -> String {
+    let id = t.provision.user_id.as_deref().unwrap_or_default();
+    let name = t.name.as_deref().unwrap_or(id);
+    let address = t
+        .provision
+        .hosted_url
+        .as_deref()
+        .map(|u| format!("<p>Your workshop's ClawBox: <b>{}</b></p>\n", html(u)))
+        .unwrap_or_default();
+    format!(
+        "<section class=\"card\">\n<img src=\"{png}\" alt=\"QR code of the setup link\">\n<div>\n\
+         <h2>{name}</h2>\n<p>Your user id: <b>{id}</b></p>\n{address}\
+         <p>With ClawBox installed, open this link on your computer (or scan the code with its \
+         camera):</p>\n<p><code>{link}</code></p>\n</div>\n</section>\n",
+        png = html(&format!("{stem}.png")),
+        name = html(name),
+        id = html(id),
+        link = html(link),
+    )
+}
+
+/// Text for HTML: names come from a spreadsheet.
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn qr(link: &str) -> Result<QrCode, String> {
