@@ -93,8 +93,8 @@ export function ModeStep({ offer, onOfferDone, onDone }: Props) {
         <div class={offer.error ? "error" : "notice"} role={offer.error ? "alert" : "status"} id="wizard-offer">
           {offer.error ? (
             <p>
-              This setup link can't be used: {offer.error}. Ask whoever gave it to you for a new one, or fill in
-              the form yourself.
+              {offer.from === "a setup link" ? "This setup link" : "The provisioning file"} can't be used:{" "}
+              {offer.error}. Ask whoever gave it to you for a new one, or fill in the form yourself.
             </p>
           ) : (
             <p>

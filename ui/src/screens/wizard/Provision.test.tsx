@@ -112,4 +112,17 @@ describe("a setup link", () => {
     await find("#wizard-api-key");
     expect(backend.argsOf("save_settings")).toEqual([{ change: { user_id: "trainee-07" } }]);
   });
+
+  it("from a broken provisioning file names the file's problem", async () => {
+    onboardedUser({
+      id: 1,
+      values: null,
+      from: "/home/ada/.local/share/ai.organized.clawbox/provision.json",
+      error: "the provisioning file /home/ada/.local/share/ai.organized.clawbox/provision.json is not usable: unknown field `user`",
+    });
+    mount(<App />);
+    await findText("#wizard-offer", "The provisioning file can't be used: the provisioning file");
+    await findText("#wizard-offer", "unknown field `user`");
+    await findText("#wizard-offer-decline", "Dismiss");
+  });
 });
