@@ -1,5 +1,6 @@
 // The one module that talks to the backend. Components call these functions, never `invoke`.
 // Every command rejects with a CommandError ({ code, message }); see format.ts `errorMessage`.
+import { getVersion } from "@tauri-apps/api/app";
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Accounts } from "./bindings/Accounts";
@@ -186,6 +187,11 @@ export function pendingProvision(): Promise<ProvisionOffer | null> {
 /** The wizard used or declined offer `id`: it is not offered again. */
 export function dismissProvision(id: number): Promise<void> {
   return invoke<void>("dismiss_provision", { id });
+}
+
+/** This ClawBox's version. */
+export function appVersion(): Promise<string> {
+  return getVersion();
 }
 
 export function checkUpdate(): Promise<UpdateCheck> {

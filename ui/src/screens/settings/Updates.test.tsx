@@ -13,10 +13,12 @@ const NONE = { current: "0.1.0", available: null, notes: null, refused_older: nu
 describe("updates", () => {
   it("offers a newer version with its notes, and installs it", async () => {
     const backend = fakeBackend({
+      "plugin:app|version": () => "0.1.0",
       check_update: () => ({ ...NONE, available: "0.2.0", notes: "Faster charts." }),
       install_update: () => new Promise(() => {}), // ClawBox restarts: no answer comes back
     });
     mount(<Updates />);
+    await findText("#app-version", "This is ClawBox 0.1.0.");
     await click("#check-update");
     await findText("#update-result", "ClawBox 0.2.0 is available (you have 0.1.0).");
     await findText("#update-result", "Faster charts.");

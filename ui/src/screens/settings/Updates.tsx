@@ -2,10 +2,11 @@
 // The backend verifies the signature and refuses older versions; this says what it found.
 import { useState } from "preact/hooks";
 import { ErrorNote } from "../../components/ErrorNote";
-import { useAction } from "../../hooks";
-import { checkUpdate, installUpdate, type UpdateCheck } from "../../ipc";
+import { useAction, useLoad } from "../../hooks";
+import { appVersion, checkUpdate, installUpdate, type UpdateCheck } from "../../ipc";
 
 export function Updates() {
+  const version = useLoad(appVersion, []);
   const [found, setFound] = useState<UpdateCheck | null>(null);
   const [installing, setInstalling] = useState(false);
   const check = useAction();
@@ -25,6 +26,11 @@ export function Updates() {
   return (
     <section class="card" aria-labelledby="updates-title">
       <h3 id="updates-title">Updates</h3>
+      {version.data && (
+        <p id="app-version" class="hint">
+          This is ClawBox {version.data}.
+        </p>
+      )}
       <div class="actions start">
         <button type="button" id="check-update" disabled={check.pending || installing} onClick={runCheck}>
           {check.pending ? "Checking…" : "Check for updates"}
