@@ -128,7 +128,14 @@ pub async fn install_update<R: Runtime>(
     if let Some(host) = app.try_state::<crate::GatewayHost>() {
         host.stop_async().await;
     }
-    update.install(bytes).map_err(|e| plain(&e, &current))?;
+    if let Err(e) = update.install(bytes) {
+        // Still this version: on Windows the gateway was stopped for the installer; serve again.
+        #[cfg(windows)]
+        if let Some(host) = app.try_state::<crate::GatewayHost>() {
+            host.restart(&app).await;
+        }
+        return Err(plain(&e, &current));
+    }
     tracing::info!(version = %update.version, "update installed; restarting");
     app.request_restart();
     Ok(())
