@@ -213,3 +213,20 @@ def test_signing_in_with_chatgpt_from_the_wizard(app):
     assert rows(app.data_dir, "SELECT upstream, status FROM requests") == [("codex", 200)]
     # No token of the sign-in ever reaches the page.
     assert "eyJ" not in app.page_source
+
+
+def test_a_provisioning_file_fills_in_the_first_run_wizard(tmp_path, request):
+    # Put in place before ClawBox first starts, as an operator preparing a lab machine would.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "provision.json").write_text(json.dumps({"user_id": "lab-pc-12", "mode": "local"}))
+    app = request.getfixturevalue("app")
+    wait_for_text(app, "#wizard-offer", f"Filled in from {data / 'provision.json'}")
+    assert find(app, "#wizard-user-id").get_attribute("value") == "lab-pc-12"
+    assert find(app, "#wizard-mode-local").is_selected()
+    click(app, "#wizard-next")
+    wait_for(app, "#wizard-api-key")
+    # Used once: set aside, so the next start does not offer it again.
+    assert not (data / "provision.json").exists()
+    assert json.loads((data / "provision.used.json").read_text())["user_id"] == "lab-pc-12"
+    assert json.loads((data / "settings.json").read_text())["user_id"] == "lab-pc-12"
