@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::StoreError;
 use crate::rollup::LATENCY_BOUNDS_MS;
+use crate::usage::month_usage;
+pub use crate::usage::{MonthOf, MonthUsage};
 
 /// The ranges the dashboard offers, each with its bucket size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,23 +125,6 @@ pub struct Split {
     pub tokens: u64,
 }
 
-/// This month's admitted usage (what the monthly cap counts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct MonthUsage {
-    /// `YYYY-MM`, UTC.
-    pub month: String,
-    /// Whose month this is: the configured user, else the busiest one (`None`: nobody yet).
-    pub user_id: Option<String>,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub requests: u64,
-    #[cfg_attr(feature = "ts", ts(type = "number"))]
-    pub tokens: u64,
-    /// Requests a user may make this month; `None` when there is no cap.
-    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
-    pub cap: Option<u64>,
-}
-
 /// Everything the dashboard shows for one range.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -173,14 +158,6 @@ pub struct Dashboard {
 
 /// How many models and users the splits list.
 pub const TOP: usize = 10;
-
-/// Whose month to show against the cap: a user id, or `None` for the busiest user this month.
-pub struct MonthOf<'a> {
-    pub user_id: Option<&'a str>,
-    /// `YYYY-MM`, UTC.
-    pub month: &'a str,
-    pub cap: Option<u64>,
-}
 
 /// The dashboard for `range` ending now (`now` in Unix seconds).
 pub fn dashboard(
@@ -315,45 +292,6 @@ fn split(
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-fn month_usage(conn: &Connection, of: &MonthOf<'_>) -> Result<MonthUsage, StoreError> {
-    let row: Option<(String, i64, i64)> = match of.user_id {
-        Some(user) => conn
-            .prepare_cached(
-                "SELECT user_id, requests, tokens FROM monthly_usage
-                 WHERE month = ?1 AND user_id = ?2",
-            )?
-            .query_row([of.month, user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map(Some)
-            .or_else(none_if_no_rows)?,
-        None => conn
-            .prepare_cached(
-                "SELECT user_id, requests, tokens FROM monthly_usage WHERE month = ?1
-                 ORDER BY requests DESC LIMIT 1",
-            )?
-            .query_row([of.month], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map(Some)
-            .or_else(none_if_no_rows)?,
-    };
-    let (user_id, requests, tokens) = match row {
-        Some((user, requests, tokens)) => (Some(user), requests, tokens),
-        None => (of.user_id.map(str::to_owned), 0, 0),
-    };
-    Ok(MonthUsage {
-        month: of.month.to_owned(),
-        user_id,
-        requests: count_of(requests),
-        tokens: count_of(tokens),
-        cap: of.cap,
-    })
-}
-
-fn none_if_no_rows<T>(e: rusqlite::Error) -> Result<Option<T>, rusqlite::Error> {
-    match e {
-        rusqlite::Error::QueryReturnedNoRows => Ok(None),
-        e => Err(e),
-    }
 }
 
 /// The smallest histogram bound at or below which `p` of the requests fall.
