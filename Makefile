@@ -11,7 +11,7 @@ run: setup
 		cargo run --release --locked -p clawbox; \
 	else \
 		echo "No display here: running the headless gateway instead (clawbox-gateway serve)."; \
-		cargo run --release --locked -p clawbox-gateway -- serve; \
+		cargo run --release --locked -p clawbox-cli --bin clawbox-gateway -- serve; \
 	fi
 
 # The desktop app, UI embedded (custom-protocol is always on: no dev server involved).
@@ -32,7 +32,7 @@ test:
 # store's writer and queries over a 1 M-row log. `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: setup
 	@bench/setup.sh
-	cargo build --release --locked -p clawbox-gateway -p clawbox-testkit
+	cargo build --release --locked -p clawbox-cli -p clawbox-testkit
 	python3 bench/run.py $(BENCH_ARGS)
 
 fmt:
@@ -41,5 +41,6 @@ fmt:
 lint: setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	scripts/check-layers.sh
 
 check: lint test

@@ -22,6 +22,9 @@ export NO_COLOR=1 CARGO_TERM_COLOR=never
 # Everything runs against a real, throwaway Secret Service (never the user's own keyrings).
 keyring=(dbus-run-session -- scripts/with-keyring.sh)
 run build cargo build --workspace --bins --tests --locked
+# The dependency rule (nothing below the app knows Tauri; the request path knows nothing of the
+# command line, configurators or provisioning), read from what each crate really links.
+run layers scripts/check-layers.sh
 run rust "${keyring[@]}" cargo test --workspace --locked
 # `cargo test` regenerates the UI's IPC types from Rust: they must match what is committed.
 run bindings git diff --exit-code --stat -- ui/src/bindings

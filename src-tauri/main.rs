@@ -6,8 +6,8 @@
 
 fn main() -> std::process::ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if clawbox_gateway::cli::is_command_line(&args) {
-        return clawbox_gateway::cli::run("clawbox", args);
+    if clawbox_cli::is_command_line(&args) {
+        return clawbox_cli::run("clawbox", args);
     }
     clawbox_app::run();
     std::process::ExitCode::SUCCESS

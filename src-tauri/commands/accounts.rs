@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use clawbox_auth::codex::open_in_browser;
+use clawbox_auth::codex::{
+    open_in_browser, sign_in_chatgpt as sign_in, sign_out_chatgpt as sign_out,
+};
 use clawbox_auth::{KeychainState, LocalKey, Provider, check_provider_key};
 use clawbox_gateway::Gateway;
-use clawbox_gateway::accounts::{
-    sign_in_chatgpt as sign_in, sign_out_chatgpt as sign_out, use_auth_mode,
-};
+use clawbox_gateway::config::use_auth_mode;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
 use ts_rs::TS;
@@ -184,7 +184,8 @@ async fn finish_account_change<R: Runtime>(
     gateway: &Arc<Gateway>,
     auth_mode: &str,
 ) -> Result<(), CommandError> {
-    use_auth_mode(gateway.data_dir(), auth_mode).map_err(|m| CommandError::new("settings", m))?;
+    use_auth_mode(gateway.data_dir(), auth_mode)
+        .map_err(|e| CommandError::new("settings", e.to_string()))?;
     gateway.reload_settings();
     if let Some(session) = gateway.codex() {
         let _ = session.sync().await;

@@ -4,11 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use clawbox_connect::{Change, ClientSettings, Connector, Held, Kind};
+use clawbox_doctor::{CheckStep, Probe, check_agent as run_check, connection_steps, doctor};
 use clawbox_gateway::Gateway;
-use clawbox_gateway::check::{
-    CheckStep, Probe, check_agent as run_check, connection_steps, doctor,
-};
-use clawbox_gateway::connect::{Change, ClientSettings, Connector, Kind};
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 use ts_rs::TS;
@@ -52,20 +50,13 @@ impl From<Change> for EnvChange {
 }
 
 impl EnvChange {
-    pub(crate) fn failed(error: &clawbox_gateway::Error) -> Self {
-        let (path, message) = match error {
-            clawbox_gateway::Error::Connect { path, message } => (
-                path.display().to_string(),
-                format!("not updated: {message}"),
-            ),
-            other => (String::new(), other.to_string()),
-        };
+    pub(crate) fn failed(error: &clawbox_connect::Error) -> Self {
         Self {
-            path,
+            path: error.path.display().to_string(),
             changed: false,
             diff: String::new(),
             backup: None,
-            message,
+            message: format!("not updated: {}", error.message),
         }
     }
 }
@@ -224,7 +215,7 @@ pub(crate) fn client_settings(gateway: &Arc<Gateway>) -> ClientSettings {
         gateway.port(),
         &gateway.config(),
         gateway.credentials().local_key(),
-        gateway.held_credentials(),
+        Held::of(gateway),
     )
 }
 
@@ -273,6 +264,6 @@ fn project_path(path: &str) -> Result<PathBuf, CommandError> {
     Ok(path)
 }
 
-fn connect_error(e: clawbox_gateway::Error) -> CommandError {
+fn connect_error(e: clawbox_connect::Error) -> CommandError {
     CommandError::new("connect", e.to_string())
 }

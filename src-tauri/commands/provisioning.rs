@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use clawbox_gateway::provision::{Provision, ProvisionError};
+use clawbox_provision::{Provision, ProvisionError};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use ts_rs::TS;

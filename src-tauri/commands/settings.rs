@@ -2,8 +2,8 @@
 //! file the headless gateway reads — written through tauri-plugin-store; every change is
 //! validated by the engine's own resolver before anything is written.
 
+use clawbox_connect::{ClientSettings, Connector, Held};
 use clawbox_gateway::config::{Config, DEFAULT_LISTEN, SETTINGS_FILE, SettingsLayer};
-use clawbox_gateway::connect::{ClientSettings, Connector, Held};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -117,7 +117,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
     let (gateway, _) = super::running(&host)?;
     let dir = gateway.data_dir().to_owned();
     if let (Some(store), Some(_)) = (gateway.credentials().secret_store(), gateway.codex()) {
-        clawbox_gateway::accounts::sign_out_chatgpt(store, gateway.codex_endpoints())
+        clawbox_auth::codex::sign_out_chatgpt(store, gateway.codex_endpoints())
             .await
             .map_err(|m| CommandError::new("keychain", m))?;
     }
@@ -348,10 +348,7 @@ fn launch_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), Comma
 /// What connected agents hold now: the local key when ClawBox holds credentials.
 fn client_credentials(host: &GatewayHost) -> (Option<clawbox_auth::Secret>, Held) {
     match host.gateway() {
-        Ok((gateway, _)) => (
-            gateway.credentials().local_key(),
-            gateway.held_credentials(),
-        ),
+        Ok((gateway, _)) => (gateway.credentials().local_key(), Held::of(&gateway)),
         Err(_) => (None, Held::default()),
     }
 }

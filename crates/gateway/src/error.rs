@@ -175,10 +175,6 @@ pub enum Error {
     IpKey { path: PathBuf, message: String },
     #[error("cannot set up outbound HTTPS: {0}")]
     HttpClient(String),
-
-    // ---- client configurators ---------------------------------------------------------------
-    #[error("{path}: {message}")]
-    Connect { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -286,8 +282,7 @@ impl Error {
             | NotLoopback { .. }
             | Bind { .. }
             | IpKey { .. }
-            | HttpClient(_)
-            | Connect { .. } => (
+            | HttpClient(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
                 ("api_error", "api_error"),

@@ -160,16 +160,6 @@ impl Gateway {
         }))
     }
 
-    /// Which credentials ClawBox can attach of its own (saved provider keys, the ChatGPT
-    /// sign-in): agents connected for those carry the local key instead of a key of their own.
-    pub fn held_credentials(&self) -> crate::connect::Held {
-        let saved = self.credentials.saved_providers();
-        crate::connect::Held {
-            any: !saved.is_empty() || self.codex.as_ref().is_some_and(|c| c.account().is_some()),
-            anthropic: saved.contains(&clawbox_auth::Provider::Anthropic),
-        }
-    }
-
     /// The ChatGPT sign-in in use (when the secret store is usable).
     pub fn codex(&self) -> Option<&Arc<CodexSession>> {
         self.codex.as_ref()

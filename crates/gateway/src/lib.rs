@@ -1,6 +1,7 @@
-//! ClawBox's gateway engine: an OpenAI- and Anthropic-compatible proxy on 127.0.0.1 that limits,
-//! meters and logs every request. No Tauri here: the desktop shell and the headless
-//! `clawbox-gateway` binary both drive this crate.
+//! ClawBox's request path: an OpenAI- and Anthropic-compatible proxy on 127.0.0.1 that limits,
+//! meters and logs every request. No Tauri here, and nothing of the command line, the client
+//! configurators or provisioning: the desktop shell and the headless `clawbox-gateway` binary
+//! (clawbox-cli) both drive this crate.
 //!
 //! Layout:
 //! - [`Gateway`] (gateway.rs): shared state and lifecycle — open, bind, serve, live settings.
@@ -12,17 +13,11 @@
 //! - admission.rs: the rolling per-user limit and the monthly cap.
 //! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
 //! - error.rs: the one error type, and the one place it becomes a response.
-//! - connect/: client configurators (an agent's `.env`, …) with backups and exact undo.
-//! - cli/: the command line (`clawbox-gateway`, and `clawbox <subcommand>` from the app).
 
-pub mod accounts;
 mod admission;
-pub mod check;
-pub mod cli;
 mod clock;
 mod codex;
 pub mod config;
-pub mod connect;
 mod dialect;
 mod error;
 pub mod events;
@@ -31,7 +26,6 @@ mod health;
 mod ip_hash;
 mod metered_body;
 mod ollama;
-pub mod provision;
 mod proxy;
 mod request_id;
 mod retention;

@@ -1,8 +1,6 @@
 //! The request log as the window shows it: newest first, filtered, paged by key (the id of the
 //! last row shown) so the thousandth page is as fast as the first; and the same filter as CSV.
 
-use std::io::Write;
-
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row};
 use serde::{Deserialize, Serialize};
@@ -118,7 +116,12 @@ pub fn facets(conn: &Connection) -> Result<LogFacets, StoreError> {
 
 /// Writes every row matching `query` (ignoring its paging) as CSV, newest first. Returns the
 /// number of rows written.
-pub fn export_csv(conn: &Connection, query: &LogQuery, out: impl Write) -> Result<u64, StoreError> {
+#[cfg(feature = "export")]
+pub fn export_csv(
+    conn: &Connection,
+    query: &LogQuery,
+    out: impl std::io::Write,
+) -> Result<u64, StoreError> {
     let (clauses, params) = filter(query)?;
     let sql = format!(
         "SELECT {COLUMNS} FROM requests{} ORDER BY id DESC",
@@ -147,6 +150,7 @@ pub fn export_csv(conn: &Connection, query: &LogQuery, out: impl Write) -> Resul
 
 /// A row as CSV cells. Text a caller chose (user ids, models) is defused so a spreadsheet never
 /// runs it as a formula.
+#[cfg(feature = "export")]
 fn csv_record(row: &LogRow) -> [String; 16] {
     let text = |s: &str| {
         if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {

@@ -9,13 +9,17 @@
 //! - session.rs: the serving side: early refresh, refresh once on a 401, single-flight, rotated
 //!   refresh token saved before the new access token is used, permanent failures → "sign in
 //!   again".
+//! - sign_in.rs: sign in and out as the command line and the app both do it (the flow, then
+//!   revoking the previous sign-in and saving the new one).
 
 mod login;
 mod session;
+mod sign_in;
 mod tokens;
 
 pub use login::{CodexLogin, open_in_browser};
 pub use session::{CodexSession, LoggedOut, SessionError, logout};
+pub use sign_in::{SIGN_IN_TIMEOUT, sign_in_chatgpt, sign_out_chatgpt};
 pub use tokens::{CodexAccount, CodexTokens};
 
 use url::Url;

@@ -1,10 +1,15 @@
-//! One layer of settings: every field optional. The same type is read from flags and
-//! environment (clap) and from `settings.json` (serde), so the two can never drift apart.
+//! One layer of settings: every field optional. The same type is read from `settings.json`
+//! (serde) and from the `CLAWBOX_*` environment ([`SettingsLayer::from_env`]); the command line
+//! maps its flags onto it with the same value parsers (`parse_*` here), so a value means the same
+//! wherever it is written.
+
+use std::ffi::OsString;
+use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
 /// Where `/v1/*` requests go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// ClawBox calls the providers itself.
@@ -14,6 +19,9 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Every value, as written in settings and flags.
+    pub const NAMES: [&'static str; 2] = ["local", "hosted"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Local => "local",
@@ -22,8 +30,19 @@ impl Mode {
     }
 }
 
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "local" => Ok(Mode::Local),
+            "hosted" => Ok(Mode::Hosted),
+            other => Err(format!("expected local or hosted, got `{other}`")),
+        }
+    }
+}
+
 /// The seed's AUTH_MODE: which credential OpenAI-compatible calls use in local mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {
     /// The caller's own key (or a saved API key).
@@ -33,6 +52,9 @@ pub enum AuthMode {
 }
 
 impl AuthMode {
+    /// Every value, as written in settings and flags.
+    pub const NAMES: [&'static str; 2] = ["openai", "codex"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuthMode::Openai => "openai",
@@ -41,103 +63,139 @@ impl AuthMode {
     }
 }
 
+impl FromStr for AuthMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "openai" => Ok(AuthMode::Openai),
+            "codex" => Ok(AuthMode::Codex),
+            other => Err(format!("expected openai or codex, got `{other}`")),
+        }
+    }
+}
+
 /// Settings from one source. Keys are the lower-case `CLAWBOX_*` names without the prefix; any
-/// other key in `settings.json` belongs to the app and is ignored here.
-#[derive(Debug, Default, Clone, PartialEq, Deserialize, clap::Args)]
+/// other key in `settings.json` belongs to the app and is ignored here. What each one means is
+/// in the command line's `serve --help`.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct SettingsLayer {
-    /// `local`: call providers directly; `hosted`: relay to the hosted gateway [default: local]
-    #[arg(long, env = "CLAWBOX_MODE", value_enum)]
     pub mode: Option<Mode>,
-
-    /// Address to listen on, loopback only [default: 127.0.0.1:18789]
-    #[arg(long, env = "CLAWBOX_LISTEN", value_name = "IP:PORT")]
     pub listen: Option<String>,
-
-    /// The hosted gateway's origin, used in hosted mode (e.g. https://gateway.example.com)
-    #[arg(long, env = "CLAWBOX_HOSTED_URL", value_name = "URL")]
     pub hosted_url: Option<String>,
-
-    /// OpenAI-compatible upstream origin [default: https://api.openai.com]
-    #[arg(long, env = "CLAWBOX_OPENAI_URL", value_name = "URL")]
     pub openai_url: Option<String>,
-
-    /// Anthropic upstream origin [default: https://api.anthropic.com]
-    #[arg(long, env = "CLAWBOX_ANTHROPIC_URL", value_name = "URL")]
     pub anthropic_url: Option<String>,
-
-    /// Ollama-compatible local model server [default: http://127.0.0.1:11434]
-    #[arg(long, env = "CLAWBOX_OLLAMA_URL", value_name = "URL")]
     pub ollama_url: Option<String>,
-
-    /// User id for requests without an X-User-ID header [default: anonymous]
-    #[arg(long, env = "CLAWBOX_USER_ID", value_name = "ID")]
     pub user_id: Option<String>,
-
-    /// Requests admitted per user in any rolling 60 seconds [default: 50]
-    #[arg(long, env = "CLAWBOX_RATE_LIMIT", value_name = "N")]
     pub rate_limit: Option<u32>,
-
-    /// Requests per user per calendar month (UTC); unset means no cap
-    #[arg(long, env = "CLAWBOX_MONTHLY_CAP", value_name = "N")]
     pub monthly_cap: Option<u64>,
-
-    /// `openai`: the caller's or the saved API key; `codex`: the signed-in ChatGPT account
-    /// [default: openai]
-    #[arg(long, env = "CLAWBOX_AUTH_MODE", value_enum)]
     pub auth_mode: Option<AuthMode>,
-
-    /// Browser origins allowed to call the gateway, exact and comma-separated [default: none]
-    #[arg(long, env = "CLAWBOX_ALLOWED_ORIGINS", value_name = "ORIGINS", value_parser = parse_origin_list)]
     #[serde(deserialize_with = "origins_from_json")]
     pub allowed_origins: Option<OriginList>,
-
-    /// `1` to fail over between hosted and local mode [default: 0]
-    #[arg(long, env = "CLAWBOX_FAILOVER", value_name = "0|1", value_parser = parse_switch)]
     #[serde(deserialize_with = "switch_from_json")]
     pub failover: Option<bool>,
-
-    /// Seconds an upstream may stay silent (before its headers, or between two stream chunks)
-    /// before the request fails with 504 [default: 300]
-    #[arg(long, env = "CLAWBOX_IDLE_TIMEOUT", value_name = "SECONDS")]
     pub idle_timeout: Option<u64>,
-
-    /// Days the request log keeps its rows; older ones are deleted hourly (0 keeps everything)
-    /// [default: 90]
-    #[arg(long, env = "CLAWBOX_RETENTION_DAYS", value_name = "DAYS")]
     pub retention_days: Option<u32>,
-
-    /// `1` to accept a non-loopback listen address. Every /v1 request must then carry the local
-    /// key, and the Host must be one of allowed_hosts [default: 0]
-    #[arg(long, env = "CLAWBOX_ALLOW_REMOTE", value_name = "0|1", value_parser = parse_switch)]
     #[serde(deserialize_with = "switch_from_json")]
     pub allow_remote: Option<bool>,
-
-    /// Host names remote clients use to reach this machine (with allow_remote), comma-separated
-    #[arg(long, env = "CLAWBOX_ALLOWED_HOSTS", value_name = "HOSTS", value_parser = parse_origin_list)]
     #[serde(deserialize_with = "origins_from_json")]
     pub allowed_hosts: Option<OriginList>,
-
     /// Model routes (settings.json only): `[{"model": "mistral-*", "upstream": "ollama"}, …]`.
-    #[arg(skip)]
     pub routes: Option<Vec<crate::routes::RouteRule>>,
 }
+
+/// The environment variable behind each setting (`routes` lives in settings.json only).
+pub const ENV_VARS: [&str; 16] = [
+    "CLAWBOX_MODE",
+    "CLAWBOX_LISTEN",
+    "CLAWBOX_HOSTED_URL",
+    "CLAWBOX_OPENAI_URL",
+    "CLAWBOX_ANTHROPIC_URL",
+    "CLAWBOX_OLLAMA_URL",
+    "CLAWBOX_USER_ID",
+    "CLAWBOX_RATE_LIMIT",
+    "CLAWBOX_MONTHLY_CAP",
+    "CLAWBOX_AUTH_MODE",
+    "CLAWBOX_ALLOWED_ORIGINS",
+    "CLAWBOX_FAILOVER",
+    "CLAWBOX_IDLE_TIMEOUT",
+    "CLAWBOX_RETENTION_DAYS",
+    "CLAWBOX_ALLOW_REMOTE",
+    "CLAWBOX_ALLOWED_HOSTS",
+];
 
 /// A comma-separated list of exact origins (or host names).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OriginList(pub Vec<String>);
 
 impl SettingsLayer {
-    /// The layer the `CLAWBOX_*` environment alone gives (the desktop app has no flags).
+    /// The layer the `CLAWBOX_*` environment gives (the desktop app has no flags). An empty
+    /// variable counts as unset.
     pub fn from_env() -> Result<SettingsLayer, String> {
-        #[derive(clap::Parser)]
-        struct EnvOnly {
-            #[command(flatten)]
-            settings: SettingsLayer,
+        Self::from_vars(|name| std::env::var_os(name))
+    }
+
+    /// The layer the variables `var` looks up give: `CLAWBOX_*` names, as in [`ENV_VARS`].
+    pub fn from_vars(var: impl Fn(&str) -> Option<OsString>) -> Result<SettingsLayer, String> {
+        fn read<T>(
+            var: &impl Fn(&str) -> Option<OsString>,
+            name: &str,
+            parse: impl Fn(&str) -> Result<T, String>,
+        ) -> Result<Option<T>, String> {
+            let Some(value) = var(name).filter(|v| !v.is_empty()) else {
+                return Ok(None);
+            };
+            let text = value
+                .into_string()
+                .map_err(|_| format!("{name} is not valid text (UTF-8)"))?;
+            parse(&text)
+                .map(Some)
+                .map_err(|e| format!("{name} is invalid: {e}"))
         }
-        <EnvOnly as clap::Parser>::try_parse_from(["clawbox"])
-            .map(|e| e.settings)
-            .map_err(|e| e.to_string())
+        let text = |s: &str| Ok::<_, String>(s.to_owned());
+        Ok(SettingsLayer {
+            mode: read(&var, "CLAWBOX_MODE", str::parse)?,
+            listen: read(&var, "CLAWBOX_LISTEN", text)?,
+            hosted_url: read(&var, "CLAWBOX_HOSTED_URL", text)?,
+            openai_url: read(&var, "CLAWBOX_OPENAI_URL", text)?,
+            anthropic_url: read(&var, "CLAWBOX_ANTHROPIC_URL", text)?,
+            ollama_url: read(&var, "CLAWBOX_OLLAMA_URL", text)?,
+            user_id: read(&var, "CLAWBOX_USER_ID", text)?,
+            rate_limit: read(&var, "CLAWBOX_RATE_LIMIT", parse_number)?,
+            monthly_cap: read(&var, "CLAWBOX_MONTHLY_CAP", parse_number)?,
+            auth_mode: read(&var, "CLAWBOX_AUTH_MODE", str::parse)?,
+            allowed_origins: read(&var, "CLAWBOX_ALLOWED_ORIGINS", parse_origin_list)?,
+            failover: read(&var, "CLAWBOX_FAILOVER", parse_switch)?,
+            idle_timeout: read(&var, "CLAWBOX_IDLE_TIMEOUT", parse_number)?,
+            retention_days: read(&var, "CLAWBOX_RETENTION_DAYS", parse_number)?,
+            allow_remote: read(&var, "CLAWBOX_ALLOW_REMOTE", parse_switch)?,
+            allowed_hosts: read(&var, "CLAWBOX_ALLOWED_HOSTS", parse_origin_list)?,
+            routes: None,
+        })
+    }
+
+    /// This layer over `lower`: each setting from here when set, else from `lower` (flags over
+    /// the environment).
+    pub fn or(self, lower: SettingsLayer) -> SettingsLayer {
+        SettingsLayer {
+            mode: self.mode.or(lower.mode),
+            listen: self.listen.or(lower.listen),
+            hosted_url: self.hosted_url.or(lower.hosted_url),
+            openai_url: self.openai_url.or(lower.openai_url),
+            anthropic_url: self.anthropic_url.or(lower.anthropic_url),
+            ollama_url: self.ollama_url.or(lower.ollama_url),
+            user_id: self.user_id.or(lower.user_id),
+            rate_limit: self.rate_limit.or(lower.rate_limit),
+            monthly_cap: self.monthly_cap.or(lower.monthly_cap),
+            auth_mode: self.auth_mode.or(lower.auth_mode),
+            allowed_origins: self.allowed_origins.or(lower.allowed_origins),
+            failover: self.failover.or(lower.failover),
+            idle_timeout: self.idle_timeout.or(lower.idle_timeout),
+            retention_days: self.retention_days.or(lower.retention_days),
+            allow_remote: self.allow_remote.or(lower.allow_remote),
+            allowed_hosts: self.allowed_hosts.or(lower.allowed_hosts),
+            routes: self.routes.or(lower.routes),
+        }
     }
 
     /// The setting keys this layer sets: for an override layer, the settings the UI shows locked.
@@ -168,7 +226,8 @@ impl SettingsLayer {
     }
 }
 
-fn parse_origin_list(s: &str) -> Result<OriginList, String> {
+/// A comma-separated list (of origins or host names); blanks are dropped.
+pub fn parse_origin_list(s: &str) -> Result<OriginList, String> {
     Ok(OriginList(
         s.split(',')
             .map(str::trim)
@@ -178,12 +237,20 @@ fn parse_origin_list(s: &str) -> Result<OriginList, String> {
     ))
 }
 
-fn parse_switch(s: &str) -> Result<bool, String> {
+/// A switch: `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`.
+pub fn parse_switch(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
         other => Err(format!("expected 1 or 0, got `{other}`")),
     }
+}
+
+/// A whole number (a count, seconds, days).
+pub fn parse_number<T: FromStr>(s: &str) -> Result<T, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, got `{s}`"))
 }
 
 /// `settings.json` may hold the origins as an array or as the environment's comma-separated form.
@@ -256,5 +323,71 @@ mod tests {
             serde_json::from_str(r#"{"mode":"hosted","launch_at_login":true,"routes":[]}"#)
                 .unwrap();
         assert_eq!(l.mode, Some(Mode::Hosted));
+    }
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn the_environment_fills_every_setting_it_names() {
+        let l = SettingsLayer::from_vars(vars(&[
+            ("CLAWBOX_MODE", "hosted"),
+            ("CLAWBOX_RATE_LIMIT", "7"),
+            ("CLAWBOX_FAILOVER", "yes"),
+            ("CLAWBOX_ALLOWED_HOSTS", "a.example, b.example"),
+            ("CLAWBOX_AUTH_MODE", "codex"),
+            ("CLAWBOX_LISTEN", ""),
+        ]))
+        .unwrap();
+        assert_eq!(l.mode, Some(Mode::Hosted));
+        assert_eq!(l.rate_limit, Some(7));
+        assert_eq!(l.failover, Some(true));
+        assert_eq!(
+            l.allowed_hosts.clone().unwrap().0,
+            ["a.example", "b.example"]
+        );
+        assert_eq!(l.auth_mode, Some(AuthMode::Codex));
+        assert_eq!(l.listen, None, "an empty variable counts as unset");
+        assert_eq!(l.keys_set().len(), 5);
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_its_variable() {
+        for (name, value) in [
+            ("CLAWBOX_MODE", "cloud"),
+            ("CLAWBOX_RATE_LIMIT", "fifty"),
+            ("CLAWBOX_FAILOVER", "maybe"),
+            ("CLAWBOX_AUTH_MODE", "OpenAI"),
+        ] {
+            let err = SettingsLayer::from_vars(vars(&[(name, value)])).unwrap_err();
+            assert!(err.starts_with(name), "{err}");
+            assert!(err.contains(value), "{err}");
+        }
+    }
+
+    #[test]
+    fn flags_win_over_the_environment_setting_by_setting() {
+        let flags = SettingsLayer {
+            mode: Some(Mode::Local),
+            ..SettingsLayer::default()
+        };
+        let env = SettingsLayer {
+            mode: Some(Mode::Hosted),
+            rate_limit: Some(3),
+            ..SettingsLayer::default()
+        };
+        let merged = flags.or(env);
+        assert_eq!(merged.mode, Some(Mode::Local));
+        assert_eq!(merged.rate_limit, Some(3));
     }
 }

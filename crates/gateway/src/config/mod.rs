@@ -1,8 +1,8 @@
 //! Settings: the layers they come from and the [`Config`] they resolve to.
 //!
 //! Precedence is flags > `CLAWBOX_*` environment > `settings.json` in the data dir > defaults.
-//! Flags and environment are read once (clap merges those two); `settings.json` is re-read when
-//! it changes, so the app (or a user's editor) can switch mode or limits without a restart.
+//! Flags and environment are read once (the command line lays its flags over
+//! [`SettingsLayer::from_env`]); `settings.json` is re-read when it changes, so the app (or a user's editor) can switch mode or limits without a restart.
 
 mod data_dir;
 mod layer;
@@ -11,8 +11,11 @@ mod settings_file;
 mod watch;
 
 pub use data_dir::{APP_IDENTIFIER, default_data_dir, prepare_data_dir};
-pub use layer::{AuthMode, Mode, OriginList, SettingsLayer};
-pub(crate) use resolve::parse_user_id;
+pub use layer::{
+    AuthMode, ENV_VARS, Mode, OriginList, SettingsLayer, parse_number, parse_origin_list,
+    parse_switch,
+};
+pub use resolve::parse_user_id;
 pub use resolve::{Config, DEFAULT_LISTEN, Upstreams};
-pub use settings_file::{SETTINGS_FILE, load as load_settings_file, set_setting};
+pub use settings_file::{SETTINGS_FILE, load as load_settings_file, set_setting, use_auth_mode};
 pub(crate) use watch::watch_settings;

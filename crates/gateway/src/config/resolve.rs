@@ -238,7 +238,8 @@ fn parse_upstream(v: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-pub(crate) fn parse_user_id(v: &str) -> Result<String, String> {
+/// A user id as ClawBox accepts it (from settings, a header or a setup link).
+pub fn parse_user_id(v: &str) -> Result<String, String> {
     let v = v.trim();
     if v.is_empty() {
         return Err("the user id is empty".into());

@@ -57,6 +57,20 @@ pub fn set_setting(path: &Path, key: &str, value: serde_json::Value) -> Result<(
     std::fs::rename(&tmp, path).map_err(|e| fail(format!("cannot write it: {e}")))
 }
 
+/// Records `mode` as `auth_mode` in settings.json (after a ChatGPT sign-in or sign-out).
+/// Returns `false` (and changes nothing) when the environment pins it.
+pub fn use_auth_mode(data_dir: &Path, mode: &str) -> Result<bool, Error> {
+    if std::env::var_os("CLAWBOX_AUTH_MODE").is_some() {
+        return Ok(false);
+    }
+    set_setting(
+        &data_dir.join(SETTINGS_FILE),
+        "auth_mode",
+        serde_json::json!(mode),
+    )?;
+    Ok(true)
+}
+
 fn describe(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let at = format!("line {}, column {}", e.line(), e.column());

@@ -8,17 +8,12 @@
 mod harness;
 
 mod chatgpt;
-mod cli;
-mod cli_accounts;
-mod connect;
 mod credentials;
-mod doctor;
 mod failover;
 mod guard;
 mod limits;
 mod logging;
 mod metering;
-mod provision;
 mod proxying;
 mod routing;
 mod settings;

@@ -1,0 +1,70 @@
+//! `clawbox-gateway status`: where things are and which credentials are stored, never a secret.
+
+use clawbox_auth::codex::CodexTokens;
+use clawbox_auth::{Credentials, KeychainState, LocalKey, open_store};
+use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
+
+use super::Place;
+
+pub fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), String> {
+    let dir = place.data_dir().map_err(|e| e.to_string())?;
+    println!("data folder:     {}", dir.display());
+    let settings = dir.join(SETTINGS_FILE);
+    match load_settings_file(&settings).and_then(|f| Config::resolve(&f, overrides)) {
+        Ok(config) => {
+            println!("mode:            {}", config.mode.as_str());
+            println!("listen:          http://{}", config.listen);
+            for problem in config.problems() {
+                println!("problem:         {problem}");
+            }
+        }
+        Err(e) => println!("settings:        {e}"),
+    }
+    let credentials = Credentials::load(open_store(place.store_kind(), &dir));
+    match credentials.state() {
+        KeychainState::Ready => {
+            println!("secrets in:      {}", credentials.store_name());
+            let local = credentials
+                .local_key()
+                .map_or_else(|| "none".to_owned(), |k| LocalKey::fingerprint(&k));
+            println!("local key:       {local}");
+            let saved: Vec<&str> = credentials
+                .saved_providers()
+                .iter()
+                .map(|p| p.name())
+                .collect();
+            let saved = if saved.is_empty() {
+                "none".to_owned()
+            } else {
+                saved.join(", ")
+            };
+            println!("saved API keys:  {saved}");
+        }
+        KeychainState::Unavailable(reason) => println!("secrets:         {reason}"),
+    }
+    if let Ok(store) = open_store(place.store_kind(), &dir) {
+        match CodexTokens::load(store.as_ref()) {
+            Ok(Some(tokens)) => {
+                let a = tokens.account;
+                println!(
+                    "ChatGPT:         {} ({} plan, account {}){}",
+                    a.email.as_deref().unwrap_or("signed in"),
+                    a.plan.as_deref().unwrap_or("unknown"),
+                    a.account_id,
+                    a.expires_at
+                        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                        .map(|t| format!(
+                            ", access token renews by {} {:02}:{:02} UTC",
+                            t.date(),
+                            t.hour(),
+                            t.minute()
+                        ))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(None) => println!("ChatGPT:         not signed in"),
+            Err(e) => println!("ChatGPT:         {e}"),
+        }
+    }
+    Ok(())
+}
