@@ -37,6 +37,14 @@ pub enum Error {
     BadJson { detail: String },
     #[error("could not read the request body: {detail}")]
     BadBody { detail: String },
+    #[error("ClawBox refused a malformed request: {detail}")]
+    Malformed { detail: &'static str },
+    #[error(
+        "the request path has a `.` or `..` segment, a backslash, or characters a provider would \
+         not receive exactly as sent, and ClawBox never passes such a path on: send the API's \
+         own path, e.g. /v1/chat/completions"
+    )]
+    UnsafePath,
     #[error("the X-User-ID header is not usable: {detail}")]
     BadUserId { detail: String },
     #[error(
@@ -133,6 +141,15 @@ pub enum Error {
         origin: String,
         secs: u64,
     },
+    #[error(
+        "{upstream} at {origin} started its answer, then sent nothing for {secs} seconds; \
+         try again"
+    )]
+    UpstreamSilent {
+        upstream: &'static str,
+        origin: String,
+        secs: u64,
+    },
     #[error("{upstream} at {origin} sent a broken response: {reason}")]
     UpstreamBroken {
         upstream: &'static str,
@@ -204,6 +221,8 @@ impl Error {
             BadJson { .. } => (StatusCode::BAD_REQUEST, "invalid_json", INVALID),
             BadBody { .. } => (StatusCode::BAD_REQUEST, "unreadable_body", INVALID),
             BadUserId { .. } => (StatusCode::BAD_REQUEST, "invalid_user_id", INVALID),
+            Malformed { .. } => (StatusCode::BAD_REQUEST, "malformed_request", INVALID),
+            UnsafePath => (StatusCode::BAD_REQUEST, "unsafe_path", INVALID),
             NotFound { .. } => (
                 StatusCode::NOT_FOUND,
                 "unknown_endpoint",
@@ -267,6 +286,11 @@ impl Error {
             UpstreamTimeout { .. } => (
                 StatusCode::GATEWAY_TIMEOUT,
                 "upstream_timeout",
+                ("api_error", "timeout_error"),
+            ),
+            UpstreamSilent { .. } => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_idle_timeout",
                 ("api_error", "timeout_error"),
             ),
             UpstreamBroken { .. } => (

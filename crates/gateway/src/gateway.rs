@@ -17,6 +17,7 @@ use crate::config::{self, AuthMode, Config, SETTINGS_FILE, SettingsLayer};
 use crate::events::{EVENT_BUFFER, RequestEvent};
 use crate::health::Health;
 use crate::ip_hash::IpHasher;
+use crate::listener::ConnectionLimits;
 use crate::ollama::OllamaModels;
 use crate::{Error, clock};
 
@@ -33,6 +34,8 @@ pub struct GatewayOptions {
     /// Where "Sign in with ChatGPT" goes; `None`: the shipped endpoints, or the test overrides
     /// in `CLAWBOX_CODEX_ISSUER` / `CLAWBOX_CODEX_BACKEND_URL`.
     pub codex_endpoints: Option<CodexEndpoints>,
+    /// Limits on the listening socket (header-read timeout, open connections).
+    pub connections: ConnectionLimits,
 }
 
 /// Where stored credentials come from.
@@ -52,6 +55,7 @@ impl GatewayOptions {
             log_queue: DEFAULT_LOG_QUEUE,
             secrets: SecretsFrom::Open(SecretStoreKind::Keychain),
             codex_endpoints: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -81,6 +85,7 @@ pub struct Gateway {
     log: RequestLogWriter,
     log_status: Arc<WriterStatus>,
     events: broadcast::Sender<RequestEvent>,
+    connections: ConnectionLimits,
 }
 
 impl Gateway {
@@ -157,7 +162,13 @@ impl Gateway {
             log,
             events: broadcast::channel(EVENT_BUFFER).0,
             data_dir: options.data_dir,
+            connections: options.connections,
         }))
+    }
+
+    /// Limits on the listening socket.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        self.connections
     }
 
     /// The ChatGPT sign-in in use (when the secret store is usable).
@@ -330,6 +341,7 @@ impl Gateway {
     /// Binds the configured address. A taken port and a non-loopback address are refused with
     /// an error that says what to do; there is no silent fallback to another port.
     pub async fn bind(&self) -> Result<tokio::net::TcpListener, Error> {
+        crate::listener::raise_open_file_limit();
         let config = self.config();
         let addr = config.listen;
         let listener = if config.allow_remote {

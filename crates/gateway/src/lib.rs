@@ -5,7 +5,8 @@
 //!
 //! Layout:
 //! - [`Gateway`] (gateway.rs): shared state and lifecycle — open, bind, serve, live settings.
-//! - server.rs: the router (`router()` is testable without a socket) and the accept loop.
+//! - server.rs: the router (`router()` is testable without a socket) and serving it;
+//!   listener.rs: the accept loop (HTTP/1.1 only, header-read timeout, connection cap).
 //! - proxy.rs: the `/v1/*` handler, which reads as the request path's stages in order.
 //! - stages/: one file per stage: guard, body, identify, admit, route, authorize, forward,
 //!   meter, record.
@@ -24,6 +25,7 @@ pub mod events;
 mod gateway;
 mod health;
 mod ip_hash;
+mod listener;
 mod metered_body;
 mod ollama;
 mod proxy;
@@ -40,4 +42,5 @@ pub use error::Error;
 pub use gateway::{DEFAULT_LOG_QUEUE, Gateway, GatewayOptions, SecretsFrom, bind_loopback};
 pub use health::Health;
 pub use ip_hash::IP_HASH_KEY_FILE;
+pub use listener::{ConnectionLimits, HEADER_READ_TIMEOUT};
 pub use server::router;

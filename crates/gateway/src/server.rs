@@ -1,4 +1,4 @@
-//! The router and the accept loop.
+//! The router, and serving it (the accept loop itself is listener.rs).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -7,7 +7,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware;
 use axum::routing::{any, get};
-use axum::serve::ListenerExt;
 
 use crate::config::watch_settings;
 use crate::request_id::assign_request_id;
@@ -34,7 +33,6 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let local = listener.local_addr().ok();
     tokio::spawn(crate::ollama::keep_fresh(Arc::downgrade(&gateway)));
     tokio::spawn(crate::retention::keep_pruned(Arc::downgrade(&gateway)));
     tokio::spawn(watch_settings(
@@ -42,36 +40,17 @@ pub async fn serve(
         gateway.settings_snapshot(),
     ));
 
-    // Without TCP_NODELAY, a streamed chunk can wait ~40 ms for a delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
     let app = router(Arc::clone(&gateway)).into_make_service_with_connect_info::<SocketAddr>();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stop_tx.send(());
-    });
-    let result = tokio::select! {
-        r = server => r.map_err(|source| Error::Bind {
-            addr: local.unwrap_or(crate::config::DEFAULT_LISTEN),
-            source,
-        }),
-        () = async {
-            if stop_rx.await.is_ok() {
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        } => {
-            tracing::warn!("in-flight requests did not finish within the grace period; stopping");
-            Ok(())
-        }
-    };
+    crate::listener::serve_connections(
+        listener,
+        app,
+        gateway.connection_limits(),
+        shutdown,
+        SHUTDOWN_GRACE,
+    )
+    .await;
     // The flush blocks on the writer thread: keep it off the async workers.
     let flushing = Arc::clone(&gateway);
     let _ = tokio::task::spawn_blocking(move || flushing.flush_log()).await;
-    result
+    Ok(())
 }

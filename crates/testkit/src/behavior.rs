@@ -21,6 +21,8 @@ pub struct Behavior {
     pub content_chunks: Option<usize>,
     /// After the first chunk, wait until [`crate::FakeUpstream::release`] is called.
     pub gate: bool,
+    /// Send a non-streamed answer's headers (its Content-Length included), then nothing.
+    pub stall_body: bool,
 }
 
 impl Behavior {
@@ -29,6 +31,9 @@ impl Behavior {
         let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         if let Some(status) = get("x-fake-fail-status").and_then(|v| v.parse().ok()) {
             self.fail_status = Some(status);
+        }
+        if get("x-fake-stall-body").is_some() {
+            self.stall_body = true;
         }
         if get("x-fake-omit-usage").is_some() {
             self.omit_usage = true;

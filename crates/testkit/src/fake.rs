@@ -210,6 +210,7 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
     let model = request["model"].as_str().unwrap_or("fake-model").to_owned();
     let stream = request["stream"].as_bool() == Some(true);
     let json = |v: Value| axum::Json(v).into_response();
+    let stall_body = behavior.stall_body && !stream;
     let mut response = match (parts.method.as_str(), parts.uri.path()) {
         ("POST", "/v1/chat/completions") if stream => sse::stream(
             chat::stream_events(&model, &request, &behavior),
@@ -240,6 +241,9 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
         }
         _ => error(404),
     };
+    if stall_body {
+        response = stalled(response).await;
+    }
     // Like the real APIs: a CORS grant and a cookie for the provider's own domain.
     let headers = response.headers_mut();
     headers.insert("access-control-allow-origin", HeaderValue::from_static("*"));
@@ -252,6 +256,19 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
         HeaderValue::from_static("req_fake_upstream"),
     );
     response
+}
+
+/// `response`'s status and headers, its length announced, and a body that never comes.
+async fn stalled(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let length = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_or(0, |b| b.len());
+    parts
+        .headers
+        .insert("content-length", HeaderValue::from(length));
+    let never = futures_util::stream::pending::<Result<Bytes, std::convert::Infallible>>();
+    Response::from_parts(parts, axum::body::Body::from_stream(never))
 }
 
 fn has_key(headers: &HeaderMap) -> bool {

@@ -253,3 +253,40 @@ async fn outbound_calls_honour_the_proxy_environment() {
     stop(&mut child);
     assert_eq!(proxy.requests().len(), 1);
 }
+
+/// Desktops often start programs with a soft limit of 1,024 open files, which a burst of slow
+/// connections would use up.
+#[test]
+fn the_open_file_limit_is_raised_to_the_hard_limit_at_start() {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
+    let hard: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(4))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(
+        hard > 256,
+        "this machine's hard limit ({hard}) leaves nothing to raise"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new("sh");
+    command
+        .args([
+            "-c",
+            &format!("ulimit -Sn 256 && exec {BIN} serve --listen 127.0.0.1:0"),
+        ])
+        .env("CLAWBOX_DATA_DIR", dir.path())
+        .env("CLAWBOX_SECRET_STORE", "file")
+        .env_remove("CLAWBOX_LISTEN");
+    let (mut child, _url) = start(command);
+    let theirs = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let soft: u64 = theirs
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert_eq!(soft, hard, "{theirs}");
+    assert!(stop(&mut child).success());
+}

@@ -19,6 +19,8 @@ use crate::stages::{Attach, RequestBody, Route, Upstream};
 pub struct Forwarded {
     pub response: reqwest::Response,
     pub upstream: Upstream,
+    /// The upstream's origin, for errors.
+    pub origin: String,
     /// Time to the upstream's response headers.
     pub ttfb: Duration,
     /// ClawBox asked for usage the client did not ask for: hide that chunk from it.
@@ -47,7 +49,7 @@ pub async fn forward(
     idle_timeout: Duration,
     chatgpt: Option<&Arc<CodexSession>>,
 ) -> Result<Forwarded, Error> {
-    let url = upstream_url(route, parts);
+    let url = upstream_url(route, parts)?;
     let anthropic_dialect = Dialect::of(parts) == Dialect::Anthropic;
     let request_bytes = body.bytes.len();
     let (bytes, hide_usage_chunk, translation) = if route.upstream == Upstream::Codex {
@@ -85,6 +87,7 @@ pub async fn forward(
     Ok(Forwarded {
         response,
         upstream: route.upstream,
+        origin: route.base.as_str().trim_end_matches('/').to_owned(),
         ttfb: started.elapsed(),
         hide_usage_chunk,
         idle_timeout,
@@ -99,14 +102,14 @@ async fn send_once(
     client: &reqwest::Client,
     route: &Route,
     parts: &Parts,
-    url: &str,
+    url: &url::Url,
     headers: HeaderMap,
     bytes: Bytes,
     idle_timeout: Duration,
 ) -> Result<reqwest::Response, Error> {
     let origin = route.base.as_str().trim_end_matches('/').to_owned();
     let send = client
-        .request(parts.method.clone(), url)
+        .request(parts.method.clone(), url.clone())
         .headers(headers)
         .body(bytes)
         .send();
@@ -122,24 +125,23 @@ async fn send_once(
 }
 
 /// The upstream base followed by the incoming path and query, unchanged; for ChatGPT, the Codex
-/// backend's one endpoint.
-fn upstream_url(route: &Route, parts: &Parts) -> String {
+/// backend's one endpoint. The guard has refused dot segments; should the URL parser still
+/// change the path or query in any way (it normalises as browsers do), nothing is sent.
+fn upstream_url(route: &Route, parts: &Parts) -> Result<url::Url, Error> {
+    let base = route.base.as_str().trim_end_matches('/');
     if route.upstream == Upstream::Codex {
-        return format!(
-            "{}/backend-api/codex/responses",
-            route.base.as_str().trim_end_matches('/')
-        );
+        return url::Url::parse(&format!("{base}/backend-api/codex/responses"))
+            .map_err(|_| Error::UnsafePath);
     }
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    format!(
-        "{}{}",
-        route.base.as_str().trim_end_matches('/'),
-        path_and_query
-    )
+    let url =
+        url::Url::parse(&format!("{base}{}", parts.uri.path())).map_err(|_| Error::UnsafePath)?;
+    // The base is an origin: the whole path is the caller's, as sent.
+    let mut url = url;
+    url.set_query(parts.uri.query());
+    if url.path() != parts.uri.path() || url.query() != parts.uri.query() {
+        return Err(Error::UnsafePath);
+    }
+    Ok(url)
 }
 
 /// Streamed chat completions report usage only when asked (`stream_options.include_usage`).

@@ -4,6 +4,11 @@
 //! 127.0.0.1 (CSRF) or resolve its own domain to it (DNS rebinding). So: the Host must be our own
 //! loopback address, browser Origins are refused unless allow-listed exactly (`null` never), and
 //! bodies must be JSON (which a page cannot send without a CORS preflight we never grant).
+//!
+//! And what a provider must never see: a request whose framing is ambiguous (two Hosts) or whose
+//! path holds a `.`/`..` segment, raw or percent-encoded
+//! (an HTTP client's URL parser would resolve it, and the credential ClawBox attaches would reach
+//! another path on the provider's host).
 
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -17,6 +22,7 @@ const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
     guard_addressing(parts, config, port)?;
+    check_path(parts.uri.path())?;
     check_json(parts)
 }
 
@@ -24,6 +30,7 @@ pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
 /// and Origin.
 pub fn guard_addressing(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
     check_header_size(parts)?;
+    check_framing(parts)?;
     check_host(parts, port, &config.allowed_hosts)?;
     check_origin(parts, &config.allowed_origins)
 }
@@ -38,6 +45,45 @@ fn check_header_size(parts: &Parts) -> Result<(), Error> {
         return Err(Error::HeadersTooLarge {
             limit_kb: MAX_HEADER_BYTES / 1024,
         });
+    }
+    Ok(())
+}
+
+/// One Host (RFC 9112 §3.2: more than one is answered 400; a bare LF inside another header's
+/// value is how a second one is smuggled past a stricter front end). Control characters in
+/// header values, conflicting Content-Lengths and other framing errors never get this far:
+/// hyper's parser answers them 400 itself (tests pin that).
+fn check_framing(parts: &Parts) -> Result<(), Error> {
+    let mut hosts = parts.headers.get_all(header::HOST).iter();
+    if hosts.next().is_some() && hosts.next().is_some() {
+        return Err(Error::Malformed {
+            detail: "it has more than one Host header",
+        });
+    }
+    Ok(())
+}
+
+/// No `.` or `..` segment, raw or percent-encoded (`%2e`, `%2E`, mixed), and no raw backslash
+/// (URL parsers read it as `/`). Everything else, `%2F` included, goes upstream exactly as
+/// received.
+pub fn check_path(path: &str) -> Result<(), Error> {
+    let dot_segment = path.split('/').any(|segment| {
+        let mut rest = segment;
+        let mut dots = 0;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('.') {
+                rest = after;
+            } else if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("%2e") {
+                rest = &rest[3..];
+            } else {
+                return false;
+            }
+            dots += 1;
+        }
+        matches!(dots, 1 | 2)
+    });
+    if dot_segment || path.contains('\\') {
+        return Err(Error::UnsafePath);
     }
     Ok(())
 }

@@ -47,11 +47,13 @@ pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     if forwarded.add_models.is_some() && status.is_success() {
         return with_local_models(forwarded, recording).await;
     }
-    streamed(forwarded, recording)
+    streamed(forwarded, recording, dialect).await
 }
 
-/// The usual path: the body streams through as it arrives, metered on the way.
-fn streamed(forwarded: Forwarded, mut recording: Recording) -> Response {
+/// The usual path: the body streams through as it arrives, metered on the way. An answer that is
+/// not a stream is held until its first byte arrives, so a provider that sends headers and then
+/// nothing gives the client a 504, never a 200 with a cut body.
+async fn streamed(forwarded: Forwarded, mut recording: Recording, dialect: Dialect) -> Response {
     let upstream = forwarded.response;
     let status = upstream.status();
     let content_type = upstream
@@ -65,7 +67,6 @@ fn streamed(forwarded: Forwarded, mut recording: Recording) -> Response {
         }
         _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk),
     };
-    recording.set_response_start(status.as_u16(), forwarded.ttfb, tap.is_stream());
     let rewrites_body = forwarded.hide_usage_chunk || tap.translates();
 
     let mut builder = Response::builder().status(status);
@@ -86,8 +87,36 @@ fn streamed(forwarded: Forwarded, mut recording: Recording) -> Response {
         || expected_bytes == Some(0)
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
+    let mut stream = upstream.bytes_stream();
+    let first = if tap.is_stream() || empty {
+        None
+    } else {
+        match tokio::time::timeout(forwarded.idle_timeout, stream.next()).await {
+            Ok(Some(Ok(chunk))) => Some(chunk),
+            Ok(None) => None,
+            Ok(Some(Err(e))) => {
+                let error = Error::UpstreamBroken {
+                    upstream: forwarded.upstream.display_name(),
+                    origin: forwarded.origin,
+                    reason: e.to_string(),
+                };
+                recording.fail(&error);
+                return error.into_response(dialect);
+            }
+            Err(_) => {
+                let error = Error::UpstreamSilent {
+                    upstream: forwarded.upstream.display_name(),
+                    origin: forwarded.origin,
+                    secs: forwarded.idle_timeout.as_secs(),
+                };
+                recording.fail(&error);
+                return error.into_response(dialect);
+            }
+        }
+    };
+    recording.set_response_start(status.as_u16(), forwarded.ttfb, tap.is_stream());
     let mut body = MeteredBody::new(
-        upstream.bytes_stream(),
+        futures_util::stream::iter(first.map(Ok)).chain(stream),
         expected_bytes,
         tap,
         forwarded.idle_timeout,

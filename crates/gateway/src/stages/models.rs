@@ -75,6 +75,7 @@ pub fn without_openai(extra: Vec<ExtraModel>, request_bytes: usize) -> Forwarded
     Forwarded {
         response: reqwest::Response::from(response),
         upstream: Upstream::Ollama,
+        origin: String::new(),
         ttfb: Duration::ZERO,
         hide_usage_chunk: false,
         idle_timeout: LIST_TIMEOUT,

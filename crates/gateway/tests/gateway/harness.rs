@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clawbox_auth::MemoryStore;
 use clawbox_gateway::config::SettingsLayer;
-use clawbox_gateway::{Gateway, GatewayOptions, SecretsFrom};
+use clawbox_gateway::{ConnectionLimits, Gateway, GatewayOptions, SecretsFrom};
 use clawbox_testkit::FakeUpstream;
 use serde_json::Value;
 
@@ -63,14 +63,32 @@ impl Harness {
             queue,
             Arc::new(MemoryStore::new()),
             None,
+            ConnectionLimits::default(),
         )
         .await
+    }
+
+    /// A gateway whose listener has these limits (header-read timeout, connection cap).
+    pub async fn with_connections(settings: Value, connections: ConnectionLimits) -> Harness {
+        let queue = clawbox_gateway::DEFAULT_LOG_QUEUE;
+        let secrets = Arc::new(MemoryStore::new());
+        let overrides = SettingsLayer::default();
+        Self::build(settings, overrides, queue, secrets, None, connections).await
     }
 
     /// A gateway whose keychain is `secrets` (already filled, or failing, as a test needs).
     pub async fn with_secrets(settings: Value, secrets: Arc<MemoryStore>) -> Harness {
         let queue = clawbox_gateway::DEFAULT_LOG_QUEUE;
-        Self::build(settings, SettingsLayer::default(), queue, secrets, None).await
+        let connections = ConnectionLimits::default();
+        Self::build(
+            settings,
+            SettingsLayer::default(),
+            queue,
+            secrets,
+            None,
+            connections,
+        )
+        .await
     }
 
     /// A gateway whose ChatGPT sign-in and Codex backend are `oauth`'s.
@@ -90,6 +108,7 @@ impl Harness {
             queue,
             secrets,
             Some(endpoints),
+            ConnectionLimits::default(),
         )
         .await
     }
@@ -100,6 +119,7 @@ impl Harness {
         queue: usize,
         secrets: Arc<MemoryStore>,
         codex: Option<clawbox_auth::codex::CodexEndpoints>,
+        connections: ConnectionLimits,
     ) -> Harness {
         let provider = FakeUpstream::provider().await;
         let hosted = FakeUpstream::hosted().await;
@@ -115,6 +135,7 @@ impl Harness {
         }
         let mut options = GatewayOptions::new(dir.path().to_owned(), overrides);
         options.log_queue = queue;
+        options.connections = connections;
         options.secrets = SecretsFrom::Store(secrets.clone());
         options.codex_endpoints = Some(codex.unwrap_or(clawbox_auth::codex::CodexEndpoints {
             issuer: "http://127.0.0.1:9".parse().unwrap(),

@@ -11,6 +11,7 @@ mod chatgpt;
 mod credentials;
 mod failover;
 mod guard;
+mod hardening;
 mod limits;
 mod logging;
 mod metering;
