@@ -1,5 +1,5 @@
 # ClawBox. `make test` and `make run` set up what they need (idempotently) on Debian 12.
-.PHONY: setup run app package test bench check fmt lint
+.PHONY: setup run app package test bench fuzz reliability check fmt lint
 
 setup:
 	@scripts/setup.sh
@@ -34,6 +34,13 @@ bench: setup
 	@bench/setup.sh
 	cargo build --release --locked -p clawbox-cli -p clawbox-testkit
 	python3 bench/run.py $(BENCH_ARGS)
+
+# The property tests of every parser that sees outside input (SSE, usage, the guard, request
+# bodies, settings and CLAWBOX_*, setup links, the configurators), with many more cases than the
+# 256 each gets in `make test`. PROPTEST_CASES=N to choose.
+fuzz: setup
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --locked --lib \
+		-p clawbox-gateway -p clawbox-connect -p clawbox-provision properties
 
 fmt:
 	cargo fmt --all

@@ -25,6 +25,8 @@ pub mod env_file;
 mod error;
 mod json;
 mod openclaw;
+#[cfg(test)]
+mod properties;
 mod registry;
 
 use std::path::{Path, PathBuf};

@@ -138,3 +138,70 @@ mod tests {
         assert_eq!(data(b": comment\n\n"), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// `bytes` fed in pieces cut at `cuts`: the events out, then what `finish` returns.
+    fn split_at(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut splitter = EventSplitter::default();
+        let mut out = Vec::new();
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            let chunk = Bytes::copy_from_slice(&bytes[from..cut]);
+            splitter.feed(chunk, |e| out.push(e.to_vec()));
+            from = cut;
+        }
+        out.extend(splitter.finish().map(|e| e.to_vec()));
+        out
+    }
+
+    /// An SSE event as providers write them, with any of the three blank-line endings.
+    fn event() -> impl Strategy<Value = Vec<u8>> {
+        (
+            proptest::option::of("[a-z_.]{1,20}"),
+            proptest::collection::vec("[ -~]{0,40}", 1..4),
+            prop_oneof![Just("\n"), Just("\r\n")],
+        )
+            .prop_map(|(name, lines, eol)| {
+                let mut e = String::new();
+                if let Some(name) = name {
+                    e.push_str(&format!("event: {name}{eol}"));
+                }
+                for line in lines {
+                    e.push_str(&format!("data: {line}{eol}"));
+                }
+                e.push_str(eol);
+                e.into_bytes()
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn no_byte_is_lost_or_added_whatever_the_input(
+            bytes in proptest::collection::vec(any::<u8>(), 0..600),
+            cuts in proptest::collection::vec(any::<usize>(), 0..12),
+        ) {
+            prop_assert_eq!(split_at(&bytes, &cuts).concat(), bytes);
+        }
+
+        #[test]
+        fn events_come_out_whole_however_the_stream_is_chunked(
+            events in proptest::collection::vec(event(), 1..8),
+            cuts in proptest::collection::vec(any::<usize>(), 0..12),
+        ) {
+            let stream = events.concat();
+            prop_assert_eq!(split_at(&stream, &cuts), events);
+        }
+
+        #[test]
+        fn reading_data_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = data(&bytes);
+        }
+    }
+}

@@ -318,3 +318,68 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn valid() -> impl Strategy<Value = Provision> {
+        (
+            proptest::option::of("[a-zA-Z0-9][a-zA-Z0-9._@-]{0,30}"),
+            proptest::option::of(
+                (
+                    "[a-z][a-z0-9-]{0,12}(\\.[a-z]{2,6}){1,2}",
+                    proptest::option::of(1u16..65535),
+                )
+                    .prop_map(|(host, port)| match port {
+                        Some(p) => format!("https://{host}:{p}"),
+                        None => format!("https://{host}"),
+                    }),
+            ),
+            proptest::option::of(prop_oneof![Just("local"), Just("hosted")]),
+        )
+            .prop_map(|(user_id, hosted_url, mode)| Provision {
+                user_id,
+                hosted_url,
+                mode: mode.map(str::to_owned),
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn a_link_reads_back_as_the_values_it_was_made_from(p in valid()) {
+            if let Ok(checked) = p.checked() {
+                prop_assert_eq!(Provision::from_link(&checked.link()), Ok(checked));
+            }
+        }
+
+        #[test]
+        fn no_error_repeats_the_link_s_own_words(
+            junk in "[ -~]{0,80}",
+            marker in "[A-Z]{6}",
+            shape in 0usize..5,
+        ) {
+            let word = format!("zz{marker}");
+            let link = match shape {
+                0 => format!("{junk}{word}"),
+                1 => format!("clawbox://onboard?user_id={word}{junk}"),
+                2 => format!("clawbox://onboard?hosted_url=http://{word}.example{junk}"),
+                3 => format!("clawbox://onboard?{word}=1&{junk}"),
+                _ => format!("clawbox://onboard?mode={word}&mode={junk}"),
+            };
+            if let Err(e) = Provision::from_link(&link) {
+                prop_assert!(!e.to_string().contains(&word), "{} echoes {}", e, word);
+            }
+        }
+
+        #[test]
+        fn any_provisioning_file_is_read_or_refused_without_a_panic(text in "\\PC{0,200}") {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("provision.json");
+            std::fs::write(&path, &text).unwrap();
+            let _ = Provision::from_file(&path);
+        }
+    }
+}

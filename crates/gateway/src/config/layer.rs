@@ -263,7 +263,9 @@ fn origins_from_json<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OriginLis
     }
     Ok(match Option::<Either>::deserialize(d)? {
         None => None,
-        Some(Either::List(v)) => Some(OriginList(v)),
+        // Entries are trimmed as in the comma-separated form: `"https://a.example "` is a typo,
+        // not another origin.
+        Some(Either::List(v)) => parse_origin_list(&v.join(",")).ok(),
         Some(Either::Text(s)) => parse_origin_list(&s).ok(),
     })
 }
@@ -389,5 +391,111 @@ mod tests {
         let merged = flags.or(env);
         assert_eq!(merged.mode, Some(Mode::Local));
         assert_eq!(merged.rate_limit, Some(3));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[!-+\\--~][ -+\\--~]{0,30}[!-+\\--~]?" // no commas: lists are comma-separated
+    }
+
+    /// A layer and how it is written in the environment and in settings.json.
+    fn layer() -> impl Strategy<Value = (Vec<(&'static str, String)>, Map<String, Value>)> {
+        (
+            proptest::option::of(prop_oneof![Just("local"), Just("hosted")]),
+            proptest::option::of(text()),
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(prop_oneof![Just("openai"), Just("codex")]),
+            proptest::option::of(proptest::collection::vec(text(), 1..4)),
+            proptest::option::of(any::<bool>()),
+        )
+            .prop_map(|(mode, user, rate, cap, auth, origins, failover)| {
+                let mut env = Vec::new();
+                let mut json = Map::new();
+                if let Some(m) = mode {
+                    env.push(("CLAWBOX_MODE", m.to_owned()));
+                    json.insert("mode".into(), json!(m));
+                }
+                if let Some(u) = user {
+                    env.push(("CLAWBOX_USER_ID", u.clone()));
+                    json.insert("user_id".into(), json!(u));
+                }
+                if let Some(r) = rate {
+                    env.push(("CLAWBOX_RATE_LIMIT", r.to_string()));
+                    json.insert("rate_limit".into(), json!(r));
+                }
+                if let Some(c) = cap {
+                    env.push(("CLAWBOX_MONTHLY_CAP", c.to_string()));
+                    json.insert("monthly_cap".into(), json!(c));
+                }
+                if let Some(a) = auth {
+                    env.push(("CLAWBOX_AUTH_MODE", a.to_owned()));
+                    json.insert("auth_mode".into(), json!(a));
+                }
+                if let Some(o) = origins {
+                    env.push(("CLAWBOX_ALLOWED_ORIGINS", o.join(",")));
+                    json.insert("allowed_origins".into(), json!(o));
+                }
+                if let Some(f) = failover {
+                    env.push(("CLAWBOX_FAILOVER", if f { "1" } else { "0" }.to_owned()));
+                    json.insert("failover".into(), json!(f));
+                }
+                (env, json)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn the_environment_and_settings_json_say_the_same_thing((env, json) in layer()) {
+            let from_env = SettingsLayer::from_vars(|name| {
+                env.iter().find(|(k, _)| *k == name).map(|(_, v)| OsString::from(v))
+            })
+            .unwrap();
+            let from_json: SettingsLayer = serde_json::from_value(Value::Object(json)).unwrap();
+            prop_assert_eq!(&from_env, &from_json);
+            prop_assert_eq!(from_env.keys_set().len(), env.len());
+        }
+
+        #[test]
+        fn any_environment_value_is_taken_or_refused_naming_its_variable(
+            name in proptest::sample::select(ENV_VARS.to_vec()),
+            value in "\\PC{0,40}",
+        ) {
+            match SettingsLayer::from_vars(|n| (n == name).then(|| OsString::from(&value))) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.starts_with(name), "{}", e),
+            }
+        }
+
+        #[test]
+        fn any_settings_file_is_read_or_refused_without_a_panic(text in "\\PC{0,200}") {
+            let _ = serde_json::from_str::<SettingsLayer>(&text);
+        }
+
+        #[test]
+        fn any_json_object_as_settings_is_read_or_refused_without_a_panic(
+            object in proptest::collection::btree_map(
+                proptest::sample::select(vec!["mode", "listen", "rate_limit", "failover",
+                    "allowed_origins", "routes", "idle_timeout", "launch_at_login"]),
+                prop_oneof![
+                    Just(Value::Null), any::<bool>().prop_map(Value::Bool),
+                    any::<i64>().prop_map(|n| json!(n)), "\\PC{0,20}".prop_map(Value::String),
+                    proptest::collection::vec("\\PC{0,10}", 0..3).prop_map(|v| json!(v)),
+                ],
+                0..6,
+            ),
+        ) {
+            let value = Value::Object(object.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+            if let Ok(layer) = serde_json::from_value::<SettingsLayer>(value) {
+                let _ = crate::config::Config::resolve(&layer, &SettingsLayer::default());
+            }
+        }
     }
 }

@@ -74,23 +74,30 @@ pub async fn read_body(parts: &Parts, body: Body, idle: Duration) -> Result<Requ
             });
         }
     };
-    if bytes.is_empty() {
-        return Ok(RequestBody::default());
+    RequestBody::parse(bytes)
+}
+
+impl RequestBody {
+    /// The fields the gateway needs from a body read whole; a non-empty body must be JSON.
+    pub fn parse(bytes: Bytes) -> Result<RequestBody, Error> {
+        if bytes.is_empty() {
+            return Ok(RequestBody::default());
+        }
+        let fields: Fields = serde_json::from_slice(&bytes).map_err(|e| Error::BadJson {
+            detail: match e.classify() {
+                serde_json::error::Category::Data => {
+                    format!("{e} (expected a JSON object like {{\"model\": \"...\"}})")
+                }
+                _ => format!("{e}"),
+            },
+        })?;
+        let stream_options = fields.stream_options;
+        Ok(RequestBody {
+            model: fields.model,
+            stream: fields.stream.unwrap_or(false),
+            include_usage: stream_options.as_ref().and_then(|o| o.include_usage),
+            has_stream_options: stream_options.is_some(),
+            bytes,
+        })
     }
-    let fields: Fields = serde_json::from_slice(&bytes).map_err(|e| Error::BadJson {
-        detail: match e.classify() {
-            serde_json::error::Category::Data => {
-                format!("{e} (expected a JSON object like {{\"model\": \"...\"}})")
-            }
-            _ => format!("{e}"),
-        },
-    })?;
-    let stream_options = fields.stream_options;
-    Ok(RequestBody {
-        model: fields.model,
-        stream: fields.stream.unwrap_or(false),
-        include_usage: stream_options.as_ref().and_then(|o| o.include_usage),
-        has_stream_options: stream_options.is_some(),
-        bytes,
-    })
 }

@@ -268,3 +268,106 @@ mod tests {
         assert_eq!(v["stream_options"]["x"], 1);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "[ -~\u{e9}\u{4e2d}\u{1f600}]{0,20}".prop_map(Value::String),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A streamed chat request as clients send it: any other fields, maybe `stream_options`
+    /// (an object, or `null`), compact or pretty.
+    fn request() -> impl Strategy<Value = (Value, bool)> {
+        (
+            proptest::collection::btree_map("[a-z_]{1,10}", value(), 0..6),
+            prop_oneof![
+                Just(None),
+                Just(Some(Value::Null)),
+                proptest::collection::btree_map("[a-z_]{1,8}", leaf(), 0..3)
+                    .prop_map(|m| Some(Value::Object(m.into_iter().collect()))),
+            ],
+            any::<bool>(),
+        )
+            .prop_map(|(fields, options, pretty)| {
+                let mut object: serde_json::Map<String, Value> = fields
+                    .into_iter()
+                    .filter(|(k, _)| k != "stream" && k != "stream_options")
+                    .collect();
+                object.insert("stream".into(), Value::Bool(true));
+                if let Some(options) = options {
+                    object.insert("stream_options".into(), options);
+                }
+                (Value::Object(object), pretty)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn asking_for_usage_adds_that_and_changes_nothing_else((sent, pretty) in request()) {
+            let text = if pretty {
+                serde_json::to_vec_pretty(&sent).unwrap()
+            } else {
+                serde_json::to_vec(&sent).unwrap()
+            };
+            let body = RequestBody::parse(Bytes::from(text)).unwrap();
+            let spliced = with_include_usage(&body).unwrap();
+            let got: Value = serde_json::from_slice(&spliced).unwrap();
+            let mut want = sent.clone();
+            match want.get_mut("stream_options") {
+                Some(Value::Object(options)) => {
+                    options.insert("include_usage".into(), Value::Bool(true));
+                }
+                _ => want["stream_options"] = json!({"include_usage": true}),
+            }
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn any_body_is_read_or_refused_without_a_panic(
+            bytes in proptest::collection::vec(any::<u8>(), 0..400),
+        ) {
+            let _ = RequestBody::parse(Bytes::from(bytes));
+        }
+
+        #[test]
+        fn the_model_and_stream_flag_are_read_from_any_request(
+            model in proptest::option::of("[ -~]{0,40}"),
+            stream in proptest::option::of(any::<bool>()),
+            rest in proptest::collection::btree_map("[a-z_]{1,10}", value(), 0..5),
+        ) {
+            let mut object: serde_json::Map<String, Value> = rest
+                .into_iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "model" | "stream" | "stream_options"))
+                .collect();
+            if let Some(m) = &model {
+                object.insert("model".into(), json!(m));
+            }
+            if let Some(s) = stream {
+                object.insert("stream".into(), json!(s));
+            }
+            let body = RequestBody::parse(Bytes::from(serde_json::to_vec(&object).unwrap())).unwrap();
+            prop_assert_eq!(body.model, model);
+            prop_assert_eq!(body.stream, stream.unwrap_or(false));
+        }
+    }
+}

@@ -281,3 +281,76 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use axum::http::{HeaderValue, Request};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::SettingsLayer;
+
+    /// Path segments as clients and attackers write them.
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[A-Za-z0-9_:-]{1,12}",
+            "[a-z]{1,4}\\.[a-z]{0,4}",
+            Just(".".to_owned()),
+            Just("..".to_owned()),
+            Just("...".to_owned()),
+            "(\\.|%2e|%2E){1,3}",
+            Just("%2F".to_owned()),
+            Just("%2f..".to_owned()),
+            Just(String::new()),
+        ]
+    }
+
+    /// What a URL parser would resolve: a segment that is `.` or `..` once `%2e` is read as `.`.
+    fn is_dot_segment(segment: &str) -> bool {
+        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+        decoded == "." || decoded == ".."
+    }
+
+    proptest! {
+        #[test]
+        fn a_path_is_refused_exactly_when_a_parser_could_resolve_it(
+            segments in proptest::collection::vec(segment(), 1..6),
+        ) {
+            let path = format!("/v1/{}", segments.join("/"));
+            let refused = check_path(&path).is_err();
+            prop_assert_eq!(refused, segments.iter().any(|s| is_dot_segment(s)), "{}", path);
+            if !refused {
+                // What passes reaches the provider as sent.
+                let url = url::Url::parse(&format!("http://127.0.0.1{path}")).unwrap();
+                prop_assert_eq!(url.path(), path.as_str());
+            }
+        }
+
+        #[test]
+        fn any_header_values_are_judged_without_a_panic(
+            host in proptest::collection::vec(any::<u8>(), 0..60),
+            origin in proptest::collection::vec(any::<u8>(), 0..60),
+            content_type in proptest::collection::vec(any::<u8>(), 0..60),
+            fetch_site in proptest::collection::vec(any::<u8>(), 0..20),
+        ) {
+            let mut request = Request::builder().method("POST").uri("/v1/chat/completions");
+            for (name, value) in [("host", &host), ("origin", &origin),
+                                  ("content-type", &content_type), ("sec-fetch-site", &fetch_site)] {
+                if let Ok(v) = HeaderValue::from_bytes(value) {
+                    request = request.header(name, v);
+                }
+            }
+            let parts = request.body(()).unwrap().into_parts().0;
+            let config = Config::resolve(&SettingsLayer::default(), &SettingsLayer::default()).unwrap();
+            let verdict = guard(&parts, &config, 18789);
+            // Only a loopback name with our own port is ever let through.
+            if verdict.is_ok() {
+                let host = String::from_utf8_lossy(&host).to_ascii_lowercase();
+                prop_assert!(
+                    ["localhost:18789", "127.0.0.1:18789", "[::1]:18789"].contains(&host.as_str()),
+                    "let through with Host {:?}", host
+                );
+            }
+        }
+    }
+}
