@@ -35,6 +35,14 @@ bench: setup
 	cargo build --release --locked -p clawbox-cli -p clawbox-testkit
 	python3 bench/run.py $(BENCH_ARGS)
 
+# The fault suite (never part of `make test`; a few minutes): the release gateway killed -9 and
+# stopped under load, its database locked and its disk full, fed a broken provider (cut, garbage,
+# hangs, resets, 200 MiB), flooded at the limit, held by slow connections and soaked; a figure
+# per line and a PASS/FAIL per target. RELIABILITY_ARGS=--quick shortens the soak to 20 s.
+reliability: setup
+	cargo build --release --locked -p clawbox-cli -p clawbox-testkit
+	python3 bench/reliability.py $(RELIABILITY_ARGS)
+
 # The property tests of every parser that sees outside input (SSE, usage, the guard, request
 # bodies, settings and CLAWBOX_*, setup links, the configurators), with many more cases than the
 # 256 each gets in `make test`. PROPTEST_CASES=N to choose.

@@ -23,6 +23,14 @@ pub struct Behavior {
     pub gate: bool,
     /// Send a non-streamed answer's headers (its Content-Length included), then nothing.
     pub stall_body: bool,
+    /// Abort the connection after this many stream chunks (a provider that dies mid-answer).
+    pub cut_after_chunks: Option<usize>,
+    /// Answer with an event stream of random bytes.
+    pub garbage: bool,
+    /// Drop the connection without an answer.
+    pub reset: bool,
+    /// Answer with an event stream this many MiB long.
+    pub stream_mib: Option<usize>,
 }
 
 impl Behavior {
@@ -34,6 +42,18 @@ impl Behavior {
         }
         if get("x-fake-stall-body").is_some() {
             self.stall_body = true;
+        }
+        if let Some(n) = get("x-fake-cut-after-chunks").and_then(|v| v.parse().ok()) {
+            self.cut_after_chunks = Some(n);
+        }
+        if get("x-fake-garbage").is_some() {
+            self.garbage = true;
+        }
+        if get("x-fake-reset").is_some() {
+            self.reset = true;
+        }
+        if let Some(n) = get("x-fake-stream-mib").and_then(|v| v.parse().ok()) {
+            self.stream_mib = Some(n);
         }
         if get("x-fake-omit-usage").is_some() {
             self.omit_usage = true;

@@ -189,6 +189,17 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
     if !behavior.headers_delay.is_zero() {
         tokio::time::sleep(behavior.headers_delay).await;
     }
+    if behavior.reset {
+        // Unwinding out of the connection's task drops its socket: no answer at all. (No panic
+        // hook runs, so nothing is printed.)
+        std::panic::resume_unwind(Box::new("the fake provider dropped the connection"));
+    }
+    if behavior.garbage {
+        return sse::garbage();
+    }
+    if let Some(mib) = behavior.stream_mib {
+        return sse::large(mib);
+    }
     let anthropic = parts.headers.contains_key("anthropic-version")
         || parts.uri.path().starts_with("/v1/messages");
     let error = |status: u16| {
