@@ -241,8 +241,21 @@ async fn logout_revokes_and_deletes() {
 #[tokio::test]
 async fn an_early_refresh_that_fails_keeps_using_the_still_valid_token() {
     let oauth = FakeOAuth::start().await;
-    oauth.set_access_ttl(120); // inside the early-refresh window, but valid
-    let (_store, session) = session_with(&oauth).await;
+    oauth.set_access_ttl(120);
+    let tokens = {
+        let _ports = PORTS.lock().await;
+        sign_in(&oauth).await
+    };
+    // Received an hour ago, two minutes left: inside the early-refresh window, but valid.
+    let store = Arc::new(MemoryStore::new());
+    let issued_at_ms = tokens.issued_at_ms - 3_600_000;
+    CodexTokens {
+        issued_at_ms,
+        ..tokens
+    }
+    .save(store.as_ref())
+    .unwrap();
+    let session = CodexSession::new(store as Arc<dyn SecretStore>, endpoints(&oauth)).unwrap();
     oauth.fail_refresh(Some(RefreshFailure::Transient));
     let (token, _) = session.access().await.unwrap();
     let (again, _) = session.access().await.unwrap();

@@ -1,7 +1,8 @@
 //! The serving side of a ChatGPT sign-in: a valid access token on demand.
 //!
 //! ```text
-//! access()                 cached token, unless it expires within REFRESH_EARLY → refresh
+//! access()                 cached token, unless it expires within REFRESH_EARLY (at most half
+//!                          its lifetime) → refresh
 //! refresh_after_401(used)  the provider refused `used` → refresh once (unless someone already did)
 //! refresh (single-flight)  one at a time behind an async lock; waiters find the fresh token;
 //!                          the store is re-read first (another process may have refreshed or
@@ -21,7 +22,7 @@ use super::tokens::now_ms;
 use super::{CLIENT_ID, CodexAccount, CodexEndpoints, CodexTokens, oauth_http_client};
 use crate::{AuthError, Secret, SecretStore};
 
-/// Refresh this long before the access token expires.
+/// Refresh this long before the access token expires (at most half its lifetime).
 const REFRESH_EARLY_SECS: i64 = 300;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
@@ -109,7 +110,7 @@ impl CodexSession {
             Some(t) => t,
             None => self.reload().await?.ok_or(SessionError::NotSignedIn)?,
         };
-        if !tokens.expires_within(REFRESH_EARLY_SECS, now_ms()) {
+        if !tokens.due_for_refresh(REFRESH_EARLY_SECS, now_ms()) {
             return Ok(credentials(&tokens));
         }
         match self.refresh(&tokens.access_token).await {
@@ -157,7 +158,7 @@ impl CodexSession {
             && tokens.access_token != *stale
         {
             self.set_problem(&mut state, None);
-            if !tokens.expires_within(REFRESH_EARLY_SECS, now_ms()) {
+            if !tokens.due_for_refresh(REFRESH_EARLY_SECS, now_ms()) {
                 return Ok(credentials(&tokens));
             }
         }

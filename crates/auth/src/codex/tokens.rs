@@ -137,6 +137,19 @@ impl CodexTokens {
             None => now_ms - self.issued_at_ms > 8 * 24 * 3600 * 1000,
         }
     }
+
+    /// Whether to refresh ahead of expiry: the token expires within `early_secs`, or within half
+    /// the lifetime it had when ClawBox received it, whichever is shorter. A token that lives no
+    /// longer than `early_secs` (or looks so, its `exp` being whole seconds and the clocks not
+    /// quite agreeing) is otherwise due the moment it arrives, and every caller refreshes again.
+    pub fn due_for_refresh(&self, early_secs: i64, now_ms: i64) -> bool {
+        let Some(exp) = self.account.expires_at else {
+            return self.expires_within(early_secs, now_ms);
+        };
+        let lifetime_ms = exp * 1000 - self.issued_at_ms;
+        let margin_ms = (early_secs * 1000).min(lifetime_ms / 2).max(0);
+        exp * 1000 <= now_ms + margin_ms
+    }
 }
 
 /// The payload of a JWT, unverified: the token came straight from the issuer over TLS, and only
@@ -204,6 +217,31 @@ mod tests {
             CodexTokens::load(&store).unwrap().unwrap().issued_at_ms,
             300
         );
+    }
+
+    #[test]
+    fn a_short_lived_token_is_due_at_half_its_life_not_on_arrival() {
+        let id = jwt(serde_json::json!({
+            "https://api.openai.com/auth": {"chatgpt_account_id": "acct_1"}
+        }));
+        let issued_ms = 1_000_000_000_000;
+        let with_ttl = |secs: i64| {
+            let access = jwt(serde_json::json!({"exp": issued_ms / 1000 + secs}));
+            CodexTokens::new(id.clone(), access, "rt".into(), issued_ms).unwrap()
+        };
+        // A long-lived token: due 300 s before it expires.
+        let long = with_ttl(3600);
+        assert!(!long.due_for_refresh(300, issued_ms + 3_299_000));
+        assert!(long.due_for_refresh(300, issued_ms + 3_300_000));
+        // A token living 240 s (or 301 s, read a second late): not due on arrival.
+        for ttl in [240, 301] {
+            let short = with_ttl(ttl);
+            assert!(short.expires_within(300, issued_ms + 1_000), "{ttl}");
+            assert!(!short.due_for_refresh(300, issued_ms + 1_000), "{ttl}");
+            assert!(short.due_for_refresh(300, issued_ms + ttl * 500), "{ttl}");
+        }
+        // An expired one is due.
+        assert!(with_ttl(0).due_for_refresh(300, issued_ms));
     }
 
     #[test]

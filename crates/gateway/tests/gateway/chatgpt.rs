@@ -319,3 +319,68 @@ async fn what_chatgpt_cannot_serve_and_who_is_not_signed_in_get_clear_answers() 
         "{health}"
     );
 }
+
+/// Several agents on one plan: `rounds` times, the backend refuses the token while 50
+/// requests are on their way. Each time: exactly one refresh, and every request answered 200
+/// (none gets the backend's 401). Returns what went wrong, round by round.
+async fn refused_under_load(access_ttl_secs: Option<i64>, rounds: usize) -> Vec<String> {
+    const CONCURRENT: usize = 50;
+    let oauth = FakeOAuth::start().await;
+    if let Some(ttl) = access_ttl_secs {
+        oauth.set_access_ttl(ttl);
+    }
+    let secrets = Arc::new(MemoryStore::new());
+    let (id, access, refresh) = oauth.sign_in_directly();
+    CodexTokens::new(id, access, refresh, 1)
+        .unwrap()
+        .save(secrets.as_ref())
+        .unwrap();
+    let settings = json!({"auth_mode": "codex", "rate_limit": 100_000});
+    let h = Arc::new(Harness::with_chatgpt(settings, secrets, &oauth).await);
+    let session = Arc::clone(h.gateway.codex().unwrap());
+    let mut wrong = Vec::new();
+    for round in 0..rounds {
+        let before = (session.refresh_count(), oauth.refresh_count());
+        oauth.expire_access_token();
+        let calls = (0..CONCURRENT).map(|_| {
+            let h = Arc::clone(&h);
+            tokio::spawn(async move {
+                let body = json!({"model": "gpt-5", "input": "hi"});
+                post(&h, "/v1/responses", body).await.status().as_u16()
+            })
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let refreshes = (
+            session.refresh_count() - before.0,
+            oauth.refresh_count() - before.1,
+        );
+        let refused: Vec<u16> = statuses.into_iter().filter(|s| *s != 200).collect();
+        if refreshes != (1, 1) || !refused.is_empty() {
+            wrong.push(format!(
+                "round {round}: {refreshes:?} refreshes (session, server), not 200: {refused:?}"
+            ));
+        }
+    }
+    wrong
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_requests_on_a_refused_token_make_one_refresh_round_after_round() {
+    let wrong = refused_under_load(None, 20).await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Tokens that live no longer than the early-refresh margin (a server issuing short-lived
+/// tokens, or a clock running ahead): a freshly refreshed token must not count as due at once,
+/// or every waiter refreshes again and in-flight retries meet a rotated token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn short_lived_tokens_are_refreshed_once_too() {
+    for ttl in [240, 301] {
+        let wrong = refused_under_load(Some(ttl), 20).await;
+        assert!(wrong.is_empty(), "ttl {ttl} s:\n{}", wrong.join("\n"));
+    }
+}
