@@ -22,6 +22,7 @@ pub mod config;
 mod dialect;
 mod error;
 pub mod events;
+mod framing;
 mod gateway;
 mod health;
 mod ip_hash;

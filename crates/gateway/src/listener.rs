@@ -26,6 +26,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::Service;
 
+use crate::framing::{Ambiguity, HeadWatch};
 use axum::Router;
 use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
 
@@ -138,8 +139,14 @@ pub(crate) async fn serve_connections(
             continue;
         };
         let Ok(service) = app.call(addr).await;
+        // Heads are watched as they arrive for what hyper would re-frame (framing.rs).
+        let ambiguity = Ambiguity::new();
+        let io = TokioIo::new(HeadWatch::new(tcp, Arc::clone(&ambiguity)));
+        let service = tower::ServiceBuilder::new()
+            .map_request(move |request| ambiguity.mark(request))
+            .service(service);
         let connection = http
-            .serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service))
+            .serve_connection(io, TowerToHyperService::new(service))
             .with_upgrades();
         let mut stop = stop.clone();
         tokio::spawn(async move {

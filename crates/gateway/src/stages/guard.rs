@@ -15,6 +15,7 @@ use axum::http::{Method, header};
 
 use crate::Error;
 use crate::config::Config;
+use crate::framing::AmbiguousFraming;
 
 /// Total size of all request headers accepted.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
@@ -50,10 +51,16 @@ fn check_header_size(parts: &Parts) -> Result<(), Error> {
 }
 
 /// One Host (RFC 9112 §3.2: more than one is answered 400; a bare LF inside another header's
-/// value is how a second one is smuggled past a stricter front end). Control characters in
-/// header values, conflicting Content-Lengths and other framing errors never get this far:
-/// hyper's parser answers them 400 itself (tests pin that).
+/// value is how a second one is smuggled past a stricter front end), and not both
+/// Content-Length and Transfer-Encoding (seen by framing.rs before hyper re-frames the body).
+/// Control characters in header values, conflicting Content-Lengths and other framing errors
+/// never get this far: hyper's parser answers them 400 itself (tests pin that).
 fn check_framing(parts: &Parts) -> Result<(), Error> {
+    if parts.extensions.get::<AmbiguousFraming>().is_some() {
+        return Err(Error::Malformed {
+            detail: "it has both Content-Length and Transfer-Encoding",
+        });
+    }
     let mut hosts = parts.headers.get_all(header::HOST).iter();
     if hosts.next().is_some() && hosts.next().is_some() {
         return Err(Error::Malformed {

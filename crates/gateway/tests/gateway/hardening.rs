@@ -318,29 +318,68 @@ async fn connections_over_the_cap_are_refused_with_a_503() {
     }
 }
 
-/// hyper drops the Content-Length, frames the body by its chunks and closes the connection after
-/// the answer (RFC 9112 §6.3): what follows the body is never read as a request, and the
-/// provider gets one request with ClawBox's own framing.
+/// Framed both ways, with a second request smuggled after the chunked body: refused, and what
+/// follows the body is never read as a request (hyper closes the connection after such a one).
 #[tokio::test]
-async fn content_length_with_transfer_encoding_cannot_smuggle_a_second_request() {
+async fn content_length_with_transfer_encoding_is_refused() {
     let h = Harness::start().await;
     let host = addr(&h);
     let body = r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#;
-    let request = format!(
+    for (first, second) in [
+        ("Content-Length: 4", "Transfer-Encoding: chunked"),
+        ("Transfer-Encoding: chunked", "Content-Length: 4"),
+    ] {
+        let request = format!(
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Authorization: Bearer sk-test\r\n{first}\r\n{second}\r\n\r\n\
+             {:x}\r\n{body}\r\n0\r\n\r\n\
+             GET /v1/models HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer sk-test\r\n\r\n",
+            body.len()
+        );
+        let response = raw(&h, request.as_bytes()).await;
+        assert_eq!(status_of(&response), 400, "{response}");
+        assert_eq!(body_of(&response)["error"]["code"], "malformed_request");
+        assert_eq!(response.matches("HTTP/1.1 ").count(), 1, "{response}");
+    }
+    assert_eq!(h.provider.requests().len(), 0);
+}
+
+/// The head watcher follows each message's framing: chunked bodies (with trailers), lengths and
+/// pipelined requests on one connection all reach the provider as before.
+#[tokio::test]
+async fn well_framed_requests_on_one_connection_pass_whatever_their_framing() {
+    let h = Harness::start().await;
+    let host = addr(&h);
+    let body = r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}"#;
+    let (a, b) = body.split_at(20);
+    let head = format!(
         "POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
-         Authorization: Bearer sk-test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n\
-         {:x}\r\n{body}\r\n0\r\n\r\n\
-         GET /v1/models HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer sk-test\r\n\r\n",
+         Authorization: Bearer sk-test\r\n"
+    );
+    let pipeline = format!(
+        "{head}Content-Length: {}\r\n\r\n{body}\
+         {head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\nX-Trailer: 1\r\n\r\n\
+         {head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n\
+         GET /v1/models HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer sk-test\r\n\
+         Connection: close\r\n\r\n",
+        body.len(),
+        a.len(),
+        b.len(),
         body.len()
     );
-    let response = raw(&h, request.as_bytes()).await;
-    assert_eq!(response.matches("HTTP/1.1 ").count(), 1, "{response}");
+    // Sent in small pieces, so heads and chunk sizes straddle reads.
+    let mut tcp = TcpStream::connect(addr(&h)).await.unwrap();
+    for piece in pipeline.as_bytes().chunks(7) {
+        tcp.write_all(piece).await.unwrap();
+        tcp.flush().await.unwrap();
+    }
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut out)).await;
+    let out = String::from_utf8_lossy(&out);
+    assert_eq!(out.matches("HTTP/1.1 200").count(), 4, "{out}");
     let seen = h.provider.requests();
-    assert_eq!(seen.len(), 1, "the smuggled request reached the provider");
-    assert_eq!(seen[0].uri, "/v1/chat/completions");
-    assert_eq!(seen[0].body.as_ref(), body.as_bytes());
-    assert_eq!(
-        seen[0].header("content-length"),
-        Some(body.len().to_string().as_str())
-    );
+    assert_eq!(seen.len(), 4);
+    for chat in &seen[..3] {
+        assert_eq!(chat.body.as_ref(), body.as_bytes());
+    }
 }
