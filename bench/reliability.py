@@ -57,7 +57,8 @@ class Gateway:
         self.env = dict(os.environ, CLAWBOX_DATA_DIR=self.data_dir, CLAWBOX_SECRET_STORE="file",
                         CLAWBOX_LISTEN=f"127.0.0.1:{self.port}",
                         CLAWBOX_OPENAI_URL=f"http://127.0.0.1:{upstream_port}",
-                        CLAWBOX_RATE_LIMIT="100000000", CLAWBOX_LOG="warn", **(env or {}))
+                        CLAWBOX_RATE_LIMIT="100000000", CLAWBOX_LOG="warn")
+        self.env.update(env or {})
         self.start()
 
     def start(self):
@@ -198,16 +199,17 @@ def graceful_stop(upstream):
 
 
 def database_locked(upstream):
-    scenario("database locked by another process for 5 s")
+    # Longer than the store's busy timeout (5 s), so a write fails and is retried.
+    scenario("database locked by another process for 12 s")
     gw = Gateway(upstream)
     try:
         db = sqlite3.connect(os.path.join(gw.data_dir, "clawbox.db"), timeout=10,
                              isolation_level=None)
         db.execute("BEGIN EXCLUSIVE")
         load = Load(gw.port, threads=4)
-        time.sleep(3)
+        time.sleep(9)
         degraded = gw.health().get("status") == "degraded"
-        time.sleep(2)
+        time.sleep(3)
         acked, failed = load.finish()
         db.execute("COMMIT")
         db.close()
