@@ -17,6 +17,8 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::sse::blank_line_end;
+
 /// More than the guard accepts (64 KB of headers) plus the request line.
 const MAX_HEAD: usize = 80 * 1024;
 const NONE: u64 = u64::MAX;
@@ -216,21 +218,6 @@ fn trailers_end(buf: &[u8]) -> Option<usize> {
     } else {
         blank_line_end(buf, 0)
     }
-}
-
-/// The end (exclusive) of the first blank line in `buf` at or after `from` (`\r\n\r\n`, or the
-/// bare `\n\n` hyper also accepts).
-fn blank_line_end(buf: &[u8], from: usize) -> Option<usize> {
-    let mut at = from;
-    while let Some(i) = memchr::memchr(b'\n', &buf[at..]) {
-        let nl = at + i;
-        match buf.get(nl + 1) {
-            Some(b'\n') => return Some(nl + 2),
-            Some(b'\r') if buf.get(nl + 2) == Some(&b'\n') => return Some(nl + 3),
-            _ => at = nl + 1,
-        }
-    }
-    None
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for HeadWatch<T> {

@@ -10,7 +10,7 @@
 //! - proxy.rs: the `/v1/*` handler, which reads as the request path's stages in order.
 //! - stages/: one file per stage: guard, body, identify, admit, route, authorize, forward,
 //!   meter, record.
-//! - metered_body.rs, sse.rs, usage.rs: streaming pass-through and token metering.
+//! - metered_body.rs, tap.rs, sse.rs, usage.rs: streaming pass-through and token metering.
 //! - admission.rs: the rolling per-user limit and the monthly cap.
 //! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
 //! - error.rs: the one error type, and the one place it becomes a response.
@@ -36,6 +36,7 @@ pub mod routes;
 mod server;
 mod sse;
 mod stages;
+mod tap;
 mod usage;
 
 pub use dialect::Dialect;

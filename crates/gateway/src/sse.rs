@@ -18,7 +18,7 @@ impl EventSplitter {
     pub fn feed(&mut self, chunk: Bytes, mut on_event: impl FnMut(Bytes)) {
         if self.partial.is_empty() {
             let mut rest = chunk;
-            while let Some(end) = event_end(&rest, 0) {
+            while let Some(end) = blank_line_end(&rest, 0) {
                 on_event(rest.split_to(end));
             }
             self.partial.extend_from_slice(&rest);
@@ -26,7 +26,7 @@ impl EventSplitter {
             return;
         }
         self.partial.extend_from_slice(&chunk);
-        while let Some(end) = event_end(&self.partial, self.scanned) {
+        while let Some(end) = blank_line_end(&self.partial, self.scanned) {
             on_event(self.partial.split_to(end).freeze());
             self.scanned = 0;
         }
@@ -40,9 +40,9 @@ impl EventSplitter {
     }
 }
 
-/// The end (exclusive) of the first event in `buf`, searching from `from`: the position after a
-/// blank line (`\n\n`, `\r\n\r\n` or `\n\r\n`).
-fn event_end(buf: &[u8], from: usize) -> Option<usize> {
+/// The end (exclusive) of the first blank line in `buf`, searching from `from`: the position
+/// after `\n\n`, `\r\n\r\n` or `\n\r\n`. It ends an SSE event, and an HTTP/1 head (framing.rs).
+pub(crate) fn blank_line_end(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
     while let Some(i) = memchr::memchr(b'\n', &buf[at..]) {
         let nl = at + i;

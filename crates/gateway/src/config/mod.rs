@@ -5,15 +5,16 @@
 //! [`SettingsLayer::from_env`]); `settings.json` is re-read when it changes, so the app (or a user's editor) can switch mode or limits without a restart.
 
 mod data_dir;
+mod environment;
 mod layer;
 mod resolve;
 mod settings_file;
 mod watch;
 
 pub use data_dir::{APP_IDENTIFIER, default_data_dir, prepare_data_dir};
+pub use environment::ENV_VARS;
 pub use layer::{
-    AuthMode, ENV_VARS, Mode, OriginList, SettingsLayer, parse_number, parse_origin_list,
-    parse_switch,
+    AuthMode, Mode, OriginList, SettingsLayer, parse_number, parse_origin_list, parse_switch,
 };
 pub use resolve::parse_user_id;
 pub use resolve::{Config, DEFAULT_LISTEN, Upstreams};

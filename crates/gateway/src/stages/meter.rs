@@ -15,8 +15,9 @@ use futures_util::StreamExt;
 
 use crate::codex::{self, Translation};
 use crate::dialect::Dialect;
-use crate::metered_body::{MeteredBody, Tap};
+use crate::metered_body::MeteredBody;
 use crate::stages::{Forwarded, Recording, Upstream};
+use crate::tap::Tap;
 use crate::{Error, usage};
 
 /// The most of an answer read whole (an assembled ChatGPT answer, an error body).
