@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -94,6 +95,7 @@ def start_session(application, env, args=()):
         driver_proc.kill()
         raise AssertionError(f"tauri-driver did not start a session: {last_error}")
     driver.driver_proc = driver_proc
+    driver.app_pids = app_pids(driver_proc.pid, Path(application))
     return driver
 
 
@@ -104,3 +106,46 @@ def end_session(driver):
         pass
     driver.driver_proc.terminate()
     driver.driver_proc.wait(timeout=10)
+    # WebKitWebDriver usually ends the app it started, but not when it is itself ended first:
+    # an app left running would be the "single instance" the next session's app defers to.
+    for pid in driver.app_pids:
+        stop_pid(pid)
+
+
+def app_pids(driver_pid, application):
+    """The app processes tauri-driver's WebKitWebDriver started (its descendants running
+    `application`), looked up once the session exists."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [driver_pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            stack.append(child)
+            try:
+                if Path(f"/proc/{child}/exe").resolve() == application.resolve():
+                    found.append(child)
+            except OSError:
+                pass
+    return found
+
+
+def stop_pid(pid, grace=15):
+    """SIGTERM (the app's graceful quit), then SIGKILL if it is still there after `grace` s."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + grace
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
