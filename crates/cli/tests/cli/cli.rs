@@ -258,13 +258,7 @@ async fn outbound_calls_honour_the_proxy_environment() {
 /// connections would use up.
 #[test]
 fn the_open_file_limit_is_raised_to_the_hard_limit_at_start() {
-    let limits = std::fs::read_to_string("/proc/self/limits").unwrap();
-    let hard: u64 = limits
-        .lines()
-        .find(|l| l.starts_with("Max open files"))
-        .and_then(|l| l.split_whitespace().nth(4))
-        .and_then(|v| v.parse().ok())
-        .unwrap();
+    let (_, hard) = open_files("self");
     assert!(
         hard > 256,
         "this machine's hard limit ({hard}) leaves nothing to raise"
@@ -280,13 +274,18 @@ fn the_open_file_limit_is_raised_to_the_hard_limit_at_start() {
         .env("CLAWBOX_SECRET_STORE", "file")
         .env_remove("CLAWBOX_LISTEN");
     let (mut child, _url) = start(command);
-    let theirs = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
-    let soft: u64 = theirs
+    let (soft, _) = open_files(&child.id().to_string());
+    assert_eq!(soft, hard);
+    assert!(stop(&mut child).success());
+}
+
+/// A process's open-file limits (soft, hard), from /proc.
+fn open_files(pid: &str) -> (u64, u64) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
         .lines()
         .find(|l| l.starts_with("Max open files"))
-        .and_then(|l| l.split_whitespace().nth(3))
-        .and_then(|v| v.parse().ok())
         .unwrap();
-    assert_eq!(soft, hard, "{theirs}");
-    assert!(stop(&mut child).success());
+    let mut numbers = line.split_whitespace().skip(3).map(|v| v.parse().unwrap());
+    (numbers.next().unwrap(), numbers.next().unwrap())
 }

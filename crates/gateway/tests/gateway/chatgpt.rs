@@ -14,13 +14,18 @@ use crate::harness::{Harness, request_id, sse_data};
 
 /// A gateway in codex mode with an account signed in at `oauth`.
 async fn signed_in(oauth: &FakeOAuth) -> Harness {
+    signed_in_with(oauth, json!({"auth_mode": "codex"})).await
+}
+
+/// The same, with these settings.
+async fn signed_in_with(oauth: &FakeOAuth, settings: Value) -> Harness {
     let secrets = Arc::new(MemoryStore::new());
     let (id, access, refresh) = oauth.sign_in_directly();
     CodexTokens::new(id, access, refresh, 1)
         .unwrap()
         .save(secrets.as_ref())
         .unwrap();
-    Harness::with_chatgpt(json!({"auth_mode": "codex"}), secrets, oauth).await
+    Harness::with_chatgpt(settings, secrets, oauth).await
 }
 
 async fn post(h: &Harness, path: &str, body: Value) -> reqwest::Response {
@@ -329,14 +334,8 @@ async fn refused_under_load(access_ttl_secs: Option<i64>, rounds: usize) -> Vec<
     if let Some(ttl) = access_ttl_secs {
         oauth.set_access_ttl(ttl);
     }
-    let secrets = Arc::new(MemoryStore::new());
-    let (id, access, refresh) = oauth.sign_in_directly();
-    CodexTokens::new(id, access, refresh, 1)
-        .unwrap()
-        .save(secrets.as_ref())
-        .unwrap();
     let settings = json!({"auth_mode": "codex", "rate_limit": 100_000});
-    let h = Arc::new(Harness::with_chatgpt(settings, secrets, &oauth).await);
+    let h = Arc::new(signed_in_with(&oauth, settings).await);
     let session = Arc::clone(h.gateway.codex().unwrap());
     let mut wrong = Vec::new();
     for round in 0..rounds {
