@@ -46,3 +46,4 @@ pub use health::Health;
 pub use ip_hash::IP_HASH_KEY_FILE;
 pub use listener::{ConnectionLimits, HEADER_READ_TIMEOUT};
 pub use server::router;
+pub use stages::identify::{AGENT_SESSION_HEADER, CLIENT_HEADER};

@@ -19,6 +19,8 @@ pub struct LogQuery {
     pub status: Option<String>,
     pub model: Option<String>,
     pub endpoint: Option<String>,
+    /// One ClawBox agent session's requests.
+    pub agent_session: Option<String>,
     /// The previous page's `next`: rows older than it.
     pub before: Option<String>,
     pub limit: u32,
@@ -47,6 +49,8 @@ pub struct LogRow {
     pub stream: bool,
     pub error: Option<String>,
     pub failover: bool,
+    pub client: Option<String>,
+    pub agent_session: Option<String>,
 }
 
 /// One page, and the cursor for the next (`None` on the last page).
@@ -67,7 +71,7 @@ pub struct LogFacets {
 }
 
 const COLUMNS: &str = "id, created_at, user_id, method, endpoint, model, status, latency_ms, \
-    ttfb_ms, tokens_est, tokens_source, mode, upstream, stream, error, failover";
+    ttfb_ms, tokens_est, tokens_source, mode, upstream, stream, error, failover, client, agent_session";
 
 /// A page of the log, newest first. Request ids are UUIDv7, so their order is time order and
 /// the primary key serves as the paging index.
@@ -151,7 +155,7 @@ pub fn export_csv(
 /// A row as CSV cells. Text a caller chose (user ids, models) is defused so a spreadsheet never
 /// runs it as a formula.
 #[cfg(feature = "export")]
-fn csv_record(row: &LogRow) -> [String; 16] {
+fn csv_record(row: &LogRow) -> [String; 18] {
     let text = |s: &str| {
         if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{s}")
@@ -178,6 +182,8 @@ fn csv_record(row: &LogRow) -> [String; 16] {
         u8::from(row.stream).to_string(),
         opt(&row.error),
         u8::from(row.failover).to_string(),
+        opt(&row.client),
+        opt(&row.agent_session),
     ]
 }
 
@@ -193,6 +199,7 @@ fn filter(query: &LogQuery) -> Result<(Vec<String>, Vec<Value>), StoreError> {
     exact("user_id", &query.user_id);
     exact("model", &query.model);
     exact("endpoint", &query.endpoint);
+    exact("agent_session", &query.agent_session);
     if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
         clauses.push(
             match status {
@@ -239,5 +246,7 @@ fn log_row(r: &Row<'_>) -> Result<LogRow, rusqlite::Error> {
         stream: r.get(13)?,
         error: r.get(14)?,
         failover: r.get(15)?,
+        client: r.get(16)?,
+        agent_session: r.get(17)?,
     })
 }

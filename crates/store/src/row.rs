@@ -46,6 +46,11 @@ pub struct RequestRow {
     pub admitted: bool,
     /// Served by the other mode because the configured one failed before answering.
     pub failover: bool,
+    /// The agent ClawBox ran that made this request (`claude-code-acp`, `codex-acp`, or a custom
+    /// agent's name), from `x-clawbox-client`.
+    pub client: Option<String>,
+    /// The ClawBox agent session it belongs to, from `x-clawbox-agent-session`.
+    pub agent_session: Option<String>,
 }
 
 impl RequestRow {

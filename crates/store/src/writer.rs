@@ -300,6 +300,8 @@ fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusq
                 row.ttfb_ms.map(int),
                 row.error,
                 row.failover,
+                row.client,
+                row.agent_session,
             ]);
             match inserted {
                 Ok(_) => {}

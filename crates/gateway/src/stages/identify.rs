@@ -10,6 +10,24 @@ use crate::config::{Config, parse_user_id};
 /// The user bucket for requests that name no user (the seed's shared anonymous bucket).
 pub const ANONYMOUS: &str = "anonymous";
 
+/// Set by the agents ClawBox runs on each of their model calls: which agent (`claude-code-acp`,
+/// `codex-acp`, or a custom agent's name) and which ClawBox agent session. Recorded in the
+/// request log, never forwarded upstream.
+pub const CLIENT_HEADER: &str = "x-clawbox-client";
+pub const AGENT_SESSION_HEADER: &str = "x-clawbox-agent-session";
+
+/// A tag header's value when it is a short token (letters, digits, `-_.:`); anything else is
+/// ignored rather than refused: the tag is bookkeeping, not a reason to fail a request.
+pub fn agent_tag(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get(name)?.to_str().ok()?.trim();
+    let token = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    token.then(|| value.to_owned())
+}
+
 pub struct Caller {
     pub user_id: String,
     pub credential: Credential,
@@ -97,6 +115,25 @@ mod tests {
         let long = "x".repeat(200);
         assert!(caller(&[("x-user-id", &long)], None).is_err());
         assert!(caller(&[("x-user-id", " ")], None).is_err());
+    }
+
+    #[test]
+    fn agent_tags_are_short_tokens_or_ignored() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(CLIENT_HEADER, "codex-acp".parse().unwrap());
+        headers.insert(
+            AGENT_SESSION_HEADER,
+            "01936b2e-1f00-7000-8000-000000000000".parse().unwrap(),
+        );
+        assert_eq!(
+            agent_tag(&headers, CLIENT_HEADER).as_deref(),
+            Some("codex-acp")
+        );
+        assert!(agent_tag(&headers, AGENT_SESSION_HEADER).is_some());
+        for bad in ["", "a b", "x'; DROP TABLE requests;--", &"x".repeat(65)] {
+            headers.insert(CLIENT_HEADER, bad.parse().unwrap());
+            assert_eq!(agent_tag(&headers, CLIENT_HEADER), None, "{bad:?}");
+        }
     }
 
     #[test]

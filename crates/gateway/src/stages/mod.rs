@@ -7,7 +7,7 @@ mod body;
 mod failover;
 mod forward;
 mod guard;
-mod identify;
+pub(crate) mod identify;
 mod meter;
 mod models;
 mod record;

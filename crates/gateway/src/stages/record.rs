@@ -16,7 +16,7 @@ use crate::config::{Config, Mode};
 use crate::events::RequestEvent;
 use crate::request_id::RequestId;
 use crate::stages::Upstream;
-use crate::stages::identify::ANONYMOUS;
+use crate::stages::identify::{AGENT_SESSION_HEADER, ANONYMOUS, CLIENT_HEADER, agent_tag};
 use crate::usage::Usage;
 use crate::{Error, Gateway};
 
@@ -64,6 +64,8 @@ impl Recording {
                 error: None,
                 admitted: false,
                 failover: false,
+                client: agent_tag(&parts.headers, CLIENT_HEADER),
+                agent_session: agent_tag(&parts.headers, AGENT_SESSION_HEADER),
             },
             gateway: Arc::clone(gateway),
             started: Instant::now(),

@@ -5,11 +5,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use clawbox_auth::{LOCAL_KEY_PREFIX, Secret};
 
+use crate::stages::identify::{AGENT_SESSION_HEADER, CLIENT_HEADER};
 use crate::stages::{Attach, Upstream};
 
 /// Request headers that describe this hop, not the request, plus those ClawBox sets itself and
 /// those that describe a browser context (ClawBox, not a web page, is the upstream's client).
-const NOT_FORWARDED: [HeaderName; 15] = [
+const NOT_FORWARDED: [HeaderName; 17] = [
     header::HOST,
     header::CONNECTION,
     header::CONTENT_LENGTH,
@@ -27,6 +28,9 @@ const NOT_FORWARDED: [HeaderName; 15] = [
     header::REFERER,
     HeaderName::from_static("keep-alive"),
     HeaderName::from_static("x-user-id"),
+    // ClawBox's own tags on its agents' requests (recorded, not the provider's business).
+    HeaderName::from_static(CLIENT_HEADER),
+    HeaderName::from_static(AGENT_SESSION_HEADER),
 ];
 
 /// The caller's headers for the upstream, with the credential `attach` says and, for the hosted

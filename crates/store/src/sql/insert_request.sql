@@ -1,5 +1,5 @@
 INSERT INTO requests (
     id, user_id, endpoint, status, latency_ms, tokens_est, ip_hash, created_at,
     tokens_source, prompt_tokens, completion_tokens, method, model, mode, upstream, stream,
-    ttfb_ms, error, failover
-) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
+    ttfb_ms, error, failover, client, agent_session
+) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)

@@ -1,0 +1,43 @@
+//! ClawBox as an Agent Client Protocol client: it starts a coding agent (Claude Code through
+//! claude-code-acp, Codex through codex-acp, or an ACP command line the person added) in a
+//! project folder, points the agent's model traffic at ClawBox's own gateway, and drives it
+//! over ACP — streaming what the agent does as `AgentEvent`s, putting its permission requests
+//! to the person (or the session's approval setting), and serving its file reads and writes
+//! inside the project folder only.
+//!
+//! - catalog.rs: the agents ClawBox knows, the ones added in settings, installing from npm
+//! - launch.rs: the agent's command line and minimal environment (gateway, tags, config home)
+//! - process.rs: its process group and stderr tail
+//! - transport.rs: its stdio as ACP lines, checked at the line
+//! - session.rs: the connection, a turn, and the requests ClawBox answers
+//! - confine.rs: the project folder as a boundary
+//! - permission.rs: who answers a permission request, and with which option
+//! - updates.rs / events.rs: what the caller is told
+//!
+//! Nothing an agent says is logged or stored here: events go to the caller only.
+
+mod catalog;
+mod confine;
+mod error;
+mod events;
+mod launch;
+mod permission;
+mod process;
+mod session;
+mod transport;
+mod updates;
+
+pub use catalog::{AgentInfo, CLAUDE, CODEX, Catalog, CustomAgent, KNOWN, KnownAgent};
+pub use clawbox_gateway::{AGENT_SESSION_HEADER as SESSION_HEADER, CLIENT_HEADER};
+pub use confine::ProjectRoot;
+pub use error::Error;
+pub use events::{
+    AgentEvent, AnsweredBy, CommandRunner, FileDiff, PermissionAsk, PermissionChoice, PlanItem,
+    ToolCallView, ToolContent,
+};
+pub use launch::GatewayTarget;
+pub use permission::{Answer, Approval};
+pub use session::{AgentSession, SessionOptions, Started};
+
+/// The largest file an agent may read or write through ClawBox.
+pub const MAX_FILE: u64 = 16 * 1024 * 1024;

@@ -1,0 +1,700 @@
+//! One agent session: the agent's process, the ACP connection over its stdio, and the requests
+//! ClawBox answers for it. `initialize` → `session/new` (or `session/load` / `session/resume`
+//! to reopen one) → a `session/prompt` per turn; every `session/update` becomes an
+//! `AgentEvent` on the caller's channel.
+//!
+//! Handlers run inside the connection's dispatch loop, so nothing there waits on the person:
+//! a permission request is answered from a spawned task once they decide.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agent_client_protocol::schema::ProtocolVersion;
+use agent_client_protocol::v1::ConnectionTo;
+use agent_client_protocol::v1::schema::{
+    CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities, Implementation,
+    InitializeRequest, LoadSessionRequest, NewSessionRequest, PermissionOption, PromptRequest,
+    ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
+    RequestPermissionResponse, ResumeSessionRequest, SessionNotification, TextContent,
+    WriteTextFileRequest, WriteTextFileResponse,
+};
+use agent_client_protocol::{Agent, Client};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::catalog::Catalog;
+use crate::confine::{ProjectRoot, paths_in};
+use crate::events::{
+    AgentEvent, AnsweredBy, CommandRunner, FileDiff, PermissionAsk, PermissionChoice,
+};
+use crate::launch::{GatewayTarget, prepare};
+use crate::permission::{Answer, Approval, kind_name, outcome, outcome_name};
+use crate::process::{AgentProcess, StderrTail};
+use crate::updates::{kind_str, to_event};
+use crate::{Error, MAX_FILE};
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub agent: String,
+    pub project: PathBuf,
+    pub gateway: GatewayTarget,
+    /// ClawBox's id for this session (tagged on every model call the agent makes).
+    pub session: String,
+    /// The agent's session id to reopen (`session/load` or `session/resume`).
+    pub resume: Option<String>,
+    pub approval: Approval,
+}
+
+/// What the agent said about itself when the session opened.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub acp_session: String,
+    pub client: String,
+    pub runner: CommandRunner,
+    pub resumable: bool,
+}
+
+enum Command {
+    Prompt(String),
+    Cancel,
+    Close,
+}
+
+/// A running agent session. Dropping it kills the agent's process group.
+pub struct AgentSession {
+    commands: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
+    process: Arc<AgentProcess>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    pub started: Started,
+}
+
+struct Shared {
+    events: mpsc::UnboundedSender<AgentEvent>,
+    root: ProjectRoot,
+    approval: Approval,
+    pending: Mutex<HashMap<u64, Pending>>,
+    next_request: AtomicU64,
+    turn_running: AtomicBool,
+}
+
+struct Pending {
+    options: Vec<PermissionOption>,
+    reply: oneshot::Sender<RequestPermissionOutcome>,
+}
+
+/// How long an agent gets to answer `initialize` and open its session (Claude Code takes a few
+/// seconds to boot; a hung command should not hang the window).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl AgentSession {
+    /// Starts the agent and opens its session. Events (from `Started` on) arrive on the returned
+    /// receiver until the agent exits.
+    pub async fn start(
+        catalog: &Catalog,
+        options: SessionOptions,
+    ) -> Result<(AgentSession, mpsc::UnboundedReceiver<AgentEvent>), Error> {
+        let root = ProjectRoot::new(&options.project)?;
+        let prepared = prepare(
+            catalog,
+            &options.agent,
+            root.path(),
+            &options.gateway,
+            &options.session,
+        )?;
+        let (events, receiver) = mpsc::unbounded_channel();
+        let spawned = AgentProcess::spawn(prepared.command, &options.agent)?;
+        let process = Arc::new(spawned.process);
+        let transport = crate::transport::lines(spawned.stdin, spawned.stdout, events.clone());
+        let shared = Arc::new(Shared {
+            events,
+            root,
+            approval: options.approval,
+            pending: Mutex::new(HashMap::new()),
+            next_request: AtomicU64::new(1),
+            turn_running: AtomicBool::new(false),
+        });
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (started_tx, started_rx) = oneshot::channel();
+        let handshake = Handshake {
+            agent: options.agent.clone(),
+            client: prepared.client,
+            runner: prepared.runner,
+            resume: options.resume.clone(),
+            started: Some(started_tx),
+        };
+        let task = tokio::spawn(run(
+            shared.clone(),
+            process.clone(),
+            spawned.stderr,
+            transport,
+            handshake,
+            command_rx,
+        ));
+        let mut session = AgentSession {
+            commands,
+            shared,
+            process,
+            task: Some(task),
+            started: placeholder(),
+        };
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, started_rx).await {
+            Ok(Ok(Ok(started))) => {
+                session.started = started;
+                Ok((session, receiver))
+            }
+            Ok(Ok(Err(message))) => Err(Error::Handshake {
+                agent: options.agent,
+                message,
+            }),
+            Ok(Err(_)) => Err(Error::Handshake {
+                agent: options.agent,
+                message: "it exited".into(),
+            }),
+            Err(_) => Err(Error::Handshake {
+                agent: options.agent,
+                message: format!("no answer within {} s", HANDSHAKE_TIMEOUT.as_secs()),
+            }),
+        }
+    }
+
+    /// Sends one prompt; the turn's events follow, ending with `TurnEnded` (or `Error`).
+    pub fn prompt(&self, text: impl Into<String>) -> Result<(), Error> {
+        self.commands
+            .send(Command::Prompt(text.into()))
+            .map_err(|_| Error::Ended)
+    }
+
+    /// Stops the running turn (`session/cancel`); pending permission requests are cancelled.
+    pub fn cancel(&self) {
+        let _ = self.commands.send(Command::Cancel);
+    }
+
+    /// Answers the permission request `request` (from a `Permission` event). False when it is no
+    /// longer pending.
+    pub fn answer(&self, request: u64, answer: Answer) -> bool {
+        let pending = self
+            .shared
+            .pending
+            .lock()
+            .map(|mut map| map.remove(&request))
+            .ok()
+            .flatten();
+        let Some(pending) = pending else { return false };
+        let outcome = outcome(&pending.options, answer);
+        self.shared.events_send(AgentEvent::PermissionAnswered {
+            request,
+            outcome: outcome_name(&pending.options, &outcome),
+            by: AnsweredBy::Person,
+        });
+        pending.reply.send(outcome).is_ok()
+    }
+
+    /// The agent's process id (its process group's id too).
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    pub fn turn_running(&self) -> bool {
+        self.shared.turn_running.load(Ordering::Acquire)
+    }
+
+    /// Ends the session: closes the agent's stdin, gives it a moment, then ends its whole
+    /// process group. Returns once it is gone.
+    pub async fn close(mut self) {
+        let _ = self.commands.send(Command::Close);
+        if let Some(task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+        {
+            self.process.kill_group();
+        }
+        self.process.end_group().await;
+    }
+}
+
+impl Drop for AgentSession {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        self.process.kill_group();
+    }
+}
+
+fn placeholder() -> Started {
+    Started {
+        acp_session: String::new(),
+        client: String::new(),
+        runner: CommandRunner::Asks,
+        resumable: false,
+    }
+}
+
+impl Shared {
+    fn events_send(&self, event: AgentEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn refuse(&self, what: &str, path: Option<String>, reason: String) {
+        self.events_send(AgentEvent::Refused {
+            what: what.into(),
+            path,
+            reason,
+        });
+    }
+
+    fn cancel_pending(&self) {
+        let drained: Vec<(u64, Pending)> = self
+            .pending
+            .lock()
+            .map(|mut map| map.drain().collect())
+            .unwrap_or_default();
+        for (request, pending) in drained {
+            self.events_send(AgentEvent::PermissionAnswered {
+                request,
+                outcome: "cancelled".into(),
+                by: AnsweredBy::Setting,
+            });
+            let _ = pending.reply.send(RequestPermissionOutcome::Cancelled);
+        }
+    }
+}
+
+struct Handshake {
+    agent: String,
+    client: String,
+    runner: CommandRunner,
+    resume: Option<String>,
+    started: Option<oneshot::Sender<Result<Started, String>>>,
+}
+
+async fn run(
+    shared: Arc<Shared>,
+    process: Arc<AgentProcess>,
+    stderr: StderrTail,
+    transport: agent_client_protocol::Lines<crate::transport::Outgoing, crate::transport::Incoming>,
+    mut handshake: Handshake,
+    commands: mpsc::UnboundedReceiver<Command>,
+) {
+    let started_tx = handshake.started.take();
+    let (started_back, started_rx) = oneshot::channel::<Result<Started, String>>();
+    let forward = tokio::spawn(async move {
+        if let (Ok(result), Some(tx)) = (started_rx.await, started_tx) {
+            let _ = tx.send(result);
+        }
+    });
+    let connection = connect(shared.clone(), transport, handshake, started_back, commands).await;
+    let closed = matches!(connection, Ok(Closed::ByClawBox));
+    if let Err(message) = &connection {
+        shared.events_send(AgentEvent::Error {
+            message: message.clone(),
+        });
+    }
+    shared.cancel_pending();
+    let code = process.end_group().await;
+    forward.abort();
+    shared.events_send(AgentEvent::Exited {
+        code,
+        closed,
+        stderr: (!closed).then(|| stderr.text()).flatten(),
+    });
+}
+
+enum Closed {
+    ByClawBox,
+    ByAgent,
+}
+
+async fn connect(
+    shared: Arc<Shared>,
+    transport: agent_client_protocol::Lines<crate::transport::Outgoing, crate::transport::Incoming>,
+    handshake: Handshake,
+    started: oneshot::Sender<Result<Started, String>>,
+    commands: mpsc::UnboundedReceiver<Command>,
+) -> Result<Closed, String> {
+    let on_update = shared.clone();
+    let on_permission = shared.clone();
+    let on_read = shared.clone();
+    let on_write = shared.clone();
+    let foreground = shared.clone();
+    let result = Client
+        .v1()
+        .name("clawbox")
+        .on_receive_notification(
+            async move |notification: SessionNotification, _cx| {
+                if let Some(event) = to_event(notification.update, &on_update.root) {
+                    on_update.events_send(event);
+                }
+                Ok(())
+            },
+            agent_client_protocol::on_receive_notification!(),
+        )
+        .on_receive_request(
+            async move |request: RequestPermissionRequest, responder, cx| {
+                let shared = on_permission.clone();
+                let reply = permission(&shared, request);
+                cx.spawn(async move {
+                    let outcome = reply.await.unwrap_or(RequestPermissionOutcome::Cancelled);
+                    responder.respond(RequestPermissionResponse::new(outcome))
+                })
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: ReadTextFileRequest, responder, _cx| match read(&on_read, &request)
+                .await
+            {
+                Ok(content) => responder.respond(ReadTextFileResponse::new(content)),
+                Err(message) => responder.respond_with_error(
+                    agent_client_protocol::Error::invalid_params().data(message),
+                ),
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: WriteTextFileRequest, responder, _cx| match write(
+                &on_write, &request,
+            )
+            .await
+            {
+                Ok(()) => responder.respond(WriteTextFileResponse::new()),
+                Err(message) => responder.respond_with_error(
+                    agent_client_protocol::Error::invalid_params().data(message),
+                ),
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .connect_with(transport, async move |cx: ConnectionTo<Agent>| {
+            drive(cx, foreground, handshake, started, commands).await
+        })
+        .await;
+    match result {
+        Ok(closed) => Ok(closed),
+        Err(error) if agent_client_protocol::is_connection_terminated(&error) => {
+            Ok(Closed::ByAgent)
+        }
+        Err(error) => Err(describe(&error)),
+    }
+}
+
+/// An ACP error as people read it (the agent's message, and its details when it sent any).
+fn describe(error: &agent_client_protocol::Error) -> String {
+    match &error.data {
+        Some(serde_json::Value::String(data)) => format!("{}: {data}", error.message),
+        Some(data) if !data.is_null() => format!("{}: {data}", error.message),
+        _ => error.message.clone(),
+    }
+}
+
+async fn drive(
+    cx: ConnectionTo<Agent>,
+    shared: Arc<Shared>,
+    handshake: Handshake,
+    started: oneshot::Sender<Result<Started, String>>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) -> Result<Closed, agent_client_protocol::Error> {
+    let capabilities = ClientCapabilities::new()
+        .fs(FileSystemCapabilities::new()
+            .read_text_file(true)
+            .write_text_file(true))
+        .terminal(false);
+    let init = InitializeRequest::new(ProtocolVersion::V1)
+        .client_capabilities(capabilities)
+        .client_info(
+            Implementation::new("clawbox", env!("CARGO_PKG_VERSION")).title("ClawBox".to_owned()),
+        );
+    let init = match cx.send_request(init).block_task().await {
+        Ok(init) => init,
+        Err(error) => {
+            let _ = started.send(Err(describe(&error)));
+            return Err(error);
+        }
+    };
+    let agent_info = init
+        .agent_info
+        .as_ref()
+        .map(|info| format!("{} {}", info.name, info.version));
+    let capabilities = &init.agent_capabilities;
+    let can_load = capabilities.load_session;
+    let can_resume = capabilities.session_capabilities.resume.is_some();
+    let root = shared.root.path().to_path_buf();
+    let opened = match &handshake.resume {
+        Some(id) if can_load => cx
+            .send_request(LoadSessionRequest::new(id.clone(), root))
+            .block_task()
+            .await
+            .map(|_| id.clone()),
+        Some(id) if can_resume => cx
+            .send_request(ResumeSessionRequest::new(id.clone(), root))
+            .block_task()
+            .await
+            .map(|_| id.clone()),
+        Some(_) => Err(agent_client_protocol::Error::method_not_found()
+            .data("this agent cannot reopen earlier sessions".to_owned())),
+        None => cx
+            .send_request(NewSessionRequest::new(root))
+            .block_task()
+            .await
+            .map(|new| new.session_id.0.to_string()),
+    };
+    let acp_session = match opened {
+        Ok(id) => id,
+        Err(error) => {
+            let _ = started.send(Err(describe(&error)));
+            return Err(error);
+        }
+    };
+    let info = Started {
+        acp_session: acp_session.clone(),
+        client: handshake.client.clone(),
+        runner: handshake.runner,
+        resumable: can_load || can_resume,
+    };
+    shared.events_send(AgentEvent::Started {
+        agent: handshake.agent.clone(),
+        agent_info,
+        acp_session: acp_session.clone(),
+        resumed: handshake.resume.is_some(),
+        resumable: info.resumable,
+        commands: handshake.runner,
+    });
+    let _ = started.send(Ok(info));
+
+    while let Some(command) = commands.recv().await {
+        match command {
+            Command::Close => return Ok(Closed::ByClawBox),
+            Command::Cancel => {}
+            Command::Prompt(text) => {
+                if turn(&cx, &shared, &acp_session, text, &mut commands).await? {
+                    return Ok(Closed::ByClawBox);
+                }
+            }
+        }
+    }
+    Ok(Closed::ByClawBox)
+}
+
+/// One prompt turn. True when ClawBox closed the session during it.
+async fn turn(
+    cx: &ConnectionTo<Agent>,
+    shared: &Arc<Shared>,
+    acp_session: &str,
+    text: String,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+) -> Result<bool, agent_client_protocol::Error> {
+    shared.turn_running.store(true, Ordering::Release);
+    let prompt = PromptRequest::new(
+        acp_session.to_owned(),
+        vec![ContentBlock::Text(TextContent::new(text))],
+    );
+    let reply = cx.send_request(prompt).block_task();
+    tokio::pin!(reply);
+    let result = loop {
+        tokio::select! {
+            result = &mut reply => break result,
+            command = commands.recv() => match command {
+                Some(Command::Cancel) => {
+                    shared.cancel_pending();
+                    cx.send_notification(CancelNotification::new(acp_session.to_owned()))?;
+                }
+                Some(Command::Prompt(_)) => shared.events_send(AgentEvent::Error {
+                    message: "The agent is still working: wait for it, or press Stop.".into(),
+                }),
+                Some(Command::Close) | None => {
+                    shared.turn_running.store(false, Ordering::Release);
+                    return Ok(true);
+                }
+            },
+        }
+    };
+    shared.turn_running.store(false, Ordering::Release);
+    match result {
+        Ok(response) => {
+            let reason = serde_json::to_value(response.stop_reason)
+                .ok()
+                .and_then(|value| value.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "end_turn".into());
+            shared.events_send(AgentEvent::TurnEnded {
+                stop_reason: reason,
+            });
+            Ok(false)
+        }
+        Err(error) if agent_client_protocol::is_connection_terminated(&error) => Err(error),
+        Err(error) => {
+            shared.events_send(AgentEvent::Error {
+                message: format!("The turn failed: {}", describe(&error)),
+            });
+            Ok(false)
+        }
+    }
+}
+
+/// Judges a permission request: refused without asking when it names a path outside the
+/// project, else answered by the setting, else put to the person.
+fn permission(
+    shared: &Arc<Shared>,
+    request: RequestPermissionRequest,
+) -> oneshot::Receiver<RequestPermissionOutcome> {
+    let (reply, receiver) = oneshot::channel();
+    let number = shared.next_request.fetch_add(1, Ordering::Relaxed);
+    let fields = &request.tool_call.fields;
+    let locations: Vec<PathBuf> = fields
+        .locations
+        .iter()
+        .flatten()
+        .map(|location| location.path.clone())
+        .collect();
+    let paths = paths_in(&locations, fields.raw_input.as_ref());
+    let options = request.options;
+    if let Some((path, why)) = shared.root.first_outside(&paths) {
+        let outcome = outcome(&options, Answer::Reject);
+        shared.refuse(
+            "permission",
+            Some(path.to_owned()),
+            format!("ClawBox rejected it without asking: {why}"),
+        );
+        shared.events_send(AgentEvent::PermissionAnswered {
+            request: number,
+            outcome: outcome_name(&options, &outcome),
+            by: AnsweredBy::Clawbox,
+        });
+        let _ = reply.send(outcome);
+        return receiver;
+    }
+    let kind = fields.kind;
+    let diff = fields
+        .content
+        .iter()
+        .flatten()
+        .find_map(|content| match content {
+            agent_client_protocol::v1::schema::ToolCallContent::Diff(diff) => {
+                let path = shared.root.display(&diff.path);
+                Some(FileDiff::between(
+                    &path,
+                    diff.old_text.as_deref().unwrap_or(""),
+                    &diff.new_text,
+                ))
+            }
+            _ => None,
+        });
+    let command = fields.raw_input.as_ref().and_then(|input| {
+        input.get("command").map(|command| match command {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Array(parts) => parts
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.to_string(),
+        })
+    });
+    let ask = PermissionAsk {
+        request: number,
+        tool_call_id: request.tool_call.tool_call_id.0.to_string(),
+        title: fields
+            .title
+            .clone()
+            .unwrap_or_else(|| "The agent asks for permission".into()),
+        kind: kind.map(|kind| kind_str(kind).to_owned()),
+        paths: paths
+            .iter()
+            .map(|path| shared.root.display(std::path::Path::new(path)))
+            .collect(),
+        command,
+        diff,
+        options: options
+            .iter()
+            .map(|option| PermissionChoice {
+                kind: kind_name(option.kind).into(),
+                name: option.name.clone(),
+            })
+            .collect(),
+    };
+    match shared.approval.answer(kind) {
+        Some(answer) => {
+            let outcome = outcome(&options, answer);
+            shared.events_send(AgentEvent::Permission(ask));
+            shared.events_send(AgentEvent::PermissionAnswered {
+                request: number,
+                outcome: outcome_name(&options, &outcome),
+                by: AnsweredBy::Setting,
+            });
+            let _ = reply.send(outcome);
+        }
+        None => {
+            if let Ok(mut pending) = shared.pending.lock() {
+                pending.insert(number, Pending { options, reply });
+            }
+            shared.events_send(AgentEvent::Permission(ask));
+        }
+    }
+    receiver
+}
+
+async fn read(shared: &Shared, request: &ReadTextFileRequest) -> Result<String, String> {
+    let path = shared.root.resolve(&request.path).map_err(|why| {
+        shared.refuse(
+            "read",
+            Some(request.path.display().to_string()),
+            why.clone(),
+        );
+        format!("ClawBox refused to read {}: {why}", request.path.display())
+    })?;
+    let metadata = tokio::fs::metadata(&path)
+        .await
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    if metadata.len() > MAX_FILE {
+        return Err(format!(
+            "{} is larger than {} MiB",
+            path.display(),
+            MAX_FILE >> 20
+        ));
+    }
+    let text = tokio::fs::read_to_string(&path)
+        .await
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    shared.events_send(AgentEvent::FileRead {
+        path: shared.root.display(&path),
+    });
+    // ACP's `line` is 1-based; `limit` counts lines.
+    let start = request
+        .line
+        .map_or(0, |line| line.saturating_sub(1) as usize);
+    if start == 0 && request.limit.is_none() {
+        return Ok(text);
+    }
+    let limit = request.limit.map_or(usize::MAX, |limit| limit as usize);
+    Ok(text.split_inclusive('\n').skip(start).take(limit).collect())
+}
+
+async fn write(shared: &Shared, request: &WriteTextFileRequest) -> Result<(), String> {
+    let path = shared.root.resolve(&request.path).map_err(|why| {
+        shared.refuse(
+            "write",
+            Some(request.path.display().to_string()),
+            why.clone(),
+        );
+        format!("ClawBox refused to write {}: {why}", request.path.display())
+    })?;
+    if request.content.len() as u64 > MAX_FILE {
+        return Err(format!("the content is larger than {} MiB", MAX_FILE >> 20));
+    }
+    let old = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+    if let Some(parent) = path.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+    }
+    tokio::fs::write(&path, &request.content)
+        .await
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    let shown = shared.root.display(&path);
+    let diff = FileDiff::between(&shown, &old, &request.content);
+    shared.events_send(AgentEvent::FileWritten { path: shown, diff });
+    Ok(())
+}
