@@ -115,6 +115,34 @@ pub(crate) struct Program {
 }
 
 impl Catalog {
+    /// The agents the person added in settings.json (its `agents` key; the gateway ignores it).
+    /// A malformed entry is an error naming it, so a typo is not silently dropped.
+    pub fn custom_from_settings(settings: &Path) -> Result<Vec<CustomAgent>, String> {
+        let text = match std::fs::read_to_string(settings) {
+            Ok(text) if !text.trim().is_empty() => text,
+            Ok(_) => return Ok(vec![]),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(error) => return Err(format!("{}: cannot read it ({error})", settings.display())),
+        };
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|error| format!("{}: {error}", settings.display()))?;
+        let Some(agents) = value.get("agents") else {
+            return Ok(vec![]);
+        };
+        let agents: Vec<CustomAgent> = serde_json::from_value(agents.clone()).map_err(|error| {
+            format!(
+                "{}: `agents` must be a list of {{name, command, args, env}} ({error})",
+                settings.display()
+            )
+        })?;
+        for agent in &agents {
+            agent
+                .check()
+                .map_err(|message| format!("{}: {message}", settings.display()))?;
+        }
+        Ok(agents)
+    }
+
     pub fn new(dir: impl Into<PathBuf>, custom: Vec<CustomAgent>) -> Catalog {
         Catalog {
             dir: dir.into(),

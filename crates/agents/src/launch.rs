@@ -178,6 +178,8 @@ fn codex(
             quoted(session)
         ),
         "sandbox_mode=\"workspace-write\"".to_owned(),
+        // Every edit and every command not known to be harmless goes to the person first.
+        "approval_policy=\"untrusted\"".to_owned(),
         "sandbox_workspace_write.network_access=false".to_owned(),
         "check_for_update_on_startup=false".to_owned(),
         "analytics.enabled=false".to_owned(),

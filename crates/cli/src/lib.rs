@@ -113,6 +113,14 @@ enum Command {
     /// Print setup links and QR codes for a room of trainees (from a CSV), and with --out
     /// write each one's QR code (PNG) and provisioning file, to print or hand out
     Provision(commands::ProvisionArgs),
+    /// Coding agents over the Agent Client Protocol: list the ones ClawBox knows, install one,
+    /// or run one prompt turn in a project folder through the running ClawBox
+    Agent {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        command: commands::AgentCommand,
+    },
     /// Show the mode, the data folder and which credentials are stored (never a secret)
     Status {
         #[command(flatten)]
@@ -149,7 +157,14 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Agent { place, command } = &cli.command {
+        // Its own exit statuses: 1 for a turn that failed, 2 for usage and "no ClawBox".
+        let code = commands::run_agent(place, command, &runtime);
+        drop(runtime);
+        return code;
+    }
     let result = match cli.command {
+        Command::Agent { .. } => Ok(()),
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
         Command::Status { place, settings } => commands::run_status(&place, &settings.layer()),

@@ -164,7 +164,10 @@ fn a_database_from_before_the_rollups_gets_them_when_opened() {
     let raw = Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP TABLE usage_minute; DROP TABLE usage_hour; DROP TABLE latency_minute;
-         DROP TABLE latency_hour; DROP TABLE usage_split; PRAGMA user_version = 2;",
+         DROP TABLE latency_hour; DROP TABLE usage_split;
+         DROP INDEX idx_requests_agent_session;
+         ALTER TABLE requests DROP COLUMN agent_session; ALTER TABLE requests DROP COLUMN client;
+         PRAGMA user_version = 2;",
     )
     .unwrap();
     drop(raw);
@@ -306,5 +309,58 @@ fn retention_and_clearing_delete_rows_but_keep_the_month_for_the_cap() {
     assert_eq!(
         d.month.requests, 1,
         "this month still counts towards the cap"
+    );
+}
+
+#[test]
+fn an_agent_sessions_requests_are_found_by_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clawbox.db");
+    let conn = open(&path).unwrap();
+    let writer = RequestLogWriter::start(&path, 100).unwrap();
+    for (i, session) in [Some("s-1"), None, Some("s-2"), Some("s-1")]
+        .into_iter()
+        .enumerate()
+    {
+        assert!(writer.enqueue(RequestRow {
+            id: format!("{:012x}-{i:06}", NOON + i as i64),
+            user_id: "alice".into(),
+            endpoint: "/v1/responses".into(),
+            method: "POST".into(),
+            status: 200,
+            created_at: at(NOON + i as i64),
+            mode: "local",
+            admitted: true,
+            client: session.map(|_| "codex-acp".to_owned()),
+            agent_session: session.map(str::to_owned),
+            ..RequestRow::default()
+        }));
+    }
+    writer.close();
+    let query = LogQuery {
+        agent_session: Some("s-1".into()),
+        limit: 100,
+        ..LogQuery::default()
+    };
+    let rows = page(&conn, &query).unwrap().rows;
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.agent_session.as_deref() == Some("s-1")
+                && r.client.as_deref() == Some("codex-acp"))
+    );
+    let all = page(
+        &conn,
+        &LogQuery {
+            limit: 100,
+            ..LogQuery::default()
+        },
+    )
+    .unwrap()
+    .rows;
+    assert_eq!(
+        all.iter().filter(|r| r.client.is_none()).count(),
+        1,
+        "untagged requests stay untagged"
     );
 }

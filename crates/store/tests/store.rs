@@ -29,6 +29,8 @@ fn row(id: &str, user: &str, admitted: bool, tokens: u64) -> RequestRow {
         error: None,
         admitted,
         failover: false,
+        client: None,
+        agent_session: None,
     }
 }
 

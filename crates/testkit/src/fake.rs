@@ -222,7 +222,33 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
     let stream = request["stream"].as_bool() == Some(true);
     let json = |v: Value| axum::Json(v).into_response();
     let stall_body = behavior.stall_body && !stream;
+    // Scripted tool use (crate::script): a directive in the prompt decides the answer.
+    let scripted = match parts.uri.path() {
+        "/v1/messages" => crate::script::for_messages(&request),
+        "/v1/responses" => crate::script::for_responses(&request),
+        _ => None,
+    };
+    let mut behavior = behavior;
+    if scripted == Some(crate::script::Scripted::Hang) {
+        behavior.stall_after_chunks = Some(2);
+    }
     let mut response = match (parts.method.as_str(), parts.uri.path()) {
+        ("POST", "/v1/messages") if stream && scripted.is_some() => {
+            let step = scripted.as_ref().unwrap_or(&crate::script::Scripted::Hang);
+            sse::stream(
+                crate::script::messages_events(&model, step, &request),
+                behavior,
+                state,
+            )
+        }
+        ("POST", "/v1/responses") if stream && scripted.is_some() => {
+            let step = scripted.as_ref().unwrap_or(&crate::script::Scripted::Hang);
+            sse::stream(
+                crate::script::responses_events(&model, step),
+                behavior,
+                state,
+            )
+        }
         ("POST", "/v1/chat/completions") if stream => sse::stream(
             chat::stream_events(&model, &request, &behavior),
             behavior,
@@ -234,6 +260,7 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
         }
         ("POST", "/v1/responses") => json(responses::body(&model, &behavior)),
         ("POST", "/v1/embeddings") => json(chat::embeddings(&model, &request, &behavior)),
+        ("POST", "/v1/messages/count_tokens") => json(messages::count_tokens(&request)),
         ("POST", "/v1/messages") if stream => {
             sse::stream(messages::stream_events(&model, &behavior), behavior, state)
         }

@@ -16,6 +16,7 @@ mod fake;
 mod messages;
 mod oauth;
 mod responses;
+pub mod script;
 mod sse;
 
 pub use behavior::Behavior;

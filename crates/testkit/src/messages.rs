@@ -96,3 +96,9 @@ pub fn error(status: u16) -> Value {
     };
     json!({"type": "error", "error": {"type": kind, "message": format!("fake upstream failure ({status})")}})
 }
+
+/// `POST /v1/messages/count_tokens` (Claude Code asks before each turn): a rough count, as
+/// only the provider's own tokenizer can give the real one.
+pub fn count_tokens(request: &Value) -> Value {
+    json!({"input_tokens": request.to_string().len() / 4})
+}

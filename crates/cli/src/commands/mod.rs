@@ -1,6 +1,7 @@
 //! The `clawbox-gateway` subcommands other than `serve`: keys and status. Each is a thin
 //! adapter over the engine and the credentials crate.
 
+mod agent;
 mod connect;
 mod doctor;
 mod key;
@@ -15,6 +16,7 @@ use clawbox_auth::{Credentials, KeychainState, SecretStoreKind, open_store};
 use clawbox_gateway::Error;
 use clawbox_gateway::config::{default_data_dir, prepare_data_dir};
 
+pub use agent::{AgentCommand, run_agent};
 pub use connect::{ConnectCommand, run_connect};
 pub use doctor::run_doctor;
 pub use key::{KeyCommand, run_key};
