@@ -71,4 +71,12 @@ if [ "${1:-}" = "--with-sdk" ]; then
     (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$clients/package-lock.json" "$clients/node_modules/.package-lock.stamp"
   fi
+  # The ACP agents ClawBox knows (Claude Code's and Codex's adapters), at the versions it
+  # installs, for the tests that drive them through the gateway.
+  agents=tests/agents
+  if ! cmp -s "$agents/package-lock.json" "$agents/node_modules/.package-lock.stamp" 2>/dev/null; then
+    echo "setup: installing the ACP agents the tests drive"
+    (cd "$agents" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$agents/package-lock.json" "$agents/node_modules/.package-lock.stamp"
+  fi
 fi

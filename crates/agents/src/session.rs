@@ -18,8 +18,8 @@ use agent_client_protocol::v1::schema::{
     CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities, Implementation,
     InitializeRequest, LoadSessionRequest, NewSessionRequest, PermissionOption, PromptRequest,
     ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, ResumeSessionRequest, SessionNotification, TextContent,
-    WriteTextFileRequest, WriteTextFileResponse,
+    RequestPermissionResponse, ResumeSessionRequest, SessionNotification, SessionUpdate,
+    TextContent, ToolCallUpdate, ToolKind, WriteTextFileRequest, WriteTextFileResponse,
 };
 use agent_client_protocol::{Agent, Client};
 use tokio::sync::{mpsc, oneshot};
@@ -79,6 +79,9 @@ struct Shared {
     pending: Mutex<HashMap<u64, Pending>>,
     next_request: AtomicU64,
     turn_running: AtomicBool,
+    /// Each tool call's kind as announced: a permission request often names only the call's id
+    /// (Claude Code), and the approval setting judges by kind.
+    tool_kinds: Mutex<HashMap<String, ToolKind>>,
 }
 
 struct Pending {
@@ -116,6 +119,7 @@ impl AgentSession {
             pending: Mutex::new(HashMap::new()),
             next_request: AtomicU64::new(1),
             turn_running: AtomicBool::new(false),
+            tool_kinds: Mutex::new(HashMap::new()),
         });
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (started_tx, started_rx) = oneshot::channel();
@@ -248,6 +252,32 @@ impl Shared {
         });
     }
 
+    fn remember_kind(&self, update: &SessionUpdate) {
+        let (id, kind) = match update {
+            SessionUpdate::ToolCall(call) => (&call.tool_call_id, call.kind),
+            SessionUpdate::ToolCallUpdate(ToolCallUpdate {
+                tool_call_id,
+                fields,
+                ..
+            }) => match fields.kind {
+                Some(kind) => (tool_call_id, kind),
+                None => return,
+            },
+            _ => return,
+        };
+        if let Ok(mut kinds) = self.tool_kinds.lock() {
+            // The agent decides how many calls there are; keep the memory bounded.
+            if kinds.len() >= 10_000 {
+                kinds.clear();
+            }
+            kinds.insert(id.0.to_string(), kind);
+        }
+    }
+
+    fn kind_of(&self, id: &str) -> Option<ToolKind> {
+        self.tool_kinds.lock().ok()?.get(id).copied()
+    }
+
     fn cancel_pending(&self) {
         let drained: Vec<(u64, Pending)> = self
             .pending
@@ -327,6 +357,7 @@ async fn connect(
         .name("clawbox")
         .on_receive_notification(
             async move |notification: SessionNotification, _cx| {
+                on_update.remember_kind(&notification.update);
                 if let Some(event) = to_event(notification.update, &on_update.root) {
                     on_update.events_send(event);
                 }
@@ -380,6 +411,13 @@ async fn connect(
         }
         Err(error) => Err(describe(&error)),
     }
+}
+
+/// The agent's end of the connection is gone (it exited, crashed or closed its stdout): what
+/// follows is its `Exited` event, not an error of its own.
+fn gone(error: &agent_client_protocol::Error) -> bool {
+    agent_client_protocol::is_connection_terminated(error)
+        || agent_client_protocol::is_incoming_transport_closed(error)
 }
 
 /// An ACP error as people read it (the agent's message, and its details when it sent any).
@@ -524,7 +562,7 @@ async fn turn(
             });
             Ok(false)
         }
-        Err(error) if agent_client_protocol::is_connection_terminated(&error) => Err(error),
+        Err(error) if gone(&error) => Err(error),
         Err(error) => {
             shared.events_send(AgentEvent::Error {
                 message: format!("The turn failed: {}", describe(&error)),
@@ -566,7 +604,9 @@ fn permission(
         let _ = reply.send(outcome);
         return receiver;
     }
-    let kind = fields.kind;
+    let kind = fields
+        .kind
+        .or_else(|| shared.kind_of(&request.tool_call.tool_call_id.0));
     let diff = fields
         .content
         .iter()

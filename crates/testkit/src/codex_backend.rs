@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use crate::oauth::Shared;
@@ -77,7 +78,13 @@ pub(crate) async fn codex_responses(
     let wants_weather = request["tools"]
         .as_array()
         .is_some_and(|tools| tools.iter().any(|t| t["name"] == "get_weather"));
-    let events = if wants_weather {
+    let scripted = crate::script::for_responses(&request);
+    if scripted == Some(crate::script::Scripted::Hang) {
+        return hang(&model, state.clone());
+    }
+    let events = if let Some(step) = &scripted {
+        crate::script::responses_events(&model, step)
+    } else if wants_weather {
         crate::responses::tool_call_events(&model)
     } else {
         crate::responses::stream_events(&model, &behavior)
@@ -91,6 +98,39 @@ pub(crate) async fn codex_responses(
     Response::builder()
         .header("content-type", "text/event-stream")
         .body(axum::body::Body::from(body))
+        .unwrap_or_default()
+}
+
+/// An answer that goes on and on (a delta every 200 ms, never the end), as a model working
+/// through a long task does; counts the client hanging up on it.
+fn hang(
+    model: &str,
+    state: std::sync::Arc<std::sync::Mutex<crate::oauth::OAuthState>>,
+) -> Response {
+    struct HangUp(std::sync::Arc<std::sync::Mutex<crate::oauth::OAuthState>>);
+    impl Drop for HangUp {
+        fn drop(&mut self) {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .hung_up += 1;
+        }
+    }
+    let events = crate::responses::stream_events(model, &crate::Behavior::default());
+    // response.created … content_part.added, then one more text delta, forever.
+    let start: Vec<Bytes> = events.iter().take(4).cloned().collect();
+    let delta = events[4].clone();
+    let guard = HangUp(state);
+    let more = futures_util::stream::unfold((guard, delta), |(guard, delta)| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Some((delta.clone(), (guard, delta)))
+    });
+    let body = futures_util::stream::iter(start)
+        .chain(more)
+        .map(Ok::<_, std::convert::Infallible>);
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(axum::body::Body::from_stream(body))
         .unwrap_or_default()
 }
 

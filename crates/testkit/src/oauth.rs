@@ -47,6 +47,8 @@ pub(crate) struct OAuthState {
     pub(crate) usage_limit_until: Option<i64>,
     /// Bodies the backend received.
     pub(crate) backend_requests: Vec<(HeaderMap, Value)>,
+    /// Scripted `hang` answers whose client hung up.
+    pub(crate) hung_up: usize,
 }
 
 pub struct FakeOAuth {
@@ -144,6 +146,10 @@ impl FakeOAuth {
     /// The backend answers every call with the plan's usage limit, resetting in `secs`.
     pub fn set_usage_limit(&self, secs: Option<i64>) {
         self.with(|s| s.usage_limit_until = secs.map(|d| now() + d));
+    }
+    /// How many scripted `hang` answers the client hung up on (a Stop reached the model call).
+    pub fn hung_up(&self) -> usize {
+        self.with(|s| s.hung_up)
     }
     /// The request bodies (and headers) the Codex backend received.
     pub fn backend_requests(&self) -> Vec<(HeaderMap, Value)> {
