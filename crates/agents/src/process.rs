@@ -20,6 +20,8 @@ pub(crate) struct Spawned {
 
 pub(crate) struct AgentProcess {
     pid: Option<u32>,
+    /// Ends the agent's group if ClawBox dies (see `guard`).
+    guard: Mutex<Option<Child>>,
     child: tokio::sync::Mutex<Option<Child>>,
     /// Set once the child is reaped: its group is not signalled again (its id may be reused).
     ended: Mutex<Option<Option<i32>>>,
@@ -44,8 +46,10 @@ impl AgentProcess {
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
         let stderr = StderrTail::follow(child.stderr.take());
+        let watchdog = child.id().and_then(guard);
         let process = AgentProcess {
             pid: child.id(),
+            guard: Mutex::new(watchdog),
             child: tokio::sync::Mutex::new(Some(child)),
             ended: Mutex::new(None),
         };
@@ -107,11 +111,38 @@ impl AgentProcess {
         }
         let code = status.and_then(|status| status.code());
         *guard = None;
+        // Ended on purpose: the guard's work is done, and it must not signal a reused id later.
+        if let Some(mut watchdog) = self.guard.lock().ok().and_then(|mut guard| guard.take()) {
+            let _ = watchdog.start_kill();
+            let _ = watchdog.wait().await;
+        }
         if let Ok(mut ended) = self.ended.lock() {
             *ended = Some(code);
         }
         code
     }
+}
+
+/// What ends an agent whose ClawBox died without closing it (a crash, `kill -9`): a tiny shell
+/// in its own process group that waits on a pipe only ClawBox holds, and when the pipe closes
+/// ends the agent's group — SIGTERM, then SIGKILL 2 s later. The agent's own stdin closing is
+/// not enough on its own: codex-acp 0.16 keeps running while a model call is in flight.
+fn guard(agent_pid: u32) -> Option<Child> {
+    // (dash's `kill` takes a negative id as a group without `--`, and refuses `--`.)
+    const SCRIPT: &str =
+        r#"cat >/dev/null; kill -TERM "-$1" 2>/dev/null; sleep 2; kill -KILL "-$1" 2>/dev/null"#;
+    if !cfg!(unix) {
+        return None;
+    }
+    tokio::process::Command::new("/bin/sh")
+        .args(["-c", SCRIPT, "clawbox-agent-guard", &agent_pid.to_string()])
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .ok()
 }
 
 /// The last lines the agent wrote to stderr (at most 20 lines of 400 characters).

@@ -5,6 +5,7 @@
     reason = "a test helper that fails should fail loudly"
 )]
 
+mod agent;
 mod cli;
 mod cli_accounts;
 mod connect;

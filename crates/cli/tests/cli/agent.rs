@@ -1,0 +1,398 @@
+//! `clawbox-gateway agent list|run` from the binary, against a running `serve` in front of the
+//! fake provider, with the real ACP agents `make test` installs.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use clawbox_testkit::FakeUpstream;
+
+use super::cli::{BIN, output_with_stdin, start, stop};
+
+struct Running {
+    dir: tempfile::TempDir,
+    project: PathBuf,
+    listen: String,
+    serve: std::process::Child,
+    _provider: FakeUpstream,
+}
+
+/// A free port on 127.0.0.1 (`agent run` finds the running ClawBox where its settings say).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn installed_agents() -> PathBuf {
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/agents/node_modules");
+    assert!(
+        modules.is_dir(),
+        "the ACP agents are not installed: run scripts/setup.sh --with-sdk (make test does)"
+    );
+    modules.canonicalize().unwrap()
+}
+
+fn command(dir: &Path, listen: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env("CLAWBOX_DATA_DIR", dir)
+        .env("CLAWBOX_SECRET_STORE", "file")
+        .env("CLAWBOX_LISTEN", listen)
+        .env_remove("CLAWBOX_MODE");
+    command
+}
+
+impl Running {
+    async fn start(settings: &str) -> Running {
+        let provider = FakeUpstream::provider().await;
+        let dir = tempfile::tempdir().unwrap();
+        let project = tempfile::tempdir().unwrap().keep().canonicalize().unwrap();
+        std::fs::write(dir.path().join("settings.json"), settings).unwrap();
+        std::fs::create_dir_all(dir.path().join("agents")).unwrap();
+        std::os::unix::fs::symlink(installed_agents(), dir.path().join("agents/node_modules"))
+            .unwrap();
+        let listen = format!("127.0.0.1:{}", free_port());
+        for (provider_name, key) in [("anthropic", "sk-ant-saved\n"), ("openai", "sk-saved\n")] {
+            let out = output_with_stdin(
+                command(dir.path(), &listen, &["key", "set", provider_name]),
+                key,
+            );
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let mut serve = command(dir.path(), &listen, &["serve"]);
+        serve
+            .env("CLAWBOX_ANTHROPIC_URL", provider.url())
+            .env("CLAWBOX_OPENAI_URL", provider.url());
+        let (serve, _) = start(serve);
+        Running {
+            dir,
+            project,
+            listen,
+            serve,
+            _provider: provider,
+        }
+    }
+
+    fn agent(&self, args: &[&str]) -> Command {
+        let mut full = vec!["agent"];
+        full.extend_from_slice(args);
+        command(self.dir.path(), &self.listen, &full)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.agent(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn rows(&self) -> Vec<(Option<String>, Option<String>)> {
+        let db = rusqlite::Connection::open(self.dir.path().join("clawbox.db")).unwrap();
+        let mut statement = db
+            .prepare("SELECT client, agent_session FROM requests")
+            .unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        stop(&mut self.serve);
+        let _ = std::fs::remove_dir_all(&self.project);
+    }
+}
+
+fn write_prompt(path: &str, content: &str) -> String {
+    format!(
+        "Update it. clawbox-script {}",
+        serde_json::json!({"write": path, "content": content})
+    )
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_list_names_each_agent_and_whether_it_is_installed() {
+    let settings = r#"{"agents": [{"name": "my-agent", "command": "/nowhere/my-acp-agent", "args": ["--acp"]}]}"#;
+    let running = Running::start(settings).await;
+    let out = running.run(&["list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0][..2], ["claude", "installed"]);
+    assert!(
+        lines[0][2].contains("claude-code-acp/dist/index.js"),
+        "{stdout}"
+    );
+    assert_eq!(lines[1][..2], ["codex", "installed"]);
+    assert_eq!(
+        lines[2],
+        ["my-agent", "not installed", "/nowhere/my-acp-agent --acp"]
+    );
+
+    std::fs::write(
+        running.dir.path().join("settings.json"),
+        r#"{"agents": [{"name": "codex", "command": "x"}]}"#,
+    )
+    .unwrap();
+    let out = running.run(&["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("taken by a built-in agent"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_run_answers_permissions_as_approve_says() {
+    let running = Running::start("{}").await;
+    let notes = running.project.join("notes.txt");
+    std::fs::write(&notes, "one\n").unwrap();
+    let cwd = running.project.to_str().unwrap();
+    let prompt = write_prompt(notes.to_str().unwrap(), "one\ntwo\n");
+
+    // The default: every request is rejected, and printed.
+    let out = running.run(&["run", "--agent", "claude", "--cwd", cwd, &prompt]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("? permission asked: Write"), "{printed}");
+    assert!(
+        printed.contains("answered reject_once (by --approve)"),
+        "{printed}"
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "one\n");
+
+    // `reads` allows reading and searching, not editing.
+    let out = running.run(&[
+        "run",
+        "--agent",
+        "claude",
+        "--cwd",
+        cwd,
+        "--approve",
+        "reads",
+        &prompt,
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("answered reject_once"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "one\n");
+
+    let out = running.run(&[
+        "run",
+        "--agent",
+        "claude",
+        "--cwd",
+        cwd,
+        "--approve",
+        "all",
+        &prompt,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("✎ wrote notes.txt (+1 −0)"), "{printed}");
+    assert!(printed.contains("Hello from the fake"), "{printed}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "one\ntwo\n");
+
+    // Codex ends its turn when its patch is rejected: not a normal end.
+    let out = running.run(&[
+        "run",
+        "--agent",
+        "codex",
+        "--cwd",
+        cwd,
+        &write_prompt("new.txt", "x"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("turn ended: cancelled"));
+    assert!(!running.project.join("new.txt").exists());
+
+    // Every model call of each run is logged under that run's session, naming the agent.
+    let rows = running.rows();
+    assert!(rows.len() >= 8, "{rows:?}");
+    assert!(rows.iter().all(|(client, session)| session.is_some()
+        && matches!(client.as_deref(), Some("claude-code-acp" | "codex-acp"))));
+    let mut sessions: Vec<_> = rows.iter().map(|(_, session)| session.clone()).collect();
+    sessions.sort();
+    sessions.dedup();
+    assert_eq!(sessions.len(), 4, "one session per run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_run_json_prints_one_typed_object_per_line() {
+    let running = Running::start("{}").await;
+    let cwd = running.project.to_str().unwrap();
+    let prompt = write_prompt("made.txt", "from codex");
+    let out = running.run(&[
+        "run",
+        "--agent",
+        "codex",
+        "--cwd",
+        cwd,
+        "--approve",
+        "all",
+        "--json",
+        &prompt,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.first(), Some(&"started"), "{types:?}");
+    assert_eq!(types.last(), Some(&"turn_ended"), "{types:?}");
+    for expected in ["tool_call", "permission", "permission_answered", "message"] {
+        assert!(types.contains(&expected), "{expected} in {types:?}");
+    }
+    assert_eq!(events.last().unwrap()["stop_reason"], "end_turn");
+    assert_eq!(
+        std::fs::read_to_string(running.project.join("made.txt"))
+            .unwrap()
+            .trim_end(),
+        "from codex"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_and_no_clawbox_exit_2() {
+    let running = Running::start("{}").await;
+    let cwd = running.project.to_str().unwrap();
+    let out = running.run(&["run", "--agent", "nobody", "--cwd", cwd, "hi"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no agent called \"nobody\""),
+        "{}",
+        text(&out)
+    );
+    let out = running.run(&["run", "--agent", "claude", "--cwd", "/nowhere/at/all", "hi"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("/nowhere/at/all"), "{}", text(&out));
+    let out = running.run(&[
+        "run",
+        "--agent",
+        "claude",
+        "--cwd",
+        cwd,
+        "--approve",
+        "maybe",
+        "hi",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let elsewhere = format!("127.0.0.1:{}", free_port());
+    let out = command(
+        running.dir.path(),
+        &elsewhere,
+        &["agent", "run", "--agent", "claude", "--cwd", cwd, "hi"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains(&format!("no ClawBox answers at http://{elsewhere}")),
+        "{}",
+        text(&out)
+    );
+}
+
+/// The live processes whose parent is `parent`, but for ClawBox's guard.
+fn children(parent: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .is_some_and(|stat| {
+                    let fields: Vec<&str> = stat
+                        .rsplit_once(')')
+                        .map_or("", |(_, rest)| rest)
+                        .split_whitespace()
+                        .collect();
+                    fields.first() != Some(&"Z")
+                        && fields.get(1).and_then(|ppid| ppid.parse().ok()) == Some(parent)
+                })
+        })
+        .filter(|pid| {
+            !std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+                String::from_utf8_lossy(&cmdline).contains("clawbox-agent-guard")
+            })
+        })
+        .collect()
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_whose_clawbox_died_is_ended_with_everything_it_started() {
+    let running = Running::start("{}").await;
+    let cwd = running.project.to_str().unwrap();
+    for agent in ["claude", "codex"] {
+        let mut cli = running
+            .agent(&[
+                "run",
+                "--agent",
+                agent,
+                "--cwd",
+                cwd,
+                "Go on. clawbox-script {\"hang\": true}",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(cli.stdout.take().unwrap()).lines();
+        let started = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find(|line| line.contains(" started ("));
+        assert!(started.is_some(), "{agent} did not start");
+        let agent_pids = children(cli.id());
+        assert_eq!(agent_pids.len(), 1, "{agent}: {agent_pids:?}");
+        // ClawBox dies without a word: the agent's stdin closes, and so does its guard's.
+        cli.kill().unwrap();
+        cli.wait().unwrap();
+        let died = Instant::now();
+        while alive(agent_pids[0]) || !children(agent_pids[0]).is_empty() {
+            assert!(
+                died.elapsed() < Duration::from_secs(20),
+                "{agent} outlived its ClawBox"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
