@@ -2,7 +2,7 @@
 //! only those the capability lists can be called.
 
 /// Every command the window may call (each also listed in capabilities/main.json).
-const COMMANDS: [&str; 29] = [
+const COMMANDS: [&str; 36] = [
     "gateway_status",
     "set_mode",
     "free_port",
@@ -32,6 +32,13 @@ const COMMANDS: [&str; 29] = [
     "dismiss_provision",
     "check_update",
     "install_update",
+    "agents",
+    "install_agent",
+    "start_agent",
+    "agent_prompt",
+    "agent_cancel",
+    "agent_answer",
+    "close_agent",
 ];
 
 fn main() {

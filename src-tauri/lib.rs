@@ -21,10 +21,13 @@ pub use gateway_host::GatewayHost;
 
 /// The app's commands on `base` (the real builder, or Tauri's mock one in tests).
 pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{accounts, history, onboarding, provisioning, settings, status, updates};
+    use commands::{
+        accounts, agents, history, onboarding, provisioning, settings, status, updates,
+    };
     base.plugin(tauri_plugin_store::Builder::new().build())
         .manage(provisioning::PendingProvision::default())
         .manage(updates::PendingUpdate::default())
+        .manage(agents::AgentHost::default())
         .invoke_handler(tauri::generate_handler![
             status::gateway_status,
             status::set_mode,
@@ -55,6 +58,13 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
             provisioning::dismiss_provision,
             updates::check_update,
             updates::install_update,
+            agents::agents,
+            agents::install_agent,
+            agents::start_agent,
+            agents::agent_prompt,
+            agents::agent_cancel,
+            agents::agent_answer,
+            agents::close_agent,
         ])
 }
 
@@ -98,10 +108,14 @@ pub fn run() {
         }
     };
     app.run(|handle, event| {
-        if let RunEvent::Exit = event
-            && let Some(host) = handle.try_state::<GatewayHost>()
-        {
-            host.stop();
+        if let RunEvent::Exit = event {
+            // Agents first: each one's whole process group ends with ClawBox.
+            if let Some(agents) = handle.try_state::<commands::agents::AgentHost>() {
+                agents.kill_all();
+            }
+            if let Some(host) = handle.try_state::<GatewayHost>() {
+                host.stop();
+            }
         }
     });
 }

@@ -9,8 +9,10 @@
 //! - history.rs: the dashboard, the request log, its CSV export, "clear history".
 //! - provisioning.rs: setup links and the provisioning file, offered to the wizard.
 //! - updates.rs: checking for and installing a signed update.
+//! - agents.rs: the Agent screen: coding agents over ACP in a project folder.
 
 pub mod accounts;
+pub mod agents;
 pub mod history;
 pub mod onboarding;
 pub mod provisioning;

@@ -116,6 +116,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
     let host = host(&app);
     let (gateway, _) = super::running(&host)?;
     let dir = gateway.data_dir().to_owned();
+    super::agents::forget_agents(&app).await?;
     if let (Some(store), Some(_)) = (gateway.credentials().secret_store(), gateway.codex()) {
         clawbox_auth::codex::sign_out_chatgpt(store, gateway.codex_endpoints())
             .await

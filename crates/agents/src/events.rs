@@ -37,13 +37,19 @@ pub enum AgentEvent {
     /// The agent's plan, whole (each update replaces the last).
     Plan { entries: Vec<PlanItem> },
     /// How full the agent's context window is.
-    Usage { used: u64, size: u64 },
+    Usage {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        used: u64,
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
+        size: u64,
+    },
     /// The agent asks for permission and waits for the person's answer (see
     /// `AgentSession::answer`).
     Permission(PermissionAsk),
     /// A permission request was answered: by the person, by the session's approval setting, or by
     /// ClawBox refusing a path outside the project.
     PermissionAnswered {
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         request: u64,
         /// `allow_once`, `allow_always`, `reject_once`, `reject_always` or `cancelled`.
         outcome: String,
@@ -179,6 +185,7 @@ pub struct PlanItem {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PermissionAsk {
     /// ClawBox's number for this request (what `answer` takes).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub request: u64,
     pub tool_call_id: String,
     pub title: String,

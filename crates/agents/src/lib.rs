@@ -10,12 +10,14 @@
 //! - process.rs: its process group and stderr tail
 //! - transport.rs: its stdio as ACP lines, checked at the line
 //! - session.rs: the connection, a turn, and the requests ClawBox answers
+//! - book.rs: the sessions' metadata (never their content), to list and reopen them
 //! - confine.rs: the project folder as a boundary
 //! - permission.rs: who answers a permission request, and with which option
 //! - updates.rs / events.rs: what the caller is told
 //!
 //! Nothing an agent says is logged or stored here: events go to the caller only.
 
+mod book;
 mod catalog;
 mod confine;
 mod error;
@@ -27,6 +29,7 @@ mod session;
 mod transport;
 mod updates;
 
+pub use book::{SessionBook, SessionRecord, now};
 pub use catalog::{AgentInfo, CLAUDE, CODEX, Catalog, CustomAgent, KNOWN, KnownAgent};
 pub use clawbox_gateway::{AGENT_SESSION_HEADER as SESSION_HEADER, CLIENT_HEADER};
 pub use confine::ProjectRoot;

@@ -9,6 +9,10 @@ export type LogQuery = { user_id: string | null,
  */
 status: string | null, model: string | null, endpoint: string | null, 
 /**
+ * One ClawBox agent session's requests.
+ */
+agent_session: string | null, 
+/**
  * The previous page's `next`: rows older than it.
  */
 before: string | null, limit: number, };

@@ -3,4 +3,4 @@
 /**
  * One logged request (no prompt, completion, key or address: the log holds none).
  */
-export type LogRow = { id: string, created_at: string, user_id: string, method: string, endpoint: string, model: string | null, status: number, latency_ms: number, ttfb_ms: number | null, tokens: number, tokens_source: string, mode: string, upstream: string | null, stream: boolean, error: string | null, failover: boolean, };
+export type LogRow = { id: string, created_at: string, user_id: string, method: string, endpoint: string, model: string | null, status: number, latency_ms: number, ttfb_ms: number | null, tokens: number, tokens_source: string, mode: string, upstream: string | null, stream: boolean, error: string | null, failover: boolean, client: string | null, agent_session: string | null, };
