@@ -72,6 +72,7 @@ pub(crate) fn prepare(
         } else {
             debug_assert_eq!(known.name, CODEX.name);
             codex(&mut command, &home, gateway, session);
+            sandbox_helper(&mut command, catalog.dir(), &program.program)?;
             CommandRunner::Itself
         };
         (command, known.client.to_owned(), runner)
@@ -124,6 +125,40 @@ fn base(program: &Path, args: &[String]) -> tokio::process::Command {
         .process_group(0)
         .kill_on_drop(true);
     command
+}
+
+/// Codex sandboxes what it runs (and reads what it patches) through a helper it starts as
+/// `codex-linux-sandbox` from PATH: the same binary, told apart by the name it is started under.
+/// codex-acp does not put that name on PATH itself, so ClawBox does, in a folder of its own.
+fn sandbox_helper(
+    command: &mut tokio::process::Command,
+    dir: &Path,
+    codex: &Path,
+) -> Result<(), Error> {
+    if !cfg!(target_os = "linux") {
+        return Ok(());
+    }
+    let bin = dir.join("bin");
+    let link = bin.join("codex-linux-sandbox");
+    let fail = |error: std::io::Error| Error::Spawn {
+        agent: CODEX.title.into(),
+        message: format!(
+            "cannot set up its sandbox helper in {} ({error})",
+            bin.display()
+        ),
+    };
+    std::fs::create_dir_all(&bin).map_err(fail)?;
+    if std::fs::read_link(&link).ok().as_deref() != Some(codex) {
+        let _ = std::fs::remove_file(&link);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(codex, &link).map_err(fail)?;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let joined =
+        std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
+            .map_err(|error| fail(std::io::Error::other(error)))?;
+    command.env("PATH", joined);
+    Ok(())
 }
 
 fn headers_lines(client: &str, session: &str) -> String {

@@ -3,8 +3,10 @@
 //! Code's `mcp__acp__Write` or `Write`, Codex's `apply_patch`), and the call after the tool's
 //! result answers with final text, as a model would.
 //!
-//! Directives: `{"write": PATH, "content": TEXT}` (write a file), `{"hang": true}` (start the
-//! answer and never finish it, for Stop/cancel).
+//! Directives: `{"write": PATH, "content": TEXT}` (write a file), `{"append": PATH, "after":
+//! LINE, "line": TEXT}` (add a line after the file's one line LINE: a patch with context for
+//! Codex, the whole new content for Claude Code), `{"hang": true}` (start the answer and never
+//! finish it, for Stop/cancel).
 
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -21,6 +23,11 @@ pub enum Scripted {
         path: String,
         content: String,
     },
+    Append {
+        path: String,
+        after: String,
+        line: String,
+    },
     /// The tool ran (`tool_output` is what it said): answer with the usual text.
     Done {
         tool_output: String,
@@ -34,6 +41,13 @@ fn directive(text: &str) -> Option<Scripted> {
     let value = stream.next()?.ok()?;
     if value["hang"] == true {
         return Some(Scripted::Hang);
+    }
+    if let Some(path) = value["append"].as_str() {
+        return Some(Scripted::Append {
+            path: path.to_owned(),
+            after: value["after"].as_str().unwrap_or_default().to_owned(),
+            line: value["line"].as_str().unwrap_or_default().to_owned(),
+        });
     }
     Some(Scripted::Write {
         path: value["write"].as_str()?.to_owned(),
@@ -89,8 +103,12 @@ pub fn messages_events(model: &str, step: &Scripted, request: &Value) -> Vec<Byt
         "id": "msg_scripted", "type": "message", "role": "assistant", "model": model, "content": [],
         "stop_reason": null, "stop_sequence": null,
         "usage": {"input_tokens": crate::usage::MESSAGES.0, "output_tokens": 1}}});
-    let Scripted::Write { path, content } = step else {
-        return crate::messages::stream_events(model, &crate::Behavior::default());
+    let (path, content) = match step {
+        Scripted::Write { path, content } => (path.clone(), content.clone()),
+        Scripted::Append { path, after, line } => (path.clone(), format!("{after}\n{line}\n")),
+        Scripted::Done { .. } | Scripted::Hang => {
+            return crate::messages::stream_events(model, &crate::Behavior::default());
+        }
     };
     let (block, delta, stop) = {
         {
@@ -142,14 +160,23 @@ pub fn messages_events(model: &str, step: &Scripted, request: &Value) -> Vec<Byt
 
 /// The Responses SSE events for a write (an `apply_patch` custom tool call) or the final text.
 pub fn responses_events(model: &str, step: &Scripted) -> Vec<Bytes> {
-    let Scripted::Write { path, content } = step else {
-        return crate::responses::stream_events(model, &crate::Behavior::default());
+    let patch = match step {
+        Scripted::Write { path, content } => {
+            let mut patch = format!("*** Begin Patch\n*** Add File: {path}\n");
+            for line in content.lines() {
+                patch.push_str(&format!("+{line}\n"));
+            }
+            patch + "*** End Patch\n"
+        }
+        Scripted::Append { path, after, line } => {
+            format!(
+                "*** Begin Patch\n*** Update File: {path}\n@@\n {after}\n+{line}\n*** End Patch\n"
+            )
+        }
+        Scripted::Done { .. } | Scripted::Hang => {
+            return crate::responses::stream_events(model, &crate::Behavior::default());
+        }
     };
-    let mut patch = format!("*** Begin Patch\n*** Add File: {path}\n");
-    for line in content.lines() {
-        patch.push_str(&format!("+{line}\n"));
-    }
-    patch.push_str("*** End Patch\n");
     let item = |status: &str, input: &str| {
         json!({"type": "custom_tool_call", "id": "ctc_scripted", "call_id": "call_scripted_1",
             "name": "apply_patch", "input": input, "status": status})

@@ -166,10 +166,15 @@ const TURN: Duration = Duration::from_secs(90);
 
 impl Events {
     pub async fn next(&mut self) -> AgentEvent {
-        tokio::time::timeout(TURN, self.0.recv())
+        let event = tokio::time::timeout(TURN, self.0.recv())
             .await
             .expect("the agent went quiet")
-            .expect("events ended")
+            .expect("events ended");
+        // SHOW_EVENTS=1 prints each event, to see what an agent did when a test fails.
+        if std::env::var_os("SHOW_EVENTS").is_some() {
+            eprintln!("EVENT {event:?}");
+        }
+        event
     }
 
     /// Events up to and including the first one `stop` accepts.

@@ -146,30 +146,36 @@ async fn a_rejected_permission_leaves_the_file_untouched() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codex_on_the_chatgpt_plan_applies_an_approved_patch_in_its_sandbox() {
     let setup = Setup::start().await;
+    std::fs::write(setup.project.join("notes.txt"), "first line\n").unwrap();
     let (agent, mut events, session) = setup.open("codex", Approval::Ask).await;
     assert_eq!(agent.started.runner, CommandRunner::Itself);
+    let directive =
+        serde_json::json!({"append": "notes.txt", "after": "first line", "line": "added by codex"});
     agent
-        .prompt(write_prompt("hello.txt", "hi from codex"))
+        .prompt(format!(
+            "Add a line to notes.txt. clawbox-script {directive}"
+        ))
         .unwrap();
     let asked = events
         .until(|event| matches!(event, AgentEvent::Permission(_)))
         .await;
     let ask = permission_of(&asked);
-    assert_eq!(ask.paths, ["hello.txt"]);
+    assert_eq!(ask.paths, ["notes.txt"]);
     let diff = ask
         .diff
         .as_ref()
         .expect("the patch is shown before it is allowed");
-    assert!(diff.unified.contains("+hi from codex"), "{}", diff.unified);
-    assert!(!setup.project.join("hello.txt").exists());
+    assert!(diff.unified.contains("+added by codex"), "{}", diff.unified);
+    assert_eq!(
+        std::fs::read_to_string(setup.project.join("notes.txt")).unwrap(),
+        "first line\n"
+    );
     assert!(agent.answer(ask.request, Answer::AllowOnce));
     let (rest, reason) = events.until_turn_ends().await;
     assert_eq!(reason, "end_turn", "{rest:#?}");
     assert_eq!(
-        std::fs::read_to_string(setup.project.join("hello.txt"))
-            .unwrap()
-            .trim_end(),
-        "hi from codex"
+        std::fs::read_to_string(setup.project.join("notes.txt")).unwrap(),
+        "first line\nadded by codex\n"
     );
     assert!(answer_text(&rest).contains("Hello from the fake"));
     agent.close().await;
