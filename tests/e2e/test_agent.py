@@ -43,7 +43,9 @@ def test_try_it_now_runs_an_agent_that_changes_a_file_once_allowed(app, tmp_path
     click(app, "#wizard-next")
     click(app, "#wizard-check")
     wait_for_text(app, "#wizard-result", "Agent ready", timeout=30)
+    click(app, "#wizard-next")
 
+    # The last step offers the agent's .env, or to try an agent right here.
     click(app, "#try-agent")
     wait_for(app, "#agent-pick")
     Select(find(app, "#agent-pick")).select_by_value("codex")
@@ -52,7 +54,7 @@ def test_try_it_now_runs_an_agent_that_changes_a_file_once_allowed(app, tmp_path
     folder.send_keys(str(project))
     app.save_screenshot(str(SCREENSHOTS / "agent-start.png"))
     click(app, "#agent-start")
-    wait_for_text(app, "#agent-screen, main", "runs commands itself", timeout=60)
+    wait_for_text(app, "#agent-runs", "runs commands itself", timeout=60)
 
     directive = json.dumps({"append": "notes.txt", "after": "first line", "line": "added by the agent"})
     prompt = find(app, "#agent-prompt")

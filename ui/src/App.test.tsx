@@ -120,7 +120,16 @@ describe("the window", () => {
   it("goes to each screen from the navigation", async () => {
     fakeBackend(everyday());
     mount(<App />);
+    expect([...document.querySelectorAll(".nav button")].map((b) => b.textContent)).toEqual([
+      "Dashboard",
+      "Agent",
+      "Requests",
+      "Accounts",
+      "Settings",
+      "Setup",
+    ]);
     for (const [nav, screen] of [
+      ["#nav-agent", "#agent"],
       ["#nav-requests", "#requests"],
       ["#nav-accounts", "#accounts"],
       ["#nav-settings", "#settings"],

@@ -1,5 +1,6 @@
 // The window: the status bar on top, the screens below. The first time the gateway reports that
 // setup was never finished, Setup opens by itself; after that the person decides where to go.
+// The window owns what must outlive a screen: the live request feed and the agent sessions.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ChartMaker } from "./components/Chart";
 import { Nav, type Screen } from "./components/Nav";
@@ -8,6 +9,7 @@ import { UpdateBanner } from "./components/UpdateBanner";
 import { errorMessage } from "./format";
 import {
   gatewayStatus,
+  onAgentEvents,
   onProvision,
   onRequests,
   onStatusChange,
@@ -17,8 +19,10 @@ import {
 } from "./ipc";
 import { createLiveFeed, type LiveFeed } from "./liveFeed";
 import { Accounts } from "./screens/Accounts";
+import { Agent } from "./screens/Agent";
+import { createAgentStore, type AgentStore } from "./screens/agent/store";
 import { Dashboard } from "./screens/Dashboard";
-import { Requests } from "./screens/Requests";
+import { Requests, type SessionFilter } from "./screens/Requests";
 import { Settings } from "./screens/Settings";
 import { Wizard } from "./screens/Wizard";
 
@@ -26,6 +30,9 @@ type Props = { makeChart?: ChartMaker | null };
 
 export function App({ makeChart }: Props) {
   const [live] = useState<LiveFeed>(createLiveFeed);
+  const [agentStore] = useState<AgentStore>(createAgentStore);
+  // Requests opened from the Agent screen show that session's calls only.
+  const [requestsOf, setRequestsOf] = useState<SessionFilter | null>(null);
   const [status, setStatus] = useState<GatewayStatus | null>(null);
   const [statusError, setStatusError] = useState<string | null>(null);
   const [requestCount, setRequestCount] = useState(0);
@@ -66,6 +73,9 @@ export function App({ makeChart }: Props) {
         // Screens may have loaded before the window was listening: an empty batch makes them
         // look once more, so a request that finished in between is not missed.
         live.publish([]);
+        // Every session's events, whichever screen is shown: a session started on the Agent
+        // screen keeps going (and is seen going) after the person looks elsewhere.
+        stops.push(await onAgentEvents((batch) => agentStore.receive(batch)));
         stops.push(await onStatusChange(() => void refresh()));
         stops.push(await onProvision(takeOffer));
       } catch (e) {
@@ -86,7 +96,7 @@ export function App({ makeChart }: Props) {
       stops.forEach((stop) => stop());
       window.removeEventListener("focus", onFocus);
     };
-  }, [live, refresh, takeOffer]);
+  }, [live, agentStore, refresh, takeOffer]);
 
   // Decided once the gateway has read its settings (it reports "starting" until then).
   useEffect(() => {
@@ -104,12 +114,18 @@ export function App({ makeChart }: Props) {
   // Someone who already chose a screen is not pulled into Setup when the status arrives.
   const go = (next: Screen) => {
     setupDecided.current = true;
+    setRequestsOf(null);
     setScreen(next);
   };
 
-  const finishSetup = () => {
+  const seeRequests = (session: SessionFilter) => {
+    go("requests");
+    setRequestsOf(session);
+  };
+
+  const finishSetup = (next: Screen = "dashboard") => {
     setOffer(null);
-    setScreen("dashboard");
+    setScreen(next);
     void refresh();
   };
 
@@ -127,12 +143,22 @@ export function App({ makeChart }: Props) {
         <Nav current={screen} onGo={go} />
         <main class="screen">
           {screen === "setup" && (
-            <Wizard key={wizardRun} status={status} offer={offer} onOfferDone={(id) => setOffer((o) => (o?.id === id ? null : o))} onFinish={finishSetup} />
+            <Wizard
+              key={wizardRun}
+              status={status}
+              offer={offer}
+              onOfferDone={(id) => setOffer((o) => (o?.id === id ? null : o))}
+              onFinish={() => finishSetup()}
+              onTryAgent={() => finishSetup("agent")}
+            />
           )}
           {screen === "dashboard" && (
             <Dashboard live={live} url={status?.url ?? null} onSetup={() => setScreen("setup")} makeChart={makeChart} />
           )}
-          {screen === "requests" && <Requests live={live} />}
+          {screen === "agent" && <Agent store={agentStore} live={live} onSeeRequests={seeRequests} />}
+          {screen === "requests" && (
+            <Requests live={live} agentSession={requestsOf} onClearAgentSession={() => setRequestsOf(null)} />
+          )}
           {screen === "accounts" && <Accounts />}
           {screen === "settings" && <Settings onReset={afterReset} />}
         </main>

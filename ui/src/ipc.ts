@@ -4,38 +4,70 @@ import { getVersion } from "@tauri-apps/api/app";
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { Accounts } from "./bindings/Accounts";
+import type { AgentBatch } from "./bindings/AgentBatch";
 import type { AgentCheck } from "./bindings/AgentCheck";
+import type { AgentEvent } from "./bindings/AgentEvent";
+import type { AgentInfo } from "./bindings/AgentInfo";
+import type { AgentsView } from "./bindings/AgentsView";
+import type { Answer } from "./bindings/Answer";
+import type { AnsweredBy } from "./bindings/AnsweredBy";
 import type { AppSettings } from "./bindings/AppSettings";
 import type { CommandError } from "./bindings/CommandError";
 import type { Connection } from "./bindings/Connection";
 import type { Dashboard } from "./bindings/Dashboard";
 import type { EnvChange } from "./bindings/EnvChange";
 import type { ExportResult } from "./bindings/ExportResult";
+import type { FileDiff } from "./bindings/FileDiff";
 import type { GatewayStatus } from "./bindings/GatewayStatus";
+import type { InstallProgress } from "./bindings/InstallProgress";
 import type { LiveRequest } from "./bindings/LiveRequest";
 import type { LogFacets } from "./bindings/LogFacets";
 import type { LogPage } from "./bindings/LogPage";
 import type { LogQuery } from "./bindings/LogQuery";
+import type { LogRow } from "./bindings/LogRow";
+import type { PermissionAsk } from "./bindings/PermissionAsk";
+import type { PermissionChoice } from "./bindings/PermissionChoice";
+import type { PlanItem } from "./bindings/PlanItem";
 import type { ProvisionOffer } from "./bindings/ProvisionOffer";
+import type { SessionRecord } from "./bindings/SessionRecord";
+import type { SessionView } from "./bindings/SessionView";
 import type { SettingsChange } from "./bindings/SettingsChange";
+import type { ToolCallView } from "./bindings/ToolCallView";
+import type { ToolContent } from "./bindings/ToolContent";
 import type { UpdateCheck } from "./bindings/UpdateCheck";
 
 export type {
   Accounts,
+  AgentBatch,
   AgentCheck,
+  AgentEvent,
+  AgentInfo,
+  AgentsView,
+  Answer,
+  AnsweredBy,
   AppSettings,
   CommandError,
   Connection,
   Dashboard,
   EnvChange,
   ExportResult,
+  FileDiff,
   GatewayStatus,
+  InstallProgress,
   LiveRequest,
   LogFacets,
   LogPage,
   LogQuery,
+  LogRow,
+  PermissionAsk,
+  PermissionChoice,
+  PlanItem,
   ProvisionOffer,
+  SessionRecord,
+  SessionView,
   SettingsChange,
+  ToolCallView,
+  ToolContent,
   UpdateCheck,
 };
 
@@ -177,6 +209,47 @@ export function resetEverything(): Promise<void> {
   return invoke<void>("reset_everything");
 }
 
+// Coding agents (Claude Code, Codex) run by ClawBox in a project folder, over the Agent Client
+// Protocol. What they do arrives as `agent-events`; see onAgentEvents.
+
+/** The agents ClawBox can run, recent project folders and remembered sessions. */
+export function agents(): Promise<AgentsView> {
+  return invoke<AgentsView>("agents");
+}
+
+/** Installs a known agent (from npm; takes a minute); progress arrives through onAgentInstall. */
+export function installAgent(name: string): Promise<AgentInfo[]> {
+  return invoke<AgentInfo[]>("install_agent", { name });
+}
+
+/**
+ * Starts `agent` in the folder `project`, or reopens session `resume` (a SessionRecord id).
+ * Its events can arrive before this resolves: listen first (the window always does).
+ */
+export function startAgent(agent: string, project: string, resume: string | null): Promise<SessionRecord> {
+  return invoke<SessionRecord>("start_agent", { agent, project, resume });
+}
+
+/** Sends one message; the answer streams in as events until `turn_ended`. */
+export function agentPrompt(session: string, text: string): Promise<void> {
+  return invoke<void>("agent_prompt", { session, text });
+}
+
+/** Stop: ends the running turn (the session stays open). */
+export function agentCancel(session: string): Promise<void> {
+  return invoke<void>("agent_cancel", { session });
+}
+
+/** Answers permission request `request`; false when it was no longer waiting. */
+export function agentAnswer(session: string, request: number, answer: Answer): Promise<boolean> {
+  return invoke<boolean>("agent_answer", { session, request, answer });
+}
+
+/** Ends the session and its agent's process. */
+export function closeAgent(session: string): Promise<void> {
+  return invoke<void>("close_agent", { session });
+}
+
 // Provisioning (setup links and files) and updates
 
 /** The setup link or provisioning file waiting to fill in the wizard, if any. */
@@ -218,6 +291,16 @@ export function onStatusChange(onChange: () => void): Promise<UnlistenFn> {
 /** Calls `onOffer` when a setup link is opened while ClawBox runs. */
 export function onProvision(onOffer: (offer: ProvisionOffer) => void): Promise<UnlistenFn> {
   return listen<ProvisionOffer>("provision", (e) => onOffer(e.payload));
+}
+
+/** Calls `onBatch` with each batch of agent events, for every session (filter by `session`). */
+export function onAgentEvents(onBatch: (batch: AgentBatch) => void): Promise<UnlistenFn> {
+  return listen<AgentBatch>("agent-events", (e) => onBatch(e.payload));
+}
+
+/** Calls `onLine` with each line npm prints while an agent installs. */
+export function onAgentInstall(onLine: (progress: InstallProgress) => void): Promise<UnlistenFn> {
+  return listen<InstallProgress>("agent-install", (e) => onLine(e.payload));
 }
 
 /** Calls `onFound` when the check ClawBox makes shortly after start finds a newer version. */

@@ -9,6 +9,7 @@ describe("the request log filter", () => {
       status: null,
       model: null,
       endpoint: null,
+      agent_session: null,
       before: null,
       limit: 50,
     });
@@ -28,5 +29,14 @@ describe("the request log filter", () => {
     expect(matchesFilter(r, { ...NO_FILTER, status: "4xx" })).toBe(false);
     expect(matchesFilter(r, { ...NO_FILTER, model: "claude" })).toBe(false);
     expect(matchesFilter(r, { ...NO_FILTER, endpoint: "/v1/responses" })).toBe(false);
+  });
+
+  it("asks for one agent session's requests, and counts only that session's live ones", () => {
+    const filter = { ...NO_FILTER, agentSession: "0190-s1" };
+    expect(toQuery(filter)).toMatchObject({ agent_session: "0190-s1", user_id: null });
+    expect(isFiltered(filter)).toBe(true);
+    expect(matchesFilter(liveRequest("1"), filter)).toBe(false);
+    expect(matchesFilter(liveRequest("2", { agent_session: "0190-s1" }), filter)).toBe(true);
+    expect(matchesFilter(liveRequest("3", { agent_session: "0190-s2" }), filter)).toBe(false);
   });
 });

@@ -2,10 +2,10 @@
 import { statusClass } from "./format";
 import type { LiveRequest, LogQuery } from "./ipc";
 
-/** "" means "All" in every dropdown. */
-export type LogFilter = { user: string; model: string; endpoint: string; status: string };
+/** "" means "All" in every dropdown. `agentSession` is one agent session's id (its chip). */
+export type LogFilter = { user: string; model: string; endpoint: string; status: string; agentSession: string };
 
-export const NO_FILTER: LogFilter = { user: "", model: "", endpoint: "", status: "" };
+export const NO_FILTER: LogFilter = { user: "", model: "", endpoint: "", status: "", agentSession: "" };
 
 export const STATUS_FILTERS = ["2xx", "4xx", "429", "402", "5xx"] as const;
 
@@ -17,6 +17,7 @@ export function toQuery(filter: LogFilter, before: string | null = null): LogQue
     status: filter.status || null,
     model: filter.model || null,
     endpoint: filter.endpoint || null,
+    agent_session: filter.agentSession || null,
     before,
     limit: PAGE_SIZE,
   };
@@ -29,6 +30,7 @@ export function isFiltered(filter: LogFilter): boolean {
 /** Whether a request that just finished would appear in the list as filtered. */
 export function matchesFilter(request: LiveRequest, filter: LogFilter): boolean {
   return (
+    (!filter.agentSession || request.agent_session === filter.agentSession) &&
     (!filter.user || request.user_id === filter.user) &&
     (!filter.model || request.model === filter.model) &&
     (!filter.endpoint || request.endpoint === filter.endpoint) &&

@@ -21,6 +21,8 @@ pub struct RequestEvent {
     /// Served by the other mode because the configured one was down.
     pub failover: bool,
     pub created_at: String,
+    /// The ClawBox agent session that made it, for an agent ClawBox runs.
+    pub agent_session: Option<String>,
 }
 
 /// How many events a slow subscriber may fall behind before it starts missing some.

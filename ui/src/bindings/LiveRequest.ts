@@ -7,4 +7,8 @@ export type LiveRequest = { id: string, user_id: string, endpoint: string, statu
 /**
  * Served by the other mode because the configured one was down.
  */
-failover: boolean, created_at: string, };
+failover: boolean, created_at: string, 
+/**
+ * The ClawBox agent session that made it, for an agent ClawBox runs.
+ */
+agent_session: string | null, };

@@ -1,6 +1,6 @@
-// A unified diff of a configuration file, added and removed lines marked (by class, not colour
-// alone: the leading + and - stay in the text).
-export function DiffView({ id, diff }: { id: string; diff: string }) {
+// A unified diff (of a configuration file, or of a file an agent changes), added and removed lines
+// marked (by class, not colour alone: the leading + and - stay in the text).
+export function DiffView({ id, diff }: { id?: string; diff: string }) {
   const lines = diff.replace(/\n$/, "").split("\n");
   return (
     <pre id={id} class="diff">

@@ -1,8 +1,9 @@
 // The screens, as real buttons; the current one is marked for screen readers too.
-export type Screen = "dashboard" | "requests" | "accounts" | "settings" | "setup";
+export type Screen = "dashboard" | "agent" | "requests" | "accounts" | "settings" | "setup";
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: "dashboard", label: "Dashboard" },
+  { id: "agent", label: "Agent" },
   { id: "requests", label: "Requests" },
   { id: "accounts", label: "Accounts" },
   { id: "settings", label: "Settings" },

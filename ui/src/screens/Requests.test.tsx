@@ -42,7 +42,7 @@ describe("the request log", () => {
     await find("#requests-table");
     expect(ids()).toEqual(["r3", "r2"]);
     expect(queries(backend)).toEqual([
-      { user_id: null, status: null, model: null, endpoint: null, before: null, limit: 50 },
+      { user_id: null, status: null, model: null, endpoint: null, agent_session: null, before: null, limit: 50 },
     ]);
     const [estimated, limited] = $$("#requests-table tbody tr");
     expect(estimated!.textContent).toContain("1,200 est.");
@@ -69,6 +69,7 @@ describe("the request log", () => {
         status: "429",
         model: "claude-sonnet",
         endpoint: "/v1/chat/completions",
+        agent_session: null,
         before: null,
         limit: 50,
       }),
@@ -122,6 +123,37 @@ describe("the request log", () => {
     await click("#export-csv");
     await findText("#export-result", "Exported 3 rows to /home/ada/Downloads/clawbox-requests.csv");
     expect(backend.argsOf("export_log_csv")[0]!.query).toMatchObject({ user_id: "ada", before: null });
+  });
+
+  it("shows one agent session's requests as a chip that clears back to all", async () => {
+    const backend = log();
+    backend.on({
+      request_log: (a: Args) =>
+        (a.query as LogQuery).agent_session
+          ? { rows: [logRow("a1", { client: "claude-code-acp", agent_session: "s1" })], next: null }
+          : { rows: FIRST, next: null },
+    });
+    const cleared = vi.fn();
+    const live = createLiveFeed();
+    mount(
+      <Requests live={live} agentSession={{ id: "s1", title: "Claude Code in notes" }} onClearAgentSession={cleared} />,
+    );
+    await findText("#filter-agent-session", "Agent session Claude Code in notes");
+    await vi.waitFor(() => expect(ids()).toEqual(["a1"]));
+    expect(queries(backend)).toEqual([
+      { user_id: null, status: null, model: null, endpoint: null, agent_session: "s1", before: null, limit: 50 },
+    ]);
+    // Which program made the call.
+    expect($("#requests-table tbody tr")!.textContent).toContain("claude-code-acp");
+    // The live feed cannot tell which session a request came from: nothing is counted as new.
+    live.publish([liveRequest("n1")]);
+    expect($("#requests-new")).toBeNull();
+
+    await click("#filter-agent-session-clear");
+    await vi.waitFor(() => expect(ids()).toEqual(["r3", "r2"]));
+    expect(queries(backend).at(-1)).toMatchObject({ agent_session: null });
+    expect($("#filter-agent-session")).toBeNull();
+    expect(cleared).toHaveBeenCalledTimes(1);
   });
 
   it("says so when nothing matches", async () => {

@@ -1,6 +1,7 @@
 // The request log, newest first, filtered and paged by the backend (keyset paging: "Load more"
 // asks for rows before the last one shown). New requests don't move the list under the reader;
-// a button says how many arrived and shows them on request.
+// a button says how many arrived and shows them on request. The Agent screen opens it on one
+// agent session's requests, shown as a chip that clears back to all of them.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ErrorNote } from "../components/ErrorNote";
 import { errorMessage, formatCount, formatDateTime, formatLatency, formatTime, formatTokens, statusClass } from "../format";
@@ -12,8 +13,18 @@ import { isFiltered, matchesFilter, NO_FILTER, STATUS_FILTERS, toQuery, type Log
 
 type Page = { rows: LogRow[]; next: string | null };
 
-export function Requests({ live }: { live: LiveFeed }) {
-  const [filter, setFilter] = useState<LogFilter>(NO_FILTER);
+/** One agent session to show the requests of: its id, and its title to name it by. */
+export type SessionFilter = { id: string; title: string };
+
+type Props = {
+  live: LiveFeed;
+  agentSession?: SessionFilter | null;
+  /** The chip was cleared (so returning here shows every request again). */
+  onClearAgentSession?: () => void;
+};
+
+export function Requests({ live, agentSession = null, onClearAgentSession = () => {} }: Props) {
+  const [filter, setFilter] = useState<LogFilter>({ ...NO_FILTER, agentSession: agentSession?.id ?? "" });
   const facets = useLoad(logFacets, []);
   const [page, setPage] = useState<Page | null>(null);
   const [loading, setLoading] = useState(true);
@@ -96,6 +107,27 @@ export function Requests({ live }: { live: LiveFeed }) {
       )}
       <ErrorNote message={exporting.error} />
 
+      {filter.agentSession && (
+        <p class="chip" id="filter-agent-session">
+          <span>
+            Agent session{" "}
+            {agentSession?.id === filter.agentSession ? agentSession.title : filter.agentSession.slice(0, 8) + "…"}
+          </span>
+          <button
+            type="button"
+            id="filter-agent-session-clear"
+            class="link"
+            aria-label="Clear the agent session filter"
+            onClick={() => {
+              setExported(null);
+              setFilter({ ...filter, agentSession: "" });
+              onClearAgentSession();
+            }}
+          >
+            Clear
+          </button>
+        </p>
+      )}
       <div class="filters">
         <FacetSelect id="filter-user" label="User" value={filter.user} options={facets.data?.users} onChange={set("user")} />
         <FacetSelect id="filter-model" label="Model" value={filter.model} options={facets.data?.models} onChange={set("model")} />
@@ -191,7 +223,11 @@ function LogTable({ rows }: { rows: LogRow[] }) {
                   {formatTime(row.created_at)}
                 </time>
               </td>
-              <td>{row.user_id}</td>
+              <td>
+                {row.user_id}
+                {/* Which program made the call (e.g. claude-code-acp for the Agent screen's). */}
+                {row.client && <span class="hint block client">{row.client}</span>}
+              </td>
               <td class="endpoint">
                 {row.method} {row.endpoint}
                 {row.stream && <span class="tag">stream</span>}

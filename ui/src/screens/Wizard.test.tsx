@@ -118,6 +118,25 @@ describe("the setup wizard", () => {
     ]);
   });
 
+  it("ends with trying a coding agent right away on the Agent screen", async () => {
+    const backend = newUser();
+    mount(<App />);
+    await click("#wizard-mode-hosted");
+    await type("#wizard-hosted-url", "https://gw.workshop.example");
+    await click("#wizard-next");
+    await click("#wizard-check");
+    await findText("#wizard-result", "Agent ready");
+    await click("#wizard-next");
+    const tryIt = await find("#try-agent");
+    expect(tryIt.textContent).toBe("Try it now");
+    expect(tryIt.classList.contains("primary")).toBe(true);
+    await click("#try-agent");
+    await find("#agent");
+    expect($("#wizard")).toBeNull();
+    expect($("#nav-agent")!.getAttribute("aria-current")).toBe("page");
+    expect(backend.argsOf("save_settings").at(-1)).toEqual({ change: { onboarded: true } });
+  });
+
   it("shows what failed and how to fix it when the check fails", async () => {
     const backend = newUser();
     backend.on({

@@ -23,9 +23,11 @@ type Props = {
   /** Offer `id` was used or declined. */
   onOfferDone?: (id: number) => void;
   onFinish: () => void;
+  /** Setup is done and the person wants to try a coding agent (the Agent screen) right away. */
+  onTryAgent?: () => void;
 };
 
-export function Wizard({ status, offer = null, onOfferDone = () => {}, onFinish }: Props) {
+export function Wizard({ status, offer = null, onOfferDone = () => {}, onFinish, onTryAgent = onFinish }: Props) {
   const [step, setStep] = useState<Step>("mode");
   const [mode, setMode] = useState<Mode>("local");
   const heading = useRef<HTMLHeadingElement>(null);
@@ -73,7 +75,7 @@ export function Wizard({ status, offer = null, onOfferDone = () => {}, onFinish 
         />
       )}
       {step === "connect" && (
-        <ConnectStep url={status?.url ?? null} onBack={() => setStep("check")} onFinish={onFinish} />
+        <ConnectStep url={status?.url ?? null} onBack={() => setStep("check")} onFinish={onFinish} onTry={onTryAgent} />
       )}
     </section>
   );

@@ -60,5 +60,6 @@ export function everyday(): Record<string, Handler> {
     log_facets: () => ({ users: [], models: [], endpoints: [] }),
     free_port: () => 18790,
     pending_provision: () => null,
+    agents: () => ({ agents: [], projects: [], sessions: [] }),
   };
 }

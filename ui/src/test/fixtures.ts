@@ -96,6 +96,8 @@ export function logRow(id: string, over: Partial<LogRow> = {}): LogRow {
     stream: false,
     error: null,
     failover: false,
+    client: null,
+    agent_session: null,
     ...over,
   };
 }
@@ -114,6 +116,7 @@ export function liveRequest(id: string, over: Partial<LiveRequest> = {}): LiveRe
     upstream: "openai",
     failover: false,
     created_at: "2023-11-14T22:13:20.000Z",
+    agent_session: null,
     ...over,
   };
 }

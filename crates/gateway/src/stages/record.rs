@@ -178,6 +178,7 @@ impl Drop for Recording {
             upstream: row.upstream,
             failover: row.failover,
             created_at: row.created_at.clone(),
+            agent_session: row.agent_session.clone(),
         });
         let row = std::mem::take(&mut self.row);
         self.gateway.enqueue_row(row);

@@ -1,14 +1,15 @@
 // Step 4 (optional): point the agent at ClawBox by editing its .env — previewed first, backed up,
-// and undoable from the Accounts screen.
+// and undoable from the Accounts screen. Or, instead of an agent of their own, the person can
+// try one ClawBox runs itself ("Try it now" opens the Agent screen).
 import { useState } from "preact/hooks";
 import { DiffView } from "../../components/DiffView";
 import { ErrorNote } from "../../components/ErrorNote";
 import { useAction } from "../../hooks";
 import { chooseFolder, connectEnv, saveSettings, type EnvChange } from "../../ipc";
 
-type Props = { url: string | null; onBack: () => void; onFinish: () => void };
+type Props = { url: string | null; onBack: () => void; onFinish: () => void; onTry: () => void };
 
-export function ConnectStep({ url, onBack, onFinish }: Props) {
+export function ConnectStep({ url, onBack, onFinish, onTry }: Props) {
   const [path, setPath] = useState("");
   const [preview, setPreview] = useState<EnvChange | null>(null);
   const [written, setWritten] = useState<EnvChange | null>(null);
@@ -102,6 +103,10 @@ export function ConnectStep({ url, onBack, onFinish }: Props) {
         </div>
       )}
 
+      <p class="hint">
+        No agent of your own yet? ClawBox can run Claude Code or Codex for you in a folder you choose,
+        through ClawBox: "Try it now".
+      </p>
       <ErrorNote message={finish.error} />
       <div class="actions">
         <button type="button" id="wizard-back" onClick={onBack}>
@@ -110,7 +115,6 @@ export function ConnectStep({ url, onBack, onFinish }: Props) {
         <button
           type="button"
           id="wizard-finish"
-          class="primary"
           disabled={finish.pending}
           onClick={() =>
             finish.run(async () => {
@@ -120,6 +124,21 @@ export function ConnectStep({ url, onBack, onFinish }: Props) {
           }
         >
           {written ? "Finish" : "Finish without connecting"}
+        </button>
+        {/* Setup counts as done either way: trying the agent is its natural last step. */}
+        <button
+          type="button"
+          id="try-agent"
+          class="primary"
+          disabled={finish.pending}
+          onClick={() =>
+            finish.run(async () => {
+              await saveSettings({ onboarded: true });
+              onTry();
+            })
+          }
+        >
+          Try it now
         </button>
       </div>
     </div>
