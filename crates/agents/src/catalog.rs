@@ -263,6 +263,7 @@ impl Catalog {
             .arg(&spec)
             .env_clear()
             .envs(crate::launch::passed_through())
+            .envs(network_settings())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -302,6 +303,24 @@ impl Catalog {
         }
         self.program_of(&known).map(|_| ())
     }
+}
+
+/// What npm needs to reach the registry from where the person is (a proxy, a company's CA), and
+/// their npm settings; nothing else of ClawBox's environment goes to npm.
+fn network_settings() -> impl Iterator<Item = (std::ffi::OsString, std::ffi::OsString)> {
+    const NAMES: [&str; 7] = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "NODE_EXTRA_CA_CERTS",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ];
+    std::env::vars_os().filter(|(name, _)| {
+        let name = name.to_string_lossy().to_ascii_uppercase();
+        NAMES.contains(&name.as_str()) || name.starts_with("NPM_CONFIG_")
+    })
 }
 
 /// The config home ClawBox owns for a known agent (its `HOME`, and Codex's `CODEX_HOME`).

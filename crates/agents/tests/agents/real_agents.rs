@@ -293,3 +293,68 @@ async fn closing_a_session_leaves_no_agent_process() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_session_is_reopened_through_the_agent_with_its_history() {
+    let setup = Setup::start().await;
+    for name in ["claude", "codex"] {
+        let (agent, mut events, session) = setup.open(name, Approval::Ask).await;
+        assert!(
+            agent.started.resumable,
+            "{name} offers session/load or session/resume"
+        );
+        let acp_session = agent.started.acp_session.clone();
+        agent.prompt("Remember the word pelican").unwrap();
+        let (_, reason) = events.until_turn_ends().await;
+        assert_eq!(reason, "end_turn");
+        agent.close().await;
+
+        // As after a restart: a new process, the same ClawBox session, the agent's own id.
+        let mut options = setup.options(name, Approval::Ask);
+        options.session = session.clone();
+        options.resume = Some(acp_session.clone());
+        let (again, receiver) = clawbox_agents::AgentSession::start(&setup.catalog, options)
+            .await
+            .unwrap();
+        let mut events = crate::harness::Events(receiver);
+        let replay = events
+            .until(|event| matches!(event, AgentEvent::Started { .. }))
+            .await;
+        assert!(
+            matches!(
+                replay.last(),
+                Some(AgentEvent::Started { resumed: true, .. })
+            ),
+            "{name}: {replay:?}"
+        );
+        assert!(
+            replay.iter().any(|event| matches!(event, AgentEvent::UserMessage { text } if text.contains("pelican"))),
+            "{name} replays the conversation: {replay:?}"
+        );
+        assert_eq!(again.started.acp_session, acp_session);
+        again.prompt("What was the word?").unwrap();
+        let (_, reason) = events.until_turn_ends().await;
+        assert_eq!(reason, "end_turn", "{name} goes on in the reopened session");
+        // The model was asked with the earlier turn in its context.
+        let last_body = if name == "claude" {
+            setup
+                .provider
+                .requests()
+                .into_iter()
+                .rev()
+                .find(|r| r.uri.starts_with("/v1/messages?"))
+                .map(|r| r.json())
+        } else {
+            setup.oauth.backend_requests().pop().map(|(_, body)| body)
+        };
+        assert!(last_body.unwrap().to_string().contains("pelican"), "{name}");
+        again.close().await;
+        // Both processes' model calls are under the one ClawBox session.
+        let calls = setup
+            .rows()
+            .into_iter()
+            .filter(|row| row.4.as_deref() == Some(session.as_str()))
+            .count();
+        assert!(calls >= 2, "{name}: {calls}");
+    }
+}

@@ -396,3 +396,52 @@ async fn an_agent_whose_clawbox_died_is_ended_with_everything_it_started() {
         }
     }
 }
+
+#[test]
+fn agent_install_puts_the_pinned_agent_in_the_data_folder_from_npm() {
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port());
+    let out = command(dir.path(), &listen, &["agent", "install", "claude"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        progress.contains("Installing Claude Code (@zed-industries/claude-code-acp@0.16.2)"),
+        "{progress}"
+    );
+    let installed = dir
+        .path()
+        .join("agents/node_modules/@zed-industries/claude-code-acp/package.json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(installed).unwrap()).unwrap();
+    assert_eq!(manifest["version"], "0.16.2");
+    // npm recorded the registry's integrity hash it checked the package against.
+    let lock = std::fs::read_to_string(dir.path().join("agents/package-lock.json")).unwrap();
+    assert!(lock.contains("\"integrity\": \"sha512-"), "{lock}");
+    let list = command(dir.path(), &listen, &["agent", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        list.lines()
+            .any(|line| line.starts_with("claude\tinstalled\t")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|line| line.starts_with("codex\tnot installed\t")),
+        "{list}"
+    );
+
+    let out = command(dir.path(), &listen, &["agent", "install", "gpt-engineer"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("no agent called \"gpt-engineer\""),
+        "{}",
+        text(&out)
+    );
+}
