@@ -62,6 +62,14 @@ pub enum AgentEvent {
         path: Option<String>,
         reason: String,
     },
+    /// A command ClawBox ran for the agent (a `terminal` in a tool call's content) ended.
+    TerminalOutput {
+        id: String,
+        /// Its output, stdout and stderr together (the newest part, when `truncated`).
+        output: String,
+        truncated: bool,
+        exit_code: Option<u32>,
+    },
     /// The agent read a file through ClawBox (inside the project).
     FileRead { path: String },
     /// The agent wrote a file through ClawBox (inside the project).

@@ -11,6 +11,7 @@
 //! - transport.rs: its stdio as ACP lines, checked at the line
 //! - session.rs: the connection, a turn, and the requests ClawBox answers
 //! - book.rs: the sessions' metadata (never their content), to list and reopen them
+//! - terminal.rs: commands the agent asks ClawBox to run, with permission, in the folder
 //! - confine.rs: the project folder as a boundary
 //! - permission.rs: who answers a permission request, and with which option
 //! - updates.rs / events.rs: what the caller is told
@@ -26,6 +27,7 @@ mod launch;
 mod permission;
 mod process;
 mod session;
+mod terminal;
 mod transport;
 mod updates;
 

@@ -15,11 +15,15 @@ use std::time::Duration;
 use agent_client_protocol::schema::ProtocolVersion;
 use agent_client_protocol::v1::ConnectionTo;
 use agent_client_protocol::v1::schema::{
-    CancelNotification, ClientCapabilities, ContentBlock, FileSystemCapabilities, Implementation,
-    InitializeRequest, LoadSessionRequest, NewSessionRequest, PermissionOption, PromptRequest,
-    ReadTextFileRequest, ReadTextFileResponse, RequestPermissionOutcome, RequestPermissionRequest,
-    RequestPermissionResponse, ResumeSessionRequest, SessionNotification, SessionUpdate,
-    TextContent, ToolCallUpdate, ToolKind, WriteTextFileRequest, WriteTextFileResponse,
+    CancelNotification, ClientCapabilities, ContentBlock, CreateTerminalRequest,
+    CreateTerminalResponse, FileSystemCapabilities, Implementation, InitializeRequest,
+    KillTerminalRequest, KillTerminalResponse, LoadSessionRequest, NewSessionRequest,
+    PermissionOption, PromptRequest, ReadTextFileRequest, ReadTextFileResponse,
+    ReleaseTerminalRequest, ReleaseTerminalResponse, RequestPermissionOutcome,
+    RequestPermissionRequest, RequestPermissionResponse, ResumeSessionRequest, SessionNotification,
+    SessionUpdate, TerminalOutputRequest, TerminalOutputResponse, TextContent, ToolCallUpdate,
+    ToolKind, WaitForTerminalExitRequest, WaitForTerminalExitResponse, WriteTextFileRequest,
+    WriteTextFileResponse,
 };
 use agent_client_protocol::{Agent, Client};
 use tokio::sync::{mpsc, oneshot};
@@ -32,6 +36,7 @@ use crate::events::{
 use crate::launch::{GatewayTarget, prepare};
 use crate::permission::{Answer, Approval, kind_name, outcome, outcome_name};
 use crate::process::{AgentProcess, StderrTail};
+use crate::terminal::{Terminals, command_line};
 use crate::updates::{kind_str, to_event};
 use crate::{Error, MAX_FILE};
 
@@ -82,11 +87,14 @@ struct Shared {
     /// Each tool call's kind as announced: a permission request often names only the call's id
     /// (Claude Code), and the approval setting judges by kind.
     tool_kinds: Mutex<HashMap<String, ToolKind>>,
+    terminals: Terminals,
 }
 
 struct Pending {
     options: Vec<PermissionOption>,
     reply: oneshot::Sender<RequestPermissionOutcome>,
+    /// The command it would run, allowed to run once through a terminal when it is allowed.
+    command: Option<String>,
 }
 
 /// How long an agent gets to answer `initialize` and open its session (Claude Code takes a few
@@ -120,6 +128,7 @@ impl AgentSession {
             next_request: AtomicU64::new(1),
             turn_running: AtomicBool::new(false),
             tool_kinds: Mutex::new(HashMap::new()),
+            terminals: Terminals::default(),
         });
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (started_tx, started_rx) = oneshot::channel();
@@ -188,6 +197,10 @@ impl AgentSession {
             .ok()
             .flatten();
         let Some(pending) = pending else { return false };
+        if let (Some(command), Answer::AllowOnce | Answer::AllowAlways) = (&pending.command, answer)
+        {
+            self.shared.terminals.grant(command);
+        }
         let outcome = outcome(&pending.options, answer);
         self.shared.events_send(AgentEvent::PermissionAnswered {
             request,
@@ -326,6 +339,7 @@ async fn run(
         });
     }
     shared.cancel_pending();
+    shared.terminals.kill_all();
     let code = process.end_group().await;
     forward.abort();
     shared.events_send(AgentEvent::Exited {
@@ -351,6 +365,13 @@ async fn connect(
     let on_permission = shared.clone();
     let on_read = shared.clone();
     let on_write = shared.clone();
+    let (on_create, on_output, on_wait, on_kill, on_release) = (
+        shared.clone(),
+        shared.clone(),
+        shared.clone(),
+        shared.clone(),
+        shared.clone(),
+    );
     let foreground = shared.clone();
     let result = Client
         .v1()
@@ -400,6 +421,82 @@ async fn connect(
             },
             agent_client_protocol::on_receive_request!(),
         )
+        .on_receive_request(
+            async move |request: CreateTerminalRequest, responder, cx| {
+                let shared = on_create.clone();
+                match run_permission(&shared, &request) {
+                    Ok(Ruling::Run(cwd)) => respond_created(&shared, &request, &cwd, responder),
+                    Ok(Ruling::Ask(cwd, reply)) => cx.spawn(async move {
+                        match reply.await {
+                            Ok(RequestPermissionOutcome::Selected(selected))
+                                if &*selected.option_id.0 == RUN =>
+                            {
+                                respond_created(&shared, &request, &cwd, responder)
+                            }
+                            _ => responder.respond_with_error(
+                                agent_client_protocol::Error::invalid_params()
+                                    .data("the person did not allow this command"),
+                            ),
+                        }
+                    }),
+                    Err(message) => responder.respond_with_error(
+                        agent_client_protocol::Error::invalid_params().data(message),
+                    ),
+                }
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: TerminalOutputRequest, responder, _cx| match on_output
+                .terminals
+                .output(&request.terminal_id.0)
+            {
+                Ok((output, truncated, exit)) => responder
+                    .respond(TerminalOutputResponse::new(output, truncated).exit_status(exit)),
+                Err(message) => responder.respond_with_error(
+                    agent_client_protocol::Error::invalid_params().data(message),
+                ),
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: WaitForTerminalExitRequest, responder, cx| {
+                let shared = on_wait.clone();
+                cx.spawn(async move {
+                    match shared.terminals.wait(&request.terminal_id.0).await {
+                        Ok(exit) => responder.respond(WaitForTerminalExitResponse::new(exit)),
+                        Err(message) => responder.respond_with_error(
+                            agent_client_protocol::Error::invalid_params().data(message),
+                        ),
+                    }
+                })
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: KillTerminalRequest, responder, _cx| match on_kill
+                .terminals
+                .kill(&request.terminal_id.0)
+            {
+                Ok(()) => responder.respond(KillTerminalResponse::new()),
+                Err(message) => responder.respond_with_error(
+                    agent_client_protocol::Error::invalid_params().data(message),
+                ),
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
+        .on_receive_request(
+            async move |request: ReleaseTerminalRequest, responder, _cx| match on_release
+                .terminals
+                .release(&request.terminal_id.0)
+            {
+                Ok(()) => responder.respond(ReleaseTerminalResponse::new()),
+                Err(message) => responder.respond_with_error(
+                    agent_client_protocol::Error::invalid_params().data(message),
+                ),
+            },
+            agent_client_protocol::on_receive_request!(),
+        )
         .connect_with(transport, async move |cx: ConnectionTo<Agent>| {
             drive(cx, foreground, handshake, started, commands).await
         })
@@ -440,7 +537,7 @@ async fn drive(
         .fs(FileSystemCapabilities::new()
             .read_text_file(true)
             .write_text_file(true))
-        .terminal(false);
+        .terminal(true);
     let init = InitializeRequest::new(ProtocolVersion::V1)
         .client_capabilities(capabilities)
         .client_info(
@@ -657,6 +754,10 @@ fn permission(
     };
     match shared.approval.answer(kind) {
         Some(answer) => {
+            if let (Some(command), Answer::AllowOnce | Answer::AllowAlways) = (&ask.command, answer)
+            {
+                shared.terminals.grant(command);
+            }
             let outcome = outcome(&options, answer);
             shared.events_send(AgentEvent::Permission(ask));
             shared.events_send(AgentEvent::PermissionAnswered {
@@ -668,7 +769,14 @@ fn permission(
         }
         None => {
             if let Ok(mut pending) = shared.pending.lock() {
-                pending.insert(number, Pending { options, reply });
+                pending.insert(
+                    number,
+                    Pending {
+                        options,
+                        reply,
+                        command: ask.command.clone(),
+                    },
+                );
             }
             shared.events_send(AgentEvent::Permission(ask));
         }
@@ -737,4 +845,103 @@ async fn write(shared: &Shared, request: &WriteTextFileRequest) -> Result<(), St
     let diff = FileDiff::between(&shown, &old, &request.content);
     shared.events_send(AgentEvent::FileWritten { path: shown, diff });
     Ok(())
+}
+
+/// The option id of ClawBox's own "run this command?" question.
+const RUN: &str = "run";
+
+enum Ruling {
+    Run(PathBuf),
+    Ask(PathBuf, oneshot::Receiver<RequestPermissionOutcome>),
+}
+
+/// Whether a command the agent asks ClawBox to run may run: in a folder inside the project, and
+/// only with permission — the setting's `all`, the person's answer to the agent's own request
+/// for this very command, or (when neither) the person's answer to ClawBox's own question.
+fn run_permission(shared: &Arc<Shared>, request: &CreateTerminalRequest) -> Result<Ruling, String> {
+    let line = command_line(request);
+    let cwd = match &request.cwd {
+        Some(dir) => shared.root.resolve(dir).map_err(|why| {
+            shared.refuse("terminal", Some(dir.display().to_string()), why.clone());
+            format!(
+                "ClawBox refused to run a command in {}: {why}",
+                dir.display()
+            )
+        })?,
+        None => shared.root.path().to_path_buf(),
+    };
+    if shared.approval == Approval::All || shared.terminals.take_grant(&line) {
+        return Ok(Ruling::Run(cwd));
+    }
+    if shared.approval != Approval::Ask {
+        let reason = "ClawBox runs a command only with permission".to_owned();
+        shared.refuse("terminal", None, format!("{reason}: {line}"));
+        return Err(format!("{reason}, and this one was not allowed"));
+    }
+    let (reply, receiver) = oneshot::channel();
+    let number = shared.next_request.fetch_add(1, Ordering::Relaxed);
+    let options = vec![
+        PermissionOption::new(
+            RUN,
+            "Run it",
+            agent_client_protocol::v1::schema::PermissionOptionKind::AllowOnce,
+        ),
+        PermissionOption::new(
+            "skip",
+            "Don't run it",
+            agent_client_protocol::v1::schema::PermissionOptionKind::RejectOnce,
+        ),
+    ];
+    let ask = PermissionAsk {
+        request: number,
+        tool_call_id: String::new(),
+        title: "Run a command in your project".into(),
+        kind: Some("execute".into()),
+        paths: vec![],
+        command: Some(line),
+        diff: None,
+        options: options
+            .iter()
+            .map(|option| PermissionChoice {
+                kind: kind_name(option.kind).into(),
+                name: option.name.clone(),
+            })
+            .collect(),
+    };
+    if let Ok(mut pending) = shared.pending.lock() {
+        pending.insert(
+            number,
+            Pending {
+                options,
+                reply,
+                command: None,
+            },
+        );
+    }
+    shared.events_send(AgentEvent::Permission(ask));
+    Ok(Ruling::Ask(cwd, receiver))
+}
+
+fn respond_created(
+    shared: &Arc<Shared>,
+    request: &CreateTerminalRequest,
+    cwd: &std::path::Path,
+    responder: agent_client_protocol::v1::Responder<CreateTerminalResponse>,
+) -> Result<(), agent_client_protocol::Error> {
+    let events = shared.events.clone();
+    let created = shared
+        .terminals
+        .create(request, cwd, move |id, output, truncated, exit| {
+            let _ = events.send(AgentEvent::TerminalOutput {
+                id,
+                output,
+                truncated,
+                exit_code: exit.exit_code,
+            });
+        });
+    match created {
+        Ok(id) => responder.respond(CreateTerminalResponse::new(id)),
+        Err(message) => responder
+            .respond_with_error(agent_client_protocol::Error::internal_error().data(message)),
+    }
 }

@@ -6,7 +6,7 @@
 //! Directives: `{"write": PATH, "content": TEXT}` (write a file), `{"append": PATH, "after":
 //! LINE, "line": TEXT}` (add a line after the file's one line LINE: a patch with context for
 //! Codex, the whole new content for Claude Code), `{"hang": true}` (start the answer and never
-//! finish it, for Stop/cancel).
+//! finish it, for Stop/cancel), `{"run": COMMAND}` (Claude Code's Bash tool).
 
 use bytes::Bytes;
 use serde_json::{Value, json};
@@ -28,6 +28,9 @@ pub enum Scripted {
         after: String,
         line: String,
     },
+    Run {
+        command: String,
+    },
     /// The tool ran (`tool_output` is what it said): answer with the usual text.
     Done {
         tool_output: String,
@@ -41,6 +44,11 @@ fn directive(text: &str) -> Option<Scripted> {
     let value = stream.next()?.ok()?;
     if value["hang"] == true {
         return Some(Scripted::Hang);
+    }
+    if let Some(command) = value["run"].as_str() {
+        return Some(Scripted::Run {
+            command: command.to_owned(),
+        });
     }
     if let Some(path) = value["append"].as_str() {
         return Some(Scripted::Append {
@@ -103,37 +111,47 @@ pub fn messages_events(model: &str, step: &Scripted, request: &Value) -> Vec<Byt
         "id": "msg_scripted", "type": "message", "role": "assistant", "model": model, "content": [],
         "stop_reason": null, "stop_sequence": null,
         "usage": {"input_tokens": crate::usage::MESSAGES.0, "output_tokens": 1}}});
-    let (path, content) = match step {
-        Scripted::Write { path, content } => (path.clone(), content.clone()),
-        Scripted::Append { path, after, line } => (path.clone(), format!("{after}\n{line}\n")),
+    let tools: Vec<&str> = request["tools"]
+        .as_array()
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|tool| tool["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    // The agent's own tool when it offers ClawBox's (`mcp__acp__…`: through the client), else
+    // its built-in one.
+    let tool = |name: &str| {
+        let through_client = format!("mcp__acp__{name}");
+        if tools.contains(&through_client.as_str()) {
+            through_client
+        } else {
+            name.to_owned()
+        }
+    };
+    let (name, input) = match step {
+        Scripted::Write { path, content } => (
+            tool("Write"),
+            json!({"file_path": path, "content": content}),
+        ),
+        Scripted::Append { path, after, line } => (
+            tool("Write"),
+            json!({"file_path": path, "content": format!("{after}\n{line}\n")}),
+        ),
+        Scripted::Run { command } => (
+            tool("Bash"),
+            json!({"command": command, "description": "Run the command", "timeout": 60_000}),
+        ),
         Scripted::Done { .. } | Scripted::Hang => {
             return crate::messages::stream_events(model, &crate::Behavior::default());
         }
     };
-    let (block, delta, stop) = {
-        {
-            let tools: Vec<&str> = request["tools"]
-                .as_array()
-                .map(|tools| {
-                    tools
-                        .iter()
-                        .filter_map(|tool| tool["name"].as_str())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let name = if tools.contains(&"mcp__acp__Write") {
-                "mcp__acp__Write"
-            } else {
-                "Write"
-            };
-            let input = json!({"file_path": path, "content": content}).to_string();
-            (
-                json!({"type": "tool_use", "id": "toolu_scripted_1", "name": name, "input": {}}),
-                json!({"type": "input_json_delta", "partial_json": input}),
-                "tool_use",
-            )
-        }
-    };
+    let (block, delta, stop) = (
+        json!({"type": "tool_use", "id": "toolu_scripted_1", "name": name, "input": {}}),
+        json!({"type": "input_json_delta", "partial_json": input.to_string()}),
+        "tool_use",
+    );
     vec![
         event(Some("message_start"), &start),
         event(
@@ -173,7 +191,8 @@ pub fn responses_events(model: &str, step: &Scripted) -> Vec<Bytes> {
                 "*** Begin Patch\n*** Update File: {path}\n@@\n {after}\n+{line}\n*** End Patch\n"
             )
         }
-        Scripted::Done { .. } | Scripted::Hang => {
+        // Codex runs commands itself: the fake has no script for its shell tool.
+        Scripted::Done { .. } | Scripted::Hang | Scripted::Run { .. } => {
             return crate::responses::stream_events(model, &crate::Behavior::default());
         }
     };

@@ -38,7 +38,11 @@ outcome: string, by: AnsweredBy, } | { "type": "refused",
 /**
  * `read`, `write`, `permission` or `terminal`.
  */
-what: string, path: string | null, reason: string, } | { "type": "file_read", path: string, } | { "type": "file_written", path: string, diff: FileDiff, } | { "type": "notice", message: string, } | { "type": "error", message: string, } | { "type": "turn_ended", 
+what: string, path: string | null, reason: string, } | { "type": "terminal_output", id: string, 
+/**
+ * Its output, stdout and stderr together (the newest part, when `truncated`).
+ */
+output: string, truncated: boolean, exit_code: number | null, } | { "type": "file_read", path: string, } | { "type": "file_written", path: string, diff: FileDiff, } | { "type": "notice", message: string, } | { "type": "error", message: string, } | { "type": "turn_ended", 
 /**
  * `end_turn`, `max_tokens`, `max_turn_requests`, `refusal` or `cancelled`.
  */

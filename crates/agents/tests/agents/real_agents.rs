@@ -358,3 +358,69 @@ async fn a_closed_session_is_reopened_through_the_agent_with_its_history() {
         assert!(calls >= 2, "{name}: {calls}");
     }
 }
+
+fn run_prompt(command: &str) -> String {
+    format!(
+        "Run it. clawbox-script {}",
+        serde_json::json!({ "run": command })
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_claude_code_asks_to_run_runs_in_the_project_once_allowed() {
+    let setup = Setup::start().await;
+    let (agent, mut events, _) = setup.open("claude", Approval::Ask).await;
+    agent
+        .prompt(run_prompt("pwd > where.txt; echo ran-it"))
+        .unwrap();
+    let asked = events
+        .until(|event| matches!(event, AgentEvent::Permission(_)))
+        .await;
+    let ask = permission_of(&asked);
+    assert_eq!(ask.command.as_deref(), Some("pwd > where.txt; echo ran-it"));
+    assert_eq!(ask.kind.as_deref(), Some("execute"));
+    assert!(
+        !setup.project.join("where.txt").exists(),
+        "nothing runs before the answer"
+    );
+    assert!(agent.answer(ask.request, Answer::AllowOnce));
+    let (rest, reason) = events.until_turn_ends().await;
+    assert_eq!(reason, "end_turn", "{rest:#?}");
+    // It ran through ClawBox's terminal, once, in the project folder, without a second question.
+    assert!(
+        !rest
+            .iter()
+            .any(|event| matches!(event, AgentEvent::Permission(_))),
+        "{rest:#?}"
+    );
+    let output = rest.iter().find_map(|event| match event {
+        AgentEvent::TerminalOutput {
+            output, exit_code, ..
+        } => Some((output.clone(), *exit_code)),
+        _ => None,
+    });
+    assert_eq!(output, Some(("ran-it\n".to_owned(), Some(0))));
+    let ran_in = std::fs::read_to_string(setup.project.join("where.txt")).unwrap();
+    assert_eq!(std::path::Path::new(ran_in.trim()), setup.project);
+    agent.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_the_person_rejects_never_runs() {
+    let setup = Setup::start().await;
+    let (agent, mut events, _) = setup.open("claude", Approval::Ask).await;
+    agent.prompt(run_prompt("touch ran.txt")).unwrap();
+    let asked = events
+        .until(|event| matches!(event, AgentEvent::Permission(_)))
+        .await;
+    assert!(agent.answer(permission_of(&asked).request, Answer::Reject));
+    let (rest, _) = events.until_turn_ends().await;
+    assert!(
+        !rest
+            .iter()
+            .any(|event| matches!(event, AgentEvent::TerminalOutput { .. })),
+        "{rest:#?}"
+    );
+    assert!(!setup.project.join("ran.txt").exists());
+    agent.close().await;
+}

@@ -309,6 +309,16 @@ impl Printer {
                     path.as_deref().unwrap_or("")
                 ));
             }
+            AgentEvent::TerminalOutput {
+                output, exit_code, ..
+            } => {
+                for line in output.lines() {
+                    self.line(&format!("  │ {line}"));
+                }
+                if let Some(code @ 1..) = exit_code {
+                    self.line(&format!("  exit code {code}"));
+                }
+            }
             AgentEvent::FileRead { path } => self.line(&format!("  read {path}")),
             AgentEvent::FileWritten { path, diff } => {
                 self.line(&format!(

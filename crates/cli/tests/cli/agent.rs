@@ -445,3 +445,54 @@ fn agent_install_puts_the_pinned_agent_in_the_data_folder_from_npm() {
         text(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_run_runs_a_command_only_when_approve_allows_it() {
+    let running = Running::start("{}").await;
+    let cwd = running.project.to_str().unwrap();
+    let prompt = format!(
+        "Go. clawbox-script {}",
+        serde_json::json!({"run": "echo from-the-terminal > ran.txt; cat ran.txt"})
+    );
+    for approve in ["none", "reads"] {
+        let out = running.run(&[
+            "run",
+            "--agent",
+            "claude",
+            "--cwd",
+            cwd,
+            "--approve",
+            approve,
+            &prompt,
+        ]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("answered reject_once (by --approve)"),
+            "{}",
+            text(&out)
+        );
+        assert!(
+            !running.project.join("ran.txt").exists(),
+            "--approve {approve}"
+        );
+    }
+    let out = running.run(&[
+        "run",
+        "--agent",
+        "claude",
+        "--cwd",
+        cwd,
+        "--approve",
+        "all",
+        &prompt,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("  │ from-the-terminal"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(running.project.join("ran.txt")).unwrap(),
+        "from-the-terminal\n"
+    );
+}

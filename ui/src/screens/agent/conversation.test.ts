@@ -196,3 +196,32 @@ describe("the conversation model", () => {
     expect(c.items.at(-1)).toMatchObject({ kind: "exited", closed: false, stderr: "boom" });
   });
 });
+
+describe("commands ClawBox ran", () => {
+  it("shows a command's output in its card, whether it ends before or after the card names it", () => {
+    const call = {
+      type: "tool_call" as const,
+      id: "t1",
+      new: false,
+      title: "Run the command",
+      kind: "execute",
+      status: "in_progress",
+      content: [{ type: "terminal" as const, id: "term-1", output: "" }],
+      paths: [],
+    };
+    const early = reduceAll(EMPTY, [
+      { type: "terminal_output", id: "term-1", output: "ran-it\n", truncated: false, exit_code: 0 },
+      call,
+    ]);
+    const late = reduceAll(EMPTY, [
+      call,
+      { type: "terminal_output", id: "term-1", output: "oops\n", truncated: true, exit_code: 2 },
+    ]);
+    const output = (c: typeof early) => {
+      const item = c.items[0];
+      return item?.kind === "tool" && item.call.content[0]?.type === "terminal" ? item.call.content[0].output : null;
+    };
+    expect(output(early)).toBe("ran-it\n");
+    expect(output(late)).toBe("(earlier output cut)\noops\n\n(exit code 2)");
+  });
+});

@@ -43,6 +43,8 @@ export type Conversation = {
   /** Turns ended so far (what the model-call count refreshes on). */
   turns: number;
   exited: Exited | null;
+  /** Output of the commands ClawBox ran, by terminal id (it may come before the card names it). */
+  terminals: Record<string, string>;
   nextKey: number;
 };
 
@@ -53,6 +55,7 @@ export const EMPTY: Conversation = {
   busy: false,
   turns: 0,
   exited: null,
+  terminals: {},
   nextKey: 0,
 };
 
@@ -78,7 +81,8 @@ export function reduce(c: Conversation, event: AgentEvent | Local): Conversation
       return push(c, { kind, text: event.text });
     }
     case "tool_call": {
-      const { type: _, new: _first, ...call } = event;
+      const { type: _, new: _first, ...raw } = event;
+      const call = { ...raw, content: withOutput(raw.content, c.terminals) };
       const at = findLast(c.items, (i) => i.kind === "tool" && i.call.id === call.id);
       if (at < 0) return push(c, { kind: "tool", call });
       const old = c.items[at] as Extract<Item, { kind: "tool" }>;
@@ -127,6 +131,18 @@ export function reduce(c: Conversation, event: AgentEvent | Local): Conversation
       return push(c, { kind: "notice", message: event.message });
     case "error":
       return push(c, { kind: "error", message: event.message });
+    case "terminal_output": {
+      const note = [
+        event.truncated ? "(earlier output cut)\n" : "",
+        event.output,
+        event.exit_code !== null && event.exit_code !== 0 ? `\n(exit code ${event.exit_code})` : "",
+      ].join("");
+      const terminals = { ...c.terminals, [event.id]: note };
+      const items = c.items.map((i) =>
+        i.kind === "tool" ? { ...i, call: { ...i.call, content: withOutput(i.call.content, terminals) } } : i,
+      );
+      return { ...c, items, terminals };
+    }
     case "turn_ended": {
       // A turn that ended normally needs no line: the answer above says it all.
       const next = { ...c, busy: false, turns: c.turns + 1 };
@@ -144,6 +160,13 @@ export function reduce(c: Conversation, event: AgentEvent | Local): Conversation
 
 export function reduceAll(c: Conversation, events: (AgentEvent | Local)[]): Conversation {
   return events.reduce(reduce, c);
+}
+
+/** Fills in the output of the commands that have ended. */
+function withOutput(content: ToolCall["content"], terminals: Record<string, string>): ToolCall["content"] {
+  return content.map((part) =>
+    part.type === "terminal" && terminals[part.id] !== undefined ? { ...part, output: terminals[part.id]! } : part,
+  );
 }
 
 /** The permission requests still waiting for the person, oldest first. */
