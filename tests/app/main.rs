@@ -7,6 +7,7 @@
 
 mod harness;
 
+mod agents;
 mod history;
 mod onboarding;
 mod provisioning;
