@@ -29,8 +29,10 @@ test:
 
 # Benchmarks (never part of `make test`): the gateway against the upstream directly, nginx and
 # LiteLLM's proxy (bench/run.py; tools cached under bench/, results in bench/results/), then the
-# store's writer and queries over a 1 M-row log. `make bench BENCH_ARGS=--quick` for a smoke run.
+# store's writer and queries over a 1 M-row log, then the agents engine (cost per event, Send →
+# first token with the real agents). `make bench BENCH_ARGS=--quick` for a smoke run.
 bench: setup
+	@scripts/setup.sh --with-agents
 	@bench/setup.sh
 	cargo build --release --locked -p clawbox-cli -p clawbox-testkit
 	python3 bench/run.py $(BENCH_ARGS)

@@ -208,7 +208,7 @@ def targets(plain, stream, resources, launches_ms, rows):
     return out
 
 
-def build(bench, profile, started, versions, machine, store, chunks, chunk_delay_ms):
+def build(bench, profile, started, versions, machine, store, chunks, chunk_delay_ms, agents=()):
     plain = plain_summary(bench)
     stream = stream_summary(bench, chunks)
     return {
@@ -230,6 +230,7 @@ def build(bench, profile, started, versions, machine, store, chunks, chunk_delay
         "ratios": ratios(plain, stream),
         "targets": targets(plain, stream, bench.resources, bench.launches_ms, bench.clawbox_rows),
         "store": store,
+        "agents": list(agents),
         "machine_load": bench.quiet,
         "notes": NOTES + [quiet_note(bench.quiet)],
     }
@@ -338,5 +339,7 @@ def markdown(res):
     lines += ["", f"{passed} of {len(res['targets'])} targets met.", ""]
     if res["store"]:
         lines += ["## Store (cargo bench -p clawbox-store)", "", "```", *res["store"], "```", ""]
+    if res.get("agents"):
+        lines += ["## Agents (cargo bench -p clawbox-agents)", "", "```", *res["agents"], "```", ""]
     lines += ["## Notes", ""] + [f"- {n}" for n in res["notes"]] + [""]
     return "\n".join(lines)

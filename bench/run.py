@@ -379,6 +379,16 @@ def store_benchmark(rows):
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
+def agents_benchmark():
+    """ClawBox's cost per agent event (write → event, events/s) and Send → first token with the
+    real agents against the fakes (crates/agents/benches/events.rs; needs tests/agents)."""
+    out = subprocess.run(["cargo", "bench", "--locked", "-p", "clawbox-agents", "--bench", "events"],
+                         cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        return [f"agents benchmark failed: {out.stderr.strip().splitlines()[-1:]}"]
+    return [line for line in out.stdout.splitlines() if line.strip()]
+
+
 def versions():
     def first_line(cmd):
         try:
@@ -433,7 +443,7 @@ def wait_for_quiet(limit_s):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny durations, for a smoke run")
-    parser.add_argument("--no-store", action="store_true", help="skip the store benchmark")
+    parser.add_argument("--no-store", action="store_true", help="skip the store and agents benchmarks")
     args = parser.parse_args()
     profile_name = "quick" if args.quick else "full"
     profile = PROFILES[profile_name]
@@ -468,9 +478,10 @@ def main():
                    "steal_s": steal}
     os.sched_setaffinity(0, all_cpus)
     store = [] if args.no_store else store_benchmark(profile["store_rows"])
+    agents = [] if args.no_store else agents_benchmark()
 
     results = report.build(bench, profile_name, started, versions(), machine(), store,
-                           chunks=CHUNKS, chunk_delay_ms=CHUNK_DELAY_MS)
+                           chunks=CHUNKS, chunk_delay_ms=CHUNK_DELAY_MS, agents=agents)
     out_dir = BENCH / "results"
     out_dir.mkdir(exist_ok=True)
     stem = started.strftime("%Y%m%d-%H%M%S") + ("-quick" if args.quick else "")

@@ -71,8 +71,11 @@ if [ "${1:-}" = "--with-sdk" ]; then
     (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$clients/package-lock.json" "$clients/node_modules/.package-lock.stamp"
   fi
-  # The ACP agents ClawBox knows (Claude Code's and Codex's adapters), at the versions it
-  # installs, for the tests that drive them through the gateway.
+fi
+
+# The ACP agents ClawBox knows (Claude Code's and Codex's adapters), at the versions it
+# installs, for the tests and the benchmark that drive them through the gateway.
+if [ "${1:-}" = "--with-sdk" ] || [ "${1:-}" = "--with-agents" ]; then
   agents=tests/agents
   if ! cmp -s "$agents/package-lock.json" "$agents/node_modules/.package-lock.stamp" 2>/dev/null; then
     echo "setup: installing the ACP agents the tests drive"
