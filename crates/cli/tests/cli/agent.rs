@@ -496,3 +496,58 @@ async fn agent_run_runs_a_command_only_when_approve_allows_it() {
         "from-the-terminal\n"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_gets_a_minimal_environment_pointed_at_clawbox_and_none_of_its_keys() {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../agents/tests/fixtures/hostile_agent.py");
+    let settings = serde_json::json!({"agents": [{
+        "name": "mine", "command": "python3", "args": [script], "env": {"MY_SETTING": "1"}
+    }]});
+    let running = Running::start(&settings.to_string()).await;
+    let cwd = running.project.to_str().unwrap();
+    let out = running
+        .agent(&["run", "--agent", "mine", "--cwd", cwd, "env"])
+        // What might be in the environment ClawBox itself was started from.
+        .env("ANTHROPIC_AUTH_TOKEN", "sk-ant-oat-personal")
+        .env("OPENAI_ORG_ID", "org-personal")
+        .env("AWS_SECRET_ACCESS_KEY", "aws-personal")
+        .env("GITHUB_TOKEN", "ghp-personal")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let names = printed
+        .split("env: ")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    let names: Vec<&str> = names.split(' ').collect();
+    for expected in [
+        "PATH",
+        "HOME",
+        "OPENCLAW_GATEWAY_URL",
+        "OPENAI_BASE_URL",
+        "CLAWBOX_AGENT_SESSION",
+        "MY_SETTING",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    for absent in [
+        "ANTHROPIC_AUTH_TOKEN",
+        "OPENAI_ORG_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "GITHUB_TOKEN",
+        "CLAWBOX_DATA_DIR",
+        "CLAWBOX_SECRET_STORE",
+    ] {
+        assert!(
+            !names.contains(&absent),
+            "{absent} reached the agent: {names:?}"
+        );
+    }
+    assert!(printed.contains(&format!("cwd: {cwd}.")), "{printed}");
+}
