@@ -170,6 +170,7 @@ fn quit_on_signal(app: tauri::AppHandle) {
 
 fn init_logging() {
     let filter = std::env::var("CLAWBOX_LOG").unwrap_or_else(|_| "info".into());
+    let filter = clawbox_agents::without_protocol_log(&filter);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

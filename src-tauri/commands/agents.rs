@@ -169,6 +169,18 @@ pub async fn start_agent<R: Runtime>(
     let book = SessionBook::new(catalog.dir());
     let earlier = match &resume {
         Some(id) => {
+            if app
+                .state::<AgentHost>()
+                .sessions
+                .lock()
+                .await
+                .contains_key(id)
+            {
+                return Err(CommandError::new(
+                    "agent_running",
+                    "This session is already running.",
+                ));
+            }
             let record = book.get(id).ok_or_else(|| {
                 CommandError::new("agent_ended", "ClawBox no longer knows that session.")
             })?;
@@ -218,14 +230,17 @@ pub async fn start_agent<R: Runtime>(
         created_at: earlier.as_ref().map_or(now, |r| r.created_at),
         updated_at: now,
     };
-    book.put(record.clone())
-        .map_err(|e| CommandError::new("agent_start", e.to_string()))?;
+    // Without its record the session still works; it just cannot be listed after a restart.
+    if let Err(e) = book.put(record.clone()) {
+        tracing::warn!(error = %e, "the agent sessions list could not be written");
+    }
+    let session = Arc::new(session);
     app.state::<AgentHost>()
         .sessions
         .lock()
         .await
-        .insert(id.clone(), Arc::new(session));
-    forward(app.clone(), id, events);
+        .insert(id.clone(), Arc::clone(&session));
+    forward(app.clone(), id, Arc::downgrade(&session), events);
     Ok(record)
 }
 
@@ -244,6 +259,7 @@ fn title(agent: &str, project: &Path) -> String {
 fn forward<R: Runtime>(
     app: AppHandle<R>,
     id: String,
+    session: std::sync::Weak<AgentSession>,
     mut events: tokio::sync::mpsc::UnboundedReceiver<AgentEvent>,
 ) {
     tauri::async_runtime::spawn(async move {
@@ -269,7 +285,15 @@ fn forward<R: Runtime>(
             }
             tokio::time::sleep(Duration::from_millis(16)).await;
         }
-        app.state::<AgentHost>().sessions.lock().await.remove(&id);
+        // Only this session: the id may have been started again meanwhile.
+        let host = app.state::<AgentHost>();
+        let mut sessions = host.sessions.lock().await;
+        if sessions
+            .get(&id)
+            .is_some_and(|running| std::ptr::eq(Arc::as_ptr(running), session.as_ptr()))
+        {
+            sessions.remove(&id);
+        }
     });
 }
 

@@ -29,6 +29,10 @@ pub struct SessionRecord {
     pub updated_at: u64,
 }
 
+/// One writer at a time in this process (the window can start one session while another is
+/// prompted): each change reads, edits and replaces the whole file.
+static WRITING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The most sessions remembered; the oldest are forgotten first.
 const KEEP: usize = 200;
 
@@ -62,6 +66,9 @@ impl SessionBook {
 
     /// Adds or replaces `record`.
     pub fn put(&self, record: SessionRecord) -> std::io::Result<()> {
+        let _writing = WRITING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut records = self.list();
         records.retain(|existing| existing.id != record.id);
         records.insert(0, record);
@@ -71,6 +78,9 @@ impl SessionBook {
 
     /// Marks a session as used now.
     pub fn touch(&self, id: &str) -> std::io::Result<()> {
+        let _writing = WRITING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut records = self.list();
         let Some(record) = records.iter_mut().find(|record| record.id == id) else {
             return Ok(());
@@ -95,7 +105,9 @@ impl SessionBook {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = self.path.with_extension("json.tmp");
+        let tmp = self
+            .path
+            .with_extension(format!("json.{}.tmp", std::process::id()));
         std::fs::write(
             &tmp,
             serde_json::to_vec_pretty(records).map_err(std::io::Error::other)?,

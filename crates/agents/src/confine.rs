@@ -48,6 +48,12 @@ impl ProjectRoot {
         {
             return Err("paths with `..` are refused".into());
         }
+        // Agents expand these themselves (Claude Code turns `~/x` into the home folder's x):
+        // read as a folder named `~` inside the project, they would pass for inside.
+        let text = path.to_string_lossy();
+        if text.starts_with('~') || text.contains('$') {
+            return Err("paths with `~` or `$` are refused".into());
+        }
         let joined = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -58,6 +64,16 @@ impl ProjectRoot {
         let real = loop {
             match std::fs::canonicalize(existing) {
                 Ok(real) => break real,
+                // A symlink whose target does not exist: writing through it would create the
+                // target, wherever it points.
+                Err(_) if std::fs::symlink_metadata(existing).is_ok() => {
+                    return Err("it is a link to something that does not exist".into());
+                }
+                // A symlink whose target does not exist: writing through it would create the
+                // target, wherever it points.
+                Err(_) if std::fs::symlink_metadata(existing).is_ok() => {
+                    return Err("it is a link to something that does not exist".into());
+                }
                 Err(_) => {
                     let (Some(parent), Some(name)) = (existing.parent(), existing.file_name())
                     else {
@@ -117,13 +133,16 @@ pub fn paths_in(locations: &[PathBuf], raw_input: Option<&Value>) -> Vec<String>
     paths
 }
 
-const PATH_KEYS: [&str; 6] = [
+const PATH_KEYS: [&str; 9] = [
     "file_path",
     "filePath",
     "path",
     "notebook_path",
     "move_path",
     "movePath",
+    "cwd",
+    "dir",
+    "workdir",
 ];
 const PATCH_MARKERS: [&str; 4] = [
     "*** Add File: ",
@@ -149,6 +168,18 @@ fn collect(value: &Value, paths: &mut Vec<String>, depth: usize) {
                     && let Value::Object(changes) = item
                 {
                     paths.extend(changes.keys().cloned());
+                }
+                if key == "paths"
+                    && let Value::Array(listed) = item
+                {
+                    paths.extend(listed.iter().filter_map(Value::as_str).map(str::to_owned));
+                }
+                // A search pattern that starts at the root or the home folder names where it looks.
+                if key == "pattern"
+                    && let Value::String(pattern) = item
+                    && (pattern.starts_with('/') || pattern.starts_with('~'))
+                {
+                    paths.push(pattern.clone());
                 }
                 collect(item, paths, depth + 1);
             }
@@ -218,6 +249,20 @@ mod tests {
         );
         assert!(root.resolve(Path::new("/etc/passwd")).is_err());
         assert!(root.resolve(Path::new("")).is_err());
+        assert!(
+            root.resolve(Path::new("~/.aws/credentials"))
+                .unwrap_err()
+                .contains('~')
+        );
+        assert!(root.resolve(Path::new("$HOME/.ssh")).is_err());
+        // A dangling link: writing through it would create its target outside.
+        std::os::unix::fs::symlink(dir.path().join("not-yet.txt"), project.join("dangling.md"))
+            .expect("symlink");
+        assert!(
+            root.resolve(Path::new("dangling.md"))
+                .unwrap_err()
+                .contains("does not exist")
+        );
     }
 
     #[test]
@@ -238,6 +283,16 @@ mod tests {
                 "/tmp/e.txt",
                 "d.txt"
             ]
+        );
+        let search = serde_json::json!({"pattern": "/home/*/.ssh/*", "path": "~/.aws", "paths": ["x", "/y"], "cwd": "/z"});
+        assert_eq!(
+            paths_in(&[], Some(&search)),
+            ["/home/*/.ssh/*", "/y", "/z", "x", "~/.aws"]
+        );
+        let relative = serde_json::json!({"pattern": "**/*.rs"});
+        assert!(
+            paths_in(&[], Some(&relative)).is_empty(),
+            "a relative pattern stays in the folder"
         );
     }
 }

@@ -48,6 +48,8 @@ pub(crate) struct Prepared {
     pub command: tokio::process::Command,
     pub client: String,
     pub runner: CommandRunner,
+    /// `_meta` for `session/new` / `session/load` (Claude Code's options).
+    pub session_meta: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 pub(crate) fn prepare(
@@ -67,7 +69,7 @@ pub(crate) fn prepare(
         let mut command = base(&program.program, &program.args);
         command.env("HOME", &home);
         let runner = if known.name == CLAUDE.name {
-            claude(&mut command, &home, gateway, session);
+            claude(&mut command, &home, gateway, session)?;
             CommandRunner::Asks
         } else {
             debug_assert_eq!(known.name, CODEX.name);
@@ -105,10 +107,17 @@ pub(crate) fn prepare(
         return Err(Error::UnknownAgent { name: agent.into() });
     };
     command.current_dir(project);
+    // Claude Code reads only its user settings (the home ClawBox gave it), never a project's
+    // own `.claude/` and `.mcp.json`: an opened repository must not start servers or hooks.
+    let session_meta = (agent == CLAUDE.name).then(|| {
+        let meta = serde_json::json!({"claudeCode": {"options": {"settingSources": ["user"]}}});
+        meta.as_object().cloned().unwrap_or_default()
+    });
     Ok(Prepared {
         command,
         client,
         runner,
+        session_meta,
     })
 }
 
@@ -149,9 +158,12 @@ fn sandbox_helper(
     };
     std::fs::create_dir_all(&bin).map_err(fail)?;
     if std::fs::read_link(&link).ok().as_deref() != Some(codex) {
-        let _ = std::fs::remove_file(&link);
+        // Made beside it and renamed over it: two sessions starting at once both succeed.
+        let made = bin.join(format!(".codex-linux-sandbox.{}", std::process::id()));
+        let _ = std::fs::remove_file(&made);
         #[cfg(unix)]
-        std::os::unix::fs::symlink(codex, &link).map_err(fail)?;
+        std::os::unix::fs::symlink(codex, &made).map_err(fail)?;
+        std::fs::rename(&made, &link).map_err(fail)?;
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     let joined =
@@ -172,7 +184,18 @@ fn claude(
     home: &Path,
     gateway: &GatewayTarget,
     session: &str,
-) {
+) -> Result<(), Error> {
+    // No hooks run, whatever a settings file says (only this one is read: see session_meta).
+    let config = home.join(".claude");
+    let settings = config.join("settings.json");
+    if !settings.exists() {
+        std::fs::create_dir_all(&config)
+            .and_then(|()| std::fs::write(&settings, "{\"disableAllHooks\": true}\n"))
+            .map_err(|error| Error::Spawn {
+                agent: CLAUDE.title.into(),
+                message: format!("cannot write {} ({error})", settings.display()),
+            })?;
+    }
     command
         .env("ANTHROPIC_BASE_URL", &gateway.base_url)
         .env("ANTHROPIC_API_KEY", &gateway.key)
@@ -185,6 +208,7 @@ fn claude(
         .env("DISABLE_TELEMETRY", "1")
         .env("DISABLE_AUTOUPDATER", "1")
         .env("DISABLE_ERROR_REPORTING", "1");
+    Ok(())
 }
 
 /// Codex through a ClawBox provider on its command line (codex-acp ignores `OPENAI_BASE_URL`),

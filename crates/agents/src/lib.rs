@@ -44,5 +44,15 @@ pub use launch::GatewayTarget;
 pub use permission::{Answer, Approval};
 pub use session::{AgentSession, SessionOptions, Started};
 
+/// A log filter with the ACP crate's own logging turned off (it can quote what an agent sent:
+/// method names, ids, parse errors), unless the filter names that crate itself.
+pub fn without_protocol_log(filter: &str) -> String {
+    if filter.contains("agent_client_protocol") {
+        filter.to_owned()
+    } else {
+        format!("{filter},agent_client_protocol=off")
+    }
+}
+
 /// The largest file an agent may read or write through ClawBox.
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;

@@ -21,7 +21,8 @@ pub enum Approval {
     None,
     /// Allow requests whose tool kind is read, search, fetch or think; reject the rest.
     Reads,
-    /// Allow everything inside the project folder.
+    /// Allow every request that names no path outside the project folder (commands it allows run
+    /// as the person, like any command they run).
     All,
 }
 
@@ -62,6 +63,45 @@ impl Approval {
                 }
                 _ => Answer::Reject,
             }),
+        }
+    }
+}
+
+/// What the person (or the `all` setting) allowed and has not been used yet: one command line
+/// or one file path per allowed request, for two minutes. ClawBox runs a command or writes a
+/// file the agent asks it to only against such a grant (or after asking itself), so an agent
+/// cannot skip the question by not asking it.
+#[derive(Default)]
+pub(crate) struct Grants {
+    items: std::sync::Mutex<Vec<(String, std::time::Instant)>>,
+}
+
+const GRANT_LIFETIME: std::time::Duration = std::time::Duration::from_secs(120);
+
+impl Grants {
+    pub(crate) fn grant(&self, key: &str) {
+        if let Ok(mut items) = self.items.lock() {
+            items.retain(|(_, at)| at.elapsed() < GRANT_LIFETIME);
+            // The agent decides how many requests there are; keep the memory bounded.
+            if items.len() >= 1000 {
+                items.remove(0);
+            }
+            items.push((key.trim().to_owned(), std::time::Instant::now()));
+        }
+    }
+
+    /// Uses up the grant for `key`, if there is one.
+    pub(crate) fn take(&self, key: &str) -> bool {
+        let Ok(mut items) = self.items.lock() else {
+            return false;
+        };
+        items.retain(|(_, at)| at.elapsed() < GRANT_LIFETIME);
+        match items.iter().position(|(granted, _)| granted == key.trim()) {
+            Some(index) => {
+                items.remove(index);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -135,6 +175,15 @@ mod tests {
             Approval::All.answer(Some(ToolKind::Execute)),
             Some(Answer::AllowOnce)
         );
+    }
+
+    #[test]
+    fn grants_are_for_one_use_of_that_exact_thing() {
+        let grants = Grants::default();
+        grants.grant("echo hi ");
+        assert!(!grants.take("rm -rf ~"));
+        assert!(grants.take("echo hi"));
+        assert!(!grants.take("echo hi"), "used once");
     }
 
     #[test]

@@ -137,6 +137,7 @@ fn guard(agent_pid: u32) -> Option<Child> {
     tokio::process::Command::new("/bin/sh")
         .args(["-c", SCRIPT, "clawbox-agent-guard", &agent_pid.to_string()])
         .env_clear()
+        .envs(std::env::var_os("PATH").map(|path| ("PATH", path)))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -34,6 +34,7 @@ use crate::events::{
     AgentEvent, AnsweredBy, CommandRunner, FileDiff, PermissionAsk, PermissionChoice,
 };
 use crate::launch::{GatewayTarget, prepare};
+use crate::permission::Grants;
 use crate::permission::{Answer, Approval, kind_name, outcome, outcome_name};
 use crate::process::{AgentProcess, StderrTail};
 use crate::terminal::{Terminals, command_line};
@@ -88,13 +89,27 @@ struct Shared {
     /// (Claude Code), and the approval setting judges by kind.
     tool_kinds: Mutex<HashMap<String, ToolKind>>,
     terminals: Terminals,
+    /// Commands and file writes allowed and not yet done.
+    commands_allowed: Grants,
+    writes_allowed: Grants,
+    /// Kinds the person allowed "always for this session" (`edit`, `execute`).
+    always: Mutex<Vec<ToolKind>>,
 }
 
 struct Pending {
     options: Vec<PermissionOption>,
     reply: oneshot::Sender<RequestPermissionOutcome>,
-    /// The command it would run, allowed to run once through a terminal when it is allowed.
+    /// What it would do, granted once when it is allowed (see `Grants`).
+    allows: Allows,
+}
+
+/// What an allowed permission request lets ClawBox do for the agent, once each.
+#[derive(Default, Clone)]
+struct Allows {
+    kind: Option<ToolKind>,
     command: Option<String>,
+    /// Resolved paths inside the project.
+    paths: Vec<String>,
 }
 
 /// How long an agent gets to answer `initialize` and open its session (Claude Code takes a few
@@ -129,6 +144,9 @@ impl AgentSession {
             turn_running: AtomicBool::new(false),
             tool_kinds: Mutex::new(HashMap::new()),
             terminals: Terminals::default(),
+            commands_allowed: Grants::default(),
+            writes_allowed: Grants::default(),
+            always: Mutex::new(Vec::new()),
         });
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (started_tx, started_rx) = oneshot::channel();
@@ -136,6 +154,7 @@ impl AgentSession {
             agent: options.agent.clone(),
             client: prepared.client,
             runner: prepared.runner,
+            meta: prepared.session_meta,
             resume: options.resume.clone(),
             started: Some(started_tx),
         };
@@ -197,10 +216,7 @@ impl AgentSession {
             .ok()
             .flatten();
         let Some(pending) = pending else { return false };
-        if let (Some(command), Answer::AllowOnce | Answer::AllowAlways) = (&pending.command, answer)
-        {
-            self.shared.terminals.grant(command);
-        }
+        self.shared.allow(&pending.allows, answer);
         let outcome = outcome(&pending.options, answer);
         self.shared.events_send(AgentEvent::PermissionAnswered {
             request,
@@ -239,6 +255,8 @@ impl Drop for AgentSession {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        // Commands run in groups of their own: the agent's group does not take them along.
+        self.shared.terminals.kill_all();
         self.process.kill_group();
     }
 }
@@ -263,6 +281,35 @@ impl Shared {
             path,
             reason,
         });
+    }
+
+    /// Records what an allowed request lets ClawBox do: its command once, its paths once each,
+    /// and with "always" every command or write of its kind for the rest of the session.
+    fn allow(&self, allows: &Allows, answer: Answer) {
+        if answer == Answer::Reject {
+            return;
+        }
+        if let Some(command) = &allows.command {
+            self.commands_allowed.grant(command);
+        }
+        for path in &allows.paths {
+            self.writes_allowed.grant(path);
+        }
+        if let (Answer::AllowAlways, Some(kind @ (ToolKind::Edit | ToolKind::Execute))) =
+            (answer, allows.kind)
+            && let Ok(mut always) = self.always.lock()
+            && !always.contains(&kind)
+        {
+            always.push(kind);
+        }
+    }
+
+    fn always_allowed(&self, kind: ToolKind) -> bool {
+        self.approval == Approval::All
+            || self
+                .always
+                .lock()
+                .is_ok_and(|always| always.contains(&kind))
     }
 
     fn remember_kind(&self, update: &SessionUpdate) {
@@ -312,6 +359,7 @@ struct Handshake {
     agent: String,
     client: String,
     runner: CommandRunner,
+    meta: Option<serde_json::Map<String, serde_json::Value>>,
     resume: Option<String>,
     started: Option<oneshot::Sender<Result<Started, String>>>,
 }
@@ -409,15 +457,34 @@ async fn connect(
             agent_client_protocol::on_receive_request!(),
         )
         .on_receive_request(
-            async move |request: WriteTextFileRequest, responder, _cx| match write(
-                &on_write, &request,
-            )
-            .await
-            {
-                Ok(()) => responder.respond(WriteTextFileResponse::new()),
-                Err(message) => responder.respond_with_error(
-                    agent_client_protocol::Error::invalid_params().data(message),
-                ),
+            async move |request: WriteTextFileRequest, responder, cx| {
+                let shared = on_write.clone();
+                let respond = |result: Result<(), String>,
+                               responder: agent_client_protocol::v1::Responder<
+                    WriteTextFileResponse,
+                >| match result {
+                    Ok(()) => responder.respond(WriteTextFileResponse::new()),
+                    Err(message) => responder.respond_with_error(
+                        agent_client_protocol::Error::invalid_params().data(message),
+                    ),
+                };
+                match write_permission(&shared, &request) {
+                    Ok(Ruling::Run(path)) => {
+                        respond(write(&shared, &path, &request.content).await, responder)
+                    }
+                    Ok(Ruling::Ask(path, reply)) => cx.spawn(async move {
+                        let result = match reply.await {
+                            Ok(RequestPermissionOutcome::Selected(selected))
+                                if &*selected.option_id.0 == RUN =>
+                            {
+                                write(&shared, &path, &request.content).await
+                            }
+                            _ => Err("the person did not allow this change".to_owned()),
+                        };
+                        respond(result, responder)
+                    }),
+                    Err(message) => respond(Err(message), responder),
+                }
             },
             agent_client_protocol::on_receive_request!(),
         )
@@ -560,19 +627,19 @@ async fn drive(
     let root = shared.root.path().to_path_buf();
     let opened = match &handshake.resume {
         Some(id) if can_load => cx
-            .send_request(LoadSessionRequest::new(id.clone(), root))
+            .send_request(LoadSessionRequest::new(id.clone(), root).meta(handshake.meta.clone()))
             .block_task()
             .await
             .map(|_| id.clone()),
         Some(id) if can_resume => cx
-            .send_request(ResumeSessionRequest::new(id.clone(), root))
+            .send_request(ResumeSessionRequest::new(id.clone(), root).meta(handshake.meta.clone()))
             .block_task()
             .await
             .map(|_| id.clone()),
         Some(_) => Err(agent_client_protocol::Error::method_not_found()
             .data("this agent cannot reopen earlier sessions".to_owned())),
         None => cx
-            .send_request(NewSessionRequest::new(root))
+            .send_request(NewSessionRequest::new(root).meta(handshake.meta.clone()))
             .block_task()
             .await
             .map(|new| new.session_id.0.to_string()),
@@ -752,11 +819,20 @@ fn permission(
             })
             .collect(),
     };
+    let allows = Allows {
+        kind,
+        command: ask.command.clone(),
+        paths: paths
+            .iter()
+            .filter_map(|path| shared.root.resolve(std::path::Path::new(path)).ok())
+            .map(|path| path.display().to_string())
+            .collect(),
+    };
     match shared.approval.answer(kind) {
         Some(answer) => {
-            if let (Some(command), Answer::AllowOnce | Answer::AllowAlways) = (&ask.command, answer)
-            {
-                shared.terminals.grant(command);
+            // `reads` allows looking, never a command or a write, whatever the request's kind says.
+            if shared.approval == Approval::All {
+                shared.allow(&allows, answer);
             }
             let outcome = outcome(&options, answer);
             shared.events_send(AgentEvent::Permission(ask));
@@ -774,7 +850,7 @@ fn permission(
                     Pending {
                         options,
                         reply,
-                        command: ask.command.clone(),
+                        allows,
                     },
                 );
             }
@@ -796,6 +872,9 @@ async fn read(shared: &Shared, request: &ReadTextFileRequest) -> Result<String, 
     let metadata = tokio::fs::metadata(&path)
         .await
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(format!("{} is not a plain file", path.display()));
+    }
     if metadata.len() > MAX_FILE {
         return Err(format!(
             "{} is larger than {} MiB",
@@ -820,7 +899,13 @@ async fn read(shared: &Shared, request: &ReadTextFileRequest) -> Result<String, 
     Ok(text.split_inclusive('\n').skip(start).take(limit).collect())
 }
 
-async fn write(shared: &Shared, request: &WriteTextFileRequest) -> Result<(), String> {
+/// Whether a file the agent asks ClawBox to write may be written: inside the project, and only
+/// with permission — the setting's `all`, "always" for edits, the person's answer to the agent's
+/// own request naming this file, or (when none) the person's answer to ClawBox's own question.
+fn write_permission(
+    shared: &Arc<Shared>,
+    request: &WriteTextFileRequest,
+) -> Result<Ruling, String> {
     let path = shared.root.resolve(&request.path).map_err(|why| {
         shared.refuse(
             "write",
@@ -832,17 +917,58 @@ async fn write(shared: &Shared, request: &WriteTextFileRequest) -> Result<(), St
     if request.content.len() as u64 > MAX_FILE {
         return Err(format!("the content is larger than {} MiB", MAX_FILE >> 20));
     }
-    let old = tokio::fs::read_to_string(&path).await.unwrap_or_default();
+    if shared.always_allowed(ToolKind::Edit)
+        || shared.writes_allowed.take(&path.display().to_string())
+    {
+        return Ok(Ruling::Run(path));
+    }
+    let shown = shared.root.display(&path);
+    if shared.approval != Approval::Ask {
+        let reason = "ClawBox changes a file only with permission";
+        shared.refuse("write", Some(shown), reason.to_owned());
+        return Err(format!("{reason}, and this change was not allowed"));
+    }
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let ask = Question {
+        title: format!("Change {shown}"),
+        kind: "edit",
+        paths: vec![shown.clone()],
+        command: None,
+        diff: Some(FileDiff::between(&shown, &old, &request.content)),
+        allow: "Change it",
+        reject: "Don't change it",
+    };
+    Ok(Ruling::Ask(path, ask_clawbox(shared, ask)))
+}
+
+/// Writes `content` to `path` (resolved inside the project): never through a symlink, never
+/// into anything but a plain file.
+async fn write(shared: &Shared, path: &std::path::Path, content: &str) -> Result<(), String> {
+    let fail = |error: std::io::Error| format!("cannot write {}: {error}", path.display());
+    let old = match std::fs::symlink_metadata(path) {
+        Ok(metadata) if !metadata.file_type().is_file() => {
+            return Err(format!("{} is not a plain file", path.display()));
+        }
+        Ok(_) => tokio::fs::read_to_string(path).await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
     }
-    tokio::fs::write(&path, &request.content)
+    let mut options = tokio::fs::OpenOptions::new();
+    options
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    let mut file = options.open(path).await.map_err(fail)?;
+    tokio::io::AsyncWriteExt::write_all(&mut file, content.as_bytes())
         .await
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
-    let shown = shared.root.display(&path);
-    let diff = FileDiff::between(&shown, &old, &request.content);
+        .map_err(fail)?;
+    let shown = shared.root.display(path);
+    let diff = FileDiff::between(&shown, &old, content);
     shared.events_send(AgentEvent::FileWritten { path: shown, diff });
     Ok(())
 }
@@ -870,7 +996,7 @@ fn run_permission(shared: &Arc<Shared>, request: &CreateTerminalRequest) -> Resu
         })?,
         None => shared.root.path().to_path_buf(),
     };
-    if shared.approval == Approval::All || shared.terminals.take_grant(&line) {
+    if shared.always_allowed(ToolKind::Execute) || shared.commands_allowed.take(&line) {
         return Ok(Ruling::Run(cwd));
     }
     if shared.approval != Approval::Ask {
@@ -878,28 +1004,49 @@ fn run_permission(shared: &Arc<Shared>, request: &CreateTerminalRequest) -> Resu
         shared.refuse("terminal", None, format!("{reason}: {line}"));
         return Err(format!("{reason}, and this one was not allowed"));
     }
+    let ask = Question {
+        title: "Run a command in your project".into(),
+        kind: "execute",
+        paths: vec![],
+        command: Some(line),
+        diff: None,
+        allow: "Run it",
+        reject: "Don't run it",
+    };
+    Ok(Ruling::Ask(cwd, ask_clawbox(shared, ask)))
+}
+
+/// ClawBox's own question to the person, for a command or a change the agent did not ask
+/// permission for.
+struct Question {
+    title: String,
+    kind: &'static str,
+    paths: Vec<String>,
+    command: Option<String>,
+    diff: Option<FileDiff>,
+    allow: &'static str,
+    reject: &'static str,
+}
+
+fn ask_clawbox(
+    shared: &Arc<Shared>,
+    question: Question,
+) -> oneshot::Receiver<RequestPermissionOutcome> {
+    use agent_client_protocol::v1::schema::PermissionOptionKind;
     let (reply, receiver) = oneshot::channel();
     let number = shared.next_request.fetch_add(1, Ordering::Relaxed);
     let options = vec![
-        PermissionOption::new(
-            RUN,
-            "Run it",
-            agent_client_protocol::v1::schema::PermissionOptionKind::AllowOnce,
-        ),
-        PermissionOption::new(
-            "skip",
-            "Don't run it",
-            agent_client_protocol::v1::schema::PermissionOptionKind::RejectOnce,
-        ),
+        PermissionOption::new(RUN, question.allow, PermissionOptionKind::AllowOnce),
+        PermissionOption::new("skip", question.reject, PermissionOptionKind::RejectOnce),
     ];
     let ask = PermissionAsk {
         request: number,
         tool_call_id: String::new(),
-        title: "Run a command in your project".into(),
-        kind: Some("execute".into()),
-        paths: vec![],
-        command: Some(line),
-        diff: None,
+        title: question.title,
+        kind: Some(question.kind.into()),
+        paths: question.paths,
+        command: question.command,
+        diff: question.diff,
         options: options
             .iter()
             .map(|option| PermissionChoice {
@@ -909,17 +1056,18 @@ fn run_permission(shared: &Arc<Shared>, request: &CreateTerminalRequest) -> Resu
             .collect(),
     };
     if let Ok(mut pending) = shared.pending.lock() {
+        // Answering it is the permission itself: nothing more is granted.
         pending.insert(
             number,
             Pending {
                 options,
                 reply,
-                command: None,
+                allows: Allows::default(),
             },
         );
     }
     shared.events_send(AgentEvent::Permission(ask));
-    Ok(Ruling::Ask(cwd, receiver))
+    receiver
 }
 
 fn respond_created(

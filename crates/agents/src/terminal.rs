@@ -18,8 +18,6 @@ use tokio::sync::watch;
 pub const TERMINAL_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// The most output kept per command when the agent names no limit (the newest is kept).
 pub const OUTPUT_CAP: usize = 1024 * 1024;
-/// How long an allowed command may wait to be started before the permission lapses.
-const GRANT_LIFETIME: Duration = Duration::from_secs(120);
 
 struct Terminal {
     pid: Option<u32>,
@@ -49,13 +47,11 @@ impl Captured {
     }
 }
 
-/// The running (and finished, until released) commands of one session, and the commands the
-/// person allowed that have not run yet.
+/// The running (and finished, until released) commands of one session.
 #[derive(Default)]
 pub(crate) struct Terminals {
     next: AtomicU64,
     running: Mutex<HashMap<String, Arc<Terminal>>>,
-    grants: Mutex<Vec<(String, std::time::Instant)>>,
 }
 
 /// The shell line a request runs: the command as given when it has arguments, else (Claude
@@ -68,32 +64,6 @@ pub(crate) fn command_line(request: &CreateTerminalRequest) -> String {
 }
 
 impl Terminals {
-    /// An allowed permission for running `command` (from its raw input), usable once.
-    pub(crate) fn grant(&self, command: &str) {
-        if let Ok(mut grants) = self.grants.lock() {
-            grants.retain(|(_, at)| at.elapsed() < GRANT_LIFETIME);
-            grants.push((command.trim().to_owned(), std::time::Instant::now()));
-        }
-    }
-
-    /// Takes the grant for `command`, if the person allowed it just now.
-    pub(crate) fn take_grant(&self, command: &str) -> bool {
-        let Ok(mut grants) = self.grants.lock() else {
-            return false;
-        };
-        grants.retain(|(_, at)| at.elapsed() < GRANT_LIFETIME);
-        match grants
-            .iter()
-            .position(|(granted, _)| granted == command.trim())
-        {
-            Some(index) => {
-                grants.remove(index);
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Starts `request` in `cwd` (already checked to be inside the project). Returns its id;
     /// `ended` gets its id, output (and whether it was cut) and exit status once it is over.
     pub(crate) fn create(
@@ -244,7 +214,11 @@ impl Terminals {
     }
 
     pub(crate) fn kill(&self, id: &str) -> Result<(), String> {
-        signal_group(self.get(id)?.pid);
+        let terminal = self.get(id)?;
+        // Once it has exited and been reaped its id may belong to someone else.
+        if terminal.exit.borrow().is_none() {
+            signal_group(terminal.pid);
+        }
         Ok(())
     }
 
@@ -328,14 +302,5 @@ mod tests {
             captured.bytes
         );
         assert!(captured.bytes.ends_with(b"f"));
-    }
-
-    #[test]
-    fn grants_are_for_one_run_of_that_command() {
-        let terminals = Terminals::default();
-        terminals.grant("echo hi ");
-        assert!(!terminals.take_grant("rm -rf ~"));
-        assert!(terminals.take_grant("echo hi"));
-        assert!(!terminals.take_grant("echo hi"), "used once");
     }
 }

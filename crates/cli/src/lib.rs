@@ -247,6 +247,7 @@ fn init_logging() {
     let filter = std::env::var("CLAWBOX_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".into());
+    let filter = clawbox_agents::without_protocol_log(&filter);
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

@@ -524,7 +524,7 @@ describe("the Agent screen", () => {
     await click("#agent-start");
     await find("#agent-conversation");
     await events({ ...STARTED, agent: "codex", commands: "itself" } as AgentEvent);
-    await findText("#agent-runs", "Codex runs commands itself, inside a sandbox limited to this folder.");
+    await findText("#agent-runs", "Codex runs commands itself, in a sandbox that lets them change files only in this folder.");
     expect($("#agent-session-title")!.textContent).toBe(`Codex in ${PROJECT}`);
   });
 

@@ -149,3 +149,78 @@ async fn an_agent_that_crashes_mid_turn_is_reported_with_its_last_words() {
         "the session is over"
     );
 }
+
+async fn hostile_with(approval: Approval) -> (Setup, clawbox_agents::AgentSession, Events) {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile_agent.py");
+    let custom = CustomAgent {
+        name: "hostile".into(),
+        command: "python3".into(),
+        args: vec![script.display().to_string()],
+        env: Default::default(),
+    };
+    let setup = Setup::with_custom(vec![custom]).await;
+    let (agent, mut events, _) = setup.open("hostile", approval).await;
+    assert!(matches!(events.next().await, AgentEvent::Started { .. }));
+    (setup, agent, events)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_nobody_allowed_is_put_to_the_person_or_refused() {
+    let (setup, agent, mut events) = hostile_with(Approval::Ask).await;
+    agent.prompt("write unasked.txt").unwrap();
+    let asked = events
+        .until(|event| matches!(event, AgentEvent::Permission(_)))
+        .await;
+    let AgentEvent::Permission(ask) = asked.last().unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(ask.paths, ["unasked.txt"]);
+    assert!(ask.diff.as_ref().unwrap().unified.contains("+written"));
+    assert!(agent.answer(ask.request, clawbox_agents::Answer::Reject));
+    let (seen, _) = events.until_turn_ends().await;
+    assert_eq!(answer_text(&seen), "write refused. still here");
+    assert!(!setup.project.join("unasked.txt").exists());
+    agent.prompt("write unasked.txt").unwrap();
+    let asked = events
+        .until(|event| matches!(event, AgentEvent::Permission(_)))
+        .await;
+    let AgentEvent::Permission(ask) = asked.last().unwrap() else {
+        unreachable!()
+    };
+    assert!(agent.answer(ask.request, clawbox_agents::Answer::AllowOnce));
+    let (seen, _) = events.until_turn_ends().await;
+    assert_eq!(answer_text(&seen), "write allowed. still here");
+    assert_eq!(
+        std::fs::read_to_string(setup.project.join("unasked.txt")).unwrap(),
+        "written\n"
+    );
+    agent.close().await;
+
+    for approval in [Approval::None, Approval::Reads] {
+        let (setup, agent, mut events) = hostile_with(approval).await;
+        agent.prompt("write unasked.txt").unwrap();
+        let (seen, _) = events.until_turn_ends().await;
+        assert_eq!(
+            answer_text(&seen),
+            "write refused. still here",
+            "{approval:?}"
+        );
+        assert!(
+            seen.iter()
+                .any(|event| matches!(event, AgentEvent::Refused { what, .. } if what == "write"))
+        );
+        assert!(!setup.project.join("unasked.txt").exists());
+        agent.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_never_lets_a_command_through_a_request_that_calls_itself_a_read() {
+    let (setup, agent, mut events) = hostile_with(Approval::Reads).await;
+    agent.prompt("sneak").unwrap();
+    let (seen, _) = events.until_turn_ends().await;
+    assert_eq!(answer_text(&seen), "command refused. still here");
+    assert!(!setup.project.join("sneaked.txt").exists());
+    agent.close().await;
+}

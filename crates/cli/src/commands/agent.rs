@@ -39,8 +39,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     cwd: PathBuf,
     /// Which permission requests to allow: none (reject and print each), reads (tool kinds
-    /// read, search, fetch, think) or all. Requests naming paths outside the folder are always
-    /// rejected.
+    /// read, search, fetch, think) or all (commands then run as you). Requests naming paths
+    /// outside the folder are always rejected.
     #[arg(long, default_value = "none", value_parser = parse_approval)]
     approve: Approval,
     /// One JSON object per line (each with a `type`) instead of readable lines
@@ -149,9 +149,14 @@ async fn run_turn(place: &Place, catalog: &Catalog, args: &RunArgs) -> ExitCode 
     let ended = loop {
         let event = tokio::select! {
             event = events.recv() => event,
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
+            _ = tokio::signal::ctrl_c() => {
+                if interrupted {
+                    // A second Ctrl-C: stop waiting for the agent to wind down.
+                    out.note("ending the agent");
+                    break None;
+                }
                 interrupted = true;
-                out.note("stopping the agent (Ctrl-C)…");
+                out.note("stopping the agent (Ctrl-C again to end it now)…");
                 session.cancel();
                 continue;
             }
@@ -204,6 +209,14 @@ async fn running_clawbox(place: &Place) -> Result<GatewayTarget, String> {
     })
 }
 
+/// What an agent says, without the control characters a terminal would act on (escape
+/// sequences can move the cursor, retitle the window or set the clipboard).
+fn printable(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
 /// Events as readable lines (the answer streamed as it comes), or as JSON lines.
 struct Printer {
     json: bool,
@@ -212,6 +225,7 @@ struct Printer {
 
 impl Printer {
     fn line(&mut self, text: &str) {
+        let text = printable(text);
         let mut stdout = std::io::stdout().lock();
         if self.mid_line {
             let _ = writeln!(stdout);
@@ -235,6 +249,7 @@ impl Printer {
 
     fn event(&mut self, event: &AgentEvent) {
         if self.json {
+            // JSON escapes control characters itself.
             if let Ok(line) = serde_json::to_string(event) {
                 self.line(&line);
             }
@@ -242,6 +257,7 @@ impl Printer {
         }
         match event {
             AgentEvent::Message { text } => {
+                let text = printable(text);
                 let mut stdout = std::io::stdout().lock();
                 let _ = write!(stdout, "{text}");
                 let _ = stdout.flush();

@@ -8,6 +8,6 @@ export function agentTitle(agents: AgentInfo[] | undefined, name: string): strin
 /** The one sentence that says who runs the agent's commands, and so what the person is asked. */
 export function commandsSentence(title: string, commands: "itself" | "asks"): string {
   return commands === "itself"
-    ? `${title} runs commands itself, inside a sandbox limited to this folder.`
+    ? `${title} runs commands itself, in a sandbox that lets them change files only in this folder.`
     : `${title} asks you before it changes a file or runs a command.`;
 }
