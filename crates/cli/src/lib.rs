@@ -206,6 +206,7 @@ async fn serve(args: ServeArgs) -> Result<(), Error> {
     let listener = gateway.bind().await?;
     let config = gateway.config();
     let addr = listener.local_addr().unwrap_or(config.listen);
+    let shutdown = shutdown_signal();
     // The one line scripts wait for; keep its shape stable.
     println!("ClawBox gateway listening on http://{addr}");
     tracing::info!(
@@ -213,32 +214,33 @@ async fn serve(args: ServeArgs) -> Result<(), Error> {
         data_dir = %gateway.data_dir().display(),
         "ready"
     );
-    gateway.serve(listener, shutdown_signal()).await?;
+    gateway.serve(listener, shutdown).await?;
     tracing::info!("stopped; request log flushed");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Ctrl-C or SIGTERM. The handlers are in place when this returns (not when the future is first
+/// polled), so a signal sent as soon as the "listening" line is printed still stops the gateway
+/// gracefully instead of killing it.
+fn shutdown_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut interrupt)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            return Box::pin(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
                 }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            });
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// Logs go to stderr; `CLAWBOX_LOG` (or `RUST_LOG`) sets the filter, `info` by default. Nothing

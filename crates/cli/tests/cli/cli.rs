@@ -276,7 +276,8 @@ fn the_open_file_limit_is_raised_to_the_hard_limit_at_start() {
     let (mut child, _url) = start(command);
     let (soft, _) = open_files(&child.id().to_string());
     assert_eq!(soft, hard);
-    assert!(stop(&mut child).success());
+    let status = stop(&mut child);
+    assert!(status.success(), "{status:?}");
 }
 
 /// A process's open-file limits (soft, hard), from /proc.
@@ -288,4 +289,16 @@ fn open_files(pid: &str) -> (u64, u64) {
         .unwrap();
     let mut numbers = line.split_whitespace().skip(3).map(|v| v.parse().unwrap());
     (numbers.next().unwrap(), numbers.next().unwrap())
+}
+
+/// A SIGTERM sent the moment the "listening" line appears (a service manager, a script) is a
+/// graceful stop, not a kill: the handlers are in place before the line is printed.
+#[test]
+fn a_sigterm_right_after_the_listening_line_stops_it_cleanly() {
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut child, _) = start(gateway(dir.path(), &["--listen", "127.0.0.1:0"]));
+        let status = stop(&mut child);
+        assert!(status.success(), "{status:?}");
+    }
 }
