@@ -551,3 +551,22 @@ async fn an_agent_gets_a_minimal_environment_pointed_at_clawbox_and_none_of_its_
     }
     assert!(printed.contains(&format!("cwd: {cwd}.")), "{printed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_node_claude_code_is_refused_in_one_sentence() {
+    let running = Running::start("{}").await;
+    let cwd = running.project.to_str().unwrap();
+    let without_node = running.project.join("bin-without-node");
+    std::fs::create_dir_all(&without_node).unwrap();
+    let out = running
+        .agent(&["run", "--agent", "claude", "--cwd", cwd, "hello"])
+        .env("PATH", &without_node)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("Claude Code needs Node.js, which is not installed on this computer: install it from nodejs.org, then try again"),
+        "{said}"
+    );
+}
