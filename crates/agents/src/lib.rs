@@ -9,7 +9,8 @@
 //! - launch.rs: the agent's command line and minimal environment (gateway, tags, config home)
 //! - process.rs: its process group and stderr tail
 //! - transport.rs: its stdio as ACP lines, checked at the line
-//! - session.rs: the connection, a turn, and the requests ClawBox answers
+//! - session.rs: a session as its caller holds it; connection.rs: the ACP connection and a
+//!   turn; requests.rs: the agent's requests ClawBox answers (permissions, files, commands)
 //! - book.rs: the sessions' metadata (never their content), to list and reopen them
 //! - terminal.rs: commands the agent asks ClawBox to run, with permission, in the folder
 //! - confine.rs: the project folder as a boundary
@@ -21,11 +22,13 @@
 mod book;
 mod catalog;
 mod confine;
+mod connection;
 mod error;
 mod events;
 mod launch;
 mod permission;
 mod process;
+mod requests;
 mod session;
 mod terminal;
 mod transport;

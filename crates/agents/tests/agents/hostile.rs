@@ -7,18 +7,7 @@ use clawbox_agents::{AgentEvent, Approval, CustomAgent};
 use crate::harness::{Events, Setup, answer_text};
 
 async fn hostile() -> (Setup, clawbox_agents::AgentSession, Events) {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile_agent.py");
-    let custom = CustomAgent {
-        name: "hostile".into(),
-        command: "python3".into(),
-        args: vec![script.display().to_string()],
-        env: Default::default(),
-    };
-    let setup = Setup::with_custom(vec![custom]).await;
-    let (agent, mut events, _) = setup.open("hostile", Approval::All).await;
-    assert!(matches!(events.next().await, AgentEvent::Started { .. }));
-    (setup, agent, events)
+    hostile_with(Approval::All).await
 }
 
 fn notices(events: &[AgentEvent]) -> Vec<&str> {
