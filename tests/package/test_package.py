@@ -177,6 +177,9 @@ def test_a_setup_link_starts_a_closed_clawbox_on_its_filled_in_wizard(installed,
 def check_for_update(driver):
     wait_for_text(driver, "main", "ClawBox")  # the first screen is up
     click(driver, "#nav-settings")
+    # Once the settings form is in: it pushes the Updates card down as it appears, and a click
+    # aimed at the button just before that lands on whatever took its place.
+    wait_for_text(driver, "#settings-save", "Save")
     click(driver, "#check-update")
 
 
