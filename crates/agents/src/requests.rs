@@ -154,15 +154,20 @@ pub(crate) fn permission(
     receiver
 }
 
+/// `path` inside the project, or the refusal shown to the person and the reason told the agent.
+fn resolve_or_refuse(
+    shared: &Shared,
+    what: &str,
+    path: &std::path::Path,
+) -> Result<PathBuf, String> {
+    shared.root.resolve(path).map_err(|why| {
+        shared.refuse(what, Some(path.display().to_string()), why.clone());
+        format!("ClawBox refused to {what} {}: {why}", path.display())
+    })
+}
+
 pub(crate) async fn read(shared: &Shared, request: &ReadTextFileRequest) -> Result<String, String> {
-    let path = shared.root.resolve(&request.path).map_err(|why| {
-        shared.refuse(
-            "read",
-            Some(request.path.display().to_string()),
-            why.clone(),
-        );
-        format!("ClawBox refused to read {}: {why}", request.path.display())
-    })?;
+    let path = resolve_or_refuse(shared, "read", &request.path)?;
     let metadata = tokio::fs::metadata(&path)
         .await
         .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
@@ -200,14 +205,7 @@ pub(crate) fn write_permission(
     shared: &Arc<Shared>,
     request: &WriteTextFileRequest,
 ) -> Result<Ruling, String> {
-    let path = shared.root.resolve(&request.path).map_err(|why| {
-        shared.refuse(
-            "write",
-            Some(request.path.display().to_string()),
-            why.clone(),
-        );
-        format!("ClawBox refused to write {}: {why}", request.path.display())
-    })?;
+    let path = resolve_or_refuse(shared, "write", &request.path)?;
     if request.content.len() as u64 > MAX_FILE {
         return Err(format!("the content is larger than {} MiB", MAX_FILE >> 20));
     }

@@ -233,11 +233,7 @@ pub async fn processes_in_group(group: u32) -> Vec<u32> {
 }
 
 /// The live processes in `group` right now.
-pub fn live_in_group_now(group: u32) -> Vec<u32> {
-    live_in_group(group)
-}
-
-fn live_in_group(group: u32) -> Vec<u32> {
+pub fn live_in_group(group: u32) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())

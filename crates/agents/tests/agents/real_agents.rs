@@ -5,9 +5,7 @@ use std::time::{Duration, Instant};
 
 use clawbox_agents::{AgentEvent, Answer, AnsweredBy, Approval, CommandRunner};
 
-use crate::harness::{
-    Setup, USER, answer_text, live_in_group_now, processes_in_group, write_prompt,
-};
+use crate::harness::{Setup, USER, answer_text, live_in_group, processes_in_group, write_prompt};
 
 fn permission_of(events: &[AgentEvent]) -> &clawbox_agents::PermissionAsk {
     events
@@ -277,7 +275,7 @@ async fn closing_a_session_leaves_no_agent_process() {
         let (_, reason) = events.until_turn_ends().await;
         assert_eq!(reason, "end_turn");
         let pid = agent.pid().unwrap();
-        assert!(!live_in_group_now(pid).is_empty());
+        assert!(!live_in_group(pid).is_empty());
         agent.close().await;
         assert_eq!(
             processes_in_group(pid).await,
