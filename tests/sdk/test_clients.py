@@ -20,7 +20,7 @@ CLIENTS = ROOT / "tests" / "clients"
 CLAUDE_CLI = CLIENTS / "node_modules" / ".bin" / "claude"
 REPLY = "Hello from the fake"
 # The token counts the fake provider reports (crates/testkit/src/lib.rs, `usage`).
-CHAT, RESPONSES, MESSAGES = 13 + 21, 17 + 19, 23 + 5 + 29
+CHAT, RESPONSES, MESSAGES = 13 + 21, 17 + 19, 23 + 5 + 3 + 29
 
 
 def free_port():

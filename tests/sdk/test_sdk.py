@@ -9,7 +9,8 @@ from conftest import clawbox, sign_in_with_chatgpt
 # The token counts the fake provider reports (crates/testkit/src/lib.rs, `usage`).
 CHAT = (13, 21)
 RESPONSES = (17, 19)
-MESSAGES = (23, 5, 29)
+# Anthropic: input, cache read + cache write (counted apart from the input), output.
+MESSAGES = (23, 5 + 3, 29)
 REPLY = "Hello from the fake"
 KEY = "sk-sdk-test-key-3b1d"
 

@@ -6,6 +6,7 @@
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clawbox_gateway::config::{
     AuthMode, Mode, OriginList, SettingsLayer, parse_number, parse_origin_list, parse_switch,
+    parse_usd,
 };
 
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -79,6 +80,11 @@ pub struct SettingsFlags {
     /// Host names remote clients use to reach this machine (with allow_remote), comma-separated
     #[arg(long, env = "CLAWBOX_ALLOWED_HOSTS", value_name = "HOSTS", value_parser = parse_origin_list)]
     pub allowed_hosts: Option<OriginList>,
+
+    /// US dollars each user may spend through API keys per calendar month (UTC); requests past
+    /// it get 402. ChatGPT-plan and local-model requests do not count. Unset means no budget
+    #[arg(long, env = "CLAWBOX_MONTHLY_BUDGET_USD", value_name = "USD", value_parser = parse_usd)]
+    pub monthly_budget_usd: Option<f64>,
 }
 
 impl SettingsFlags {
@@ -103,6 +109,8 @@ impl SettingsFlags {
             allow_remote: f.allow_remote,
             allowed_hosts: f.allowed_hosts,
             routes: None,
+            monthly_budget_usd: f.monthly_budget_usd,
+            prices: None,
         }
     }
 }

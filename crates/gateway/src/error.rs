@@ -78,6 +78,17 @@ pub enum Error {
         month: String,
     },
     #[error(
+        "monthly budget reached: user `{user}` has spent ${spent:.2} of the ${budget:.2} budget \
+         for {month} through API keys; it resets on the 1st (UTC), or raise monthly_budget_usd \
+         in ClawBox's settings. Requests on a ChatGPT plan or a local model still work"
+    )]
+    BudgetReached {
+        user: String,
+        budget: f64,
+        spent: f64,
+        month: String,
+    },
+    #[error(
         "no API key was sent: set {env_var} in your agent's .env to your {provider} key \
          (ClawBox passes it through untouched)"
     )]
@@ -246,6 +257,11 @@ impl Error {
             MonthlyCapReached { .. } => (
                 StatusCode::PAYMENT_REQUIRED,
                 "monthly_cap_reached",
+                ("insufficient_quota", "billing_error"),
+            ),
+            BudgetReached { .. } => (
+                StatusCode::PAYMENT_REQUIRED,
+                "monthly_budget_reached",
                 ("insufficient_quota", "billing_error"),
             ),
             MissingCredential { .. } => (StatusCode::UNAUTHORIZED, "missing_api_key", AUTH),

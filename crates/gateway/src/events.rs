@@ -23,6 +23,10 @@ pub struct RequestEvent {
     pub created_at: String,
     /// The ClawBox agent session that made it, for an agent ClawBox runs.
     pub agent_session: Option<String>,
+    /// US dollars; `None` when no price is known or no usage was reported.
+    pub cost_usd: Option<f64>,
+    /// `api`, `plan`, `local` or `hosted`; `None` when no provider was reached.
+    pub billing: Option<&'static str>,
 }
 
 /// How many events a slow subscriber may fall behind before it starts missing some.

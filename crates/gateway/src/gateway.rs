@@ -103,7 +103,7 @@ impl Gateway {
         let db_path = options.data_dir.join(DATABASE_FILE);
         let conn = clawbox_store::open(&db_path)?;
         let month = clock::this_month();
-        let month_counts = clawbox_store::usage::monthly_requests(&conn, &month)?;
+        let months = clawbox_store::usage::monthly_usage(&conn, &month)?;
         drop(conn);
         let log = RequestLogWriter::start(&db_path, options.log_queue)?;
 
@@ -156,7 +156,7 @@ impl Gateway {
             settings_path,
             client,
             loopback_client,
-            admission: Admission::new(month, month_counts),
+            admission: Admission::new(month, months),
             ip_hasher: IpHasher::load_or_create(&options.data_dir)?,
             log_status: log.status(),
             log,

@@ -13,7 +13,7 @@ use crate::dialect::Dialect;
 use crate::stages::{
     Forwarded, Recording, Upstream, admit, authorize, can_ask_openai, extra_models,
     fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list, meter, read_body,
-    route, without_openai,
+    route, within_budget, without_openai,
 };
 use crate::{Error, Gateway};
 
@@ -52,7 +52,7 @@ async fn pass(
         &caller.user_id,
         recording.month(),
     )?;
-    recording.set_admitted();
+    recording.set_admitted(true);
     let listing = is_model_list(parts, config);
     if listing && !can_ask_openai(gateway, &caller).await {
         // No key to ask OpenAI with: list what ClawBox can serve without one (local models, and
@@ -72,6 +72,16 @@ async fn pass(
         &gateway.codex_endpoints.backend,
     )?;
     recording.set_upstream(route.upstream);
+    if let Err(refused) = within_budget(
+        &gateway.admission,
+        config,
+        &caller.user_id,
+        recording.month(),
+        route.upstream,
+    ) {
+        recording.set_admitted(false);
+        return Err(refused);
+    }
     let attach = authorize(
         &route,
         &caller,
@@ -145,7 +155,7 @@ fn refuse_unless_guard_refuses(
 }
 
 /// An error the gateway answers itself outside `/v1/*`, logged like any other request.
-fn refuse(gateway: &Arc<Gateway>, config: &Config, parts: &Parts, error: Error) -> Response {
+fn refuse(gateway: &Arc<Gateway>, config: &Arc<Config>, parts: &Parts, error: Error) -> Response {
     let mut recording = Recording::start(gateway, parts, config);
     recording.fail(&error);
     error.into_response(Dialect::of(parts))

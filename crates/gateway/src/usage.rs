@@ -7,6 +7,11 @@
 //! | Responses JSON / `response.completed`   | `usage` / `response.usage.{input,output,total}_tokens` |
 //! | Anthropic JSON / `message_start`        | `usage` / `message.usage.{input,output}_tokens` (+ cache) |
 //! | Anthropic `message_delta`               | `usage.output_tokens` (cumulative)               |
+//!
+//! The parts: cached input (`prompt_tokens_details.cached_tokens`,
+//! `input_tokens_details.cached_tokens`, Anthropic's `cache_read_input_tokens`), cache writes
+//! (Anthropic's `cache_creation_input_tokens`) and reasoning (`completion_tokens_details` /
+//! `output_tokens_details.reasoning_tokens`, inside the output count).
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -14,9 +19,16 @@ use serde::de::IgnoredAny;
 /// Token counts as the provider reported them. Later reports in a stream refine earlier ones.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Usage {
+    /// Every input token: cached reads and cache writes included, in every dialect.
     pub input: Option<u64>,
     pub output: Option<u64>,
     pub total: Option<u64>,
+    /// Input tokens read from the provider's cache (inside `input`).
+    pub cached: Option<u64>,
+    /// Input tokens written to the cache (Anthropic; inside `input`).
+    pub cache_write: Option<u64>,
+    /// Reasoning tokens (inside `output`).
+    pub reasoning: Option<u64>,
 }
 
 impl Usage {
@@ -24,6 +36,9 @@ impl Usage {
         self.input = later.input.or(self.input);
         self.output = later.output.or(self.output);
         self.total = later.total.or(self.total);
+        self.cached = later.cached.or(self.cached);
+        self.cache_write = later.cache_write.or(self.cache_write);
+        self.reasoning = later.reasoning.or(self.reasoning);
     }
 
     /// The request's total: the provider's own total, else input + output.
@@ -65,6 +80,17 @@ struct RawUsage {
     output_tokens: Option<u64>,
     cache_creation_input_tokens: Option<u64>,
     cache_read_input_tokens: Option<u64>,
+    prompt_tokens_details: Option<Details>,
+    input_tokens_details: Option<Details>,
+    completion_tokens_details: Option<Details>,
+    output_tokens_details: Option<Details>,
+}
+
+/// `*_tokens_details`: OpenAI sends `null` or omits fields it has nothing for.
+#[derive(Deserialize)]
+struct Details {
+    cached_tokens: Option<u64>,
+    reasoning_tokens: Option<u64>,
 }
 
 impl From<RawUsage> for Usage {
@@ -81,10 +107,17 @@ impl From<RawUsage> for Usage {
             (None, None) => None,
             (b, c) => Some(b.unwrap_or(0).saturating_add(c.unwrap_or(0))),
         };
+        let input_details = raw.prompt_tokens_details.or(raw.input_tokens_details);
+        let output_details = raw.completion_tokens_details.or(raw.output_tokens_details);
         Usage {
             input,
             output: raw.completion_tokens.or(raw.output_tokens),
             total: raw.total_tokens,
+            cached: raw
+                .cache_read_input_tokens
+                .or(input_details.and_then(|d| d.cached_tokens)),
+            cache_write: raw.cache_creation_input_tokens,
+            reasoning: output_details.and_then(|d| d.reasoning_tokens),
         }
     }
 }
@@ -157,6 +190,42 @@ mod tests {
         assert_eq!(
             (u.input, u.output, u.total()),
             (Some(115), Some(42), Some(157))
+        );
+    }
+
+    #[test]
+    fn openai_details_give_cached_and_reasoning_tokens() {
+        let chat = read(br#"{"choices":[],"usage":{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":192}}}"#).unwrap().usage.unwrap();
+        assert_eq!(
+            (
+                chat.input,
+                chat.cached,
+                chat.cache_write,
+                chat.output,
+                chat.reasoning
+            ),
+            (Some(2006), Some(1920), None, Some(300), Some(192))
+        );
+        let responses = read(br#"{"type":"response.completed","response":{"usage":{"input_tokens":50,"input_tokens_details":{"cached_tokens":40},"output_tokens":9,"output_tokens_details":{"reasoning_tokens":4},"total_tokens":59}}}"#).unwrap().usage.unwrap();
+        assert_eq!(
+            (
+                responses.input,
+                responses.cached,
+                responses.output,
+                responses.reasoning
+            ),
+            (Some(50), Some(40), Some(9), Some(4))
+        );
+        let nulls = read(br#"{"usage":{"prompt_tokens":1,"completion_tokens":1,"prompt_tokens_details":null,"completion_tokens_details":{"reasoning_tokens":null}}}"#).unwrap().usage.unwrap();
+        assert_eq!((nulls.cached, nulls.reasoning), (None, None));
+    }
+
+    #[test]
+    fn anthropic_cache_parts_are_kept_apart_and_inside_the_input() {
+        let u = read(br#"{"type":"message","usage":{"input_tokens":100,"cache_read_input_tokens":20000,"cache_creation_input_tokens":1000,"output_tokens":300}}"#).unwrap().usage.unwrap();
+        assert_eq!(
+            (u.input, u.cached, u.cache_write, u.output),
+            (Some(21_100), Some(20_000), Some(1_000), Some(300))
         );
     }
 

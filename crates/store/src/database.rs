@@ -39,7 +39,8 @@ pub fn open(path: &Path) -> Result<Connection, StoreError> {
     };
     let before = MIGRATIONS.current_version(&conn).map_err(migrate_err)?;
     MIGRATIONS.to_latest(&mut conn).map_err(migrate_err)?;
-    // The rollups arrived with schema 3: fold in the rows logged before them, once.
+    // The rollups arrived with schema 3 and gained cost with 6: fold in the rows logged before
+    // them, once.
     if version_number(before) < ROLLUPS_SCHEMA {
         crate::rollup::rebuild(&mut conn)?;
     }
@@ -81,8 +82,8 @@ fn refuse_newer(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// The schema version that added the rollup tables.
-const ROLLUPS_SCHEMA: usize = 3;
+/// The last schema version that changed what the rollup tables hold.
+const ROLLUPS_SCHEMA: usize = 6;
 
 fn version_number(version: SchemaVersion) -> usize {
     match version {
@@ -168,6 +169,36 @@ mod tests {
             })
             .unwrap();
         assert_eq!(failover, 0);
+    }
+
+    #[test]
+    fn a_database_from_before_cost_gets_its_rows_in_the_cost_rollup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        MIGRATIONS.to_version(&mut conn, 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO requests (id, user_id, endpoint, status, latency_ms, tokens_est,
+               created_at, tokens_source, method, mode, model, client)
+             VALUES ('old', 'u', '/v1/responses', 200, 1, 42, '2026-01-01T00:00:00.000Z',
+               'reported', 'POST', 'local', 'gpt-5', 'codex-acp')",
+        )
+        .unwrap();
+        drop(conn);
+        let conn = open(&path).unwrap();
+        let (requests, tokens, billing, unpriced): (i64, i64, String, i64) = conn
+            .query_row(
+                "SELECT requests, tokens, billing, unpriced FROM cost_hour
+                 WHERE client = 'codex-acp' AND model = 'gpt-5'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        // Logged before prices: no billing, and its tokens count as unpriced, not as $0.
+        assert_eq!(
+            (requests, tokens, billing.as_str(), unpriced),
+            (1, 42, "", 1)
+        );
     }
 
     #[test]

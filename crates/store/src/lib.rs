@@ -26,7 +26,7 @@ mod writer;
 
 pub use database::open;
 pub use error::StoreError;
-pub use row::{RequestRow, TokensSource};
+pub use row::{RequestRow, TokensSource, billing};
 pub use rusqlite::Connection;
 pub use writer::{RequestLogWriter, WriterStatus};
 

@@ -1,6 +1,7 @@
 //! The pre-aggregates the dashboard reads: requests, tokens and latency per minute and per hour
-//! (`usage_minute`, `usage_hour`, `latency_minute`, `latency_hour`), and who and what per hour
-//! (`usage_split`). The writer folds each batch into them in the batch's own transaction, so they
+//! (`usage_minute`, `usage_hour`, `latency_minute`, `latency_hour`, cost by who pays included),
+//! who and what per hour (`usage_split`), and cost per hour by user, model, client and billing
+//! (`cost_hour`). The writer folds each batch into them in the batch's own transaction, so they
 //! always agree with `requests`; [`rebuild`] recomputes them (after the migration that added
 //! them).
 
@@ -10,6 +11,7 @@ use rusqlite::{Connection, Transaction, params};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::row::billing;
 use crate::{RequestRow, StoreError, TokensSource};
 
 /// Upper bounds (ms) of the latency histogram's buckets: about 25 % apart, so a percentile read
@@ -51,12 +53,32 @@ pub(crate) fn minute_of(created_at: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Requests and tokens of one time unit and outcome.
+/// Requests, tokens and cost of one time unit and outcome.
 #[derive(Default)]
 struct UsageSums {
     requests: i64,
     tokens_reported: i64,
     tokens_estimated: i64,
+    api_usd: f64,
+    plan_usd: f64,
+    hosted_usd: f64,
+}
+
+#[derive(Hash, PartialEq, Eq)]
+struct CostKey {
+    hour: i64,
+    user_id: String,
+    model: String,
+    client: String,
+    billing: &'static str,
+}
+
+#[derive(Default)]
+struct CostSums {
+    requests: i64,
+    tokens: i64,
+    cost_usd: f64,
+    unpriced: i64,
 }
 
 #[derive(Hash, PartialEq, Eq)]
@@ -79,46 +101,22 @@ pub(crate) struct Rollup {
     latency_hours: HashMap<(i64, i64), i64>,
     /// requests, tokens.
     splits: HashMap<SplitKey, (i64, i64)>,
+    costs: HashMap<CostKey, CostSums>,
 }
 
 impl Rollup {
     pub(crate) fn add(&mut self, row: &RequestRow) {
-        self.add_parts(
-            minute_of(&row.created_at),
-            &row.user_id,
-            row.model.as_deref().unwrap_or(""),
-            &row.endpoint,
-            row.status,
-            row.tokens_est,
-            row.tokens_source,
-            row.latency_ms,
-        );
-    }
-
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the columns of one logged request"
-    )]
-    fn add_parts(
-        &mut self,
-        minute: i64,
-        user_id: &str,
-        model: &str,
-        endpoint: &str,
-        status: u16,
-        tokens: u64,
-        source: TokensSource,
-        latency_ms: u64,
-    ) {
+        let minute = minute_of(&row.created_at);
         let hour = minute.div_euclid(60);
-        let class = status_class(status);
-        let tokens = i64::try_from(tokens).unwrap_or(i64::MAX);
+        let class = status_class(row.status);
+        let tokens = i64::try_from(row.tokens_est).unwrap_or(i64::MAX);
+        let cost = row.cost_usd.unwrap_or(0.0);
         for sums in [
             self.minutes.entry((minute, class)).or_default(),
             self.hours.entry((hour, class)).or_default(),
         ] {
             sums.requests += 1;
-            match source {
+            match row.tokens_source {
                 TokensSource::Reported => {
                     sums.tokens_reported = sums.tokens_reported.saturating_add(tokens);
                 }
@@ -126,21 +124,44 @@ impl Rollup {
                     sums.tokens_estimated = sums.tokens_estimated.saturating_add(tokens);
                 }
             }
+            match row.billing {
+                Some(billing::API) => sums.api_usd += cost,
+                Some(billing::PLAN) => sums.plan_usd += cost,
+                Some(billing::HOSTED) => sums.hosted_usd += cost,
+                _ => {}
+            }
         }
-        let bucket = latency_bucket(latency_ms);
+        let bucket = latency_bucket(row.latency_ms);
         *self.latency_minutes.entry((minute, bucket)).or_default() += 1;
         *self.latency_hours.entry((hour, bucket)).or_default() += 1;
+        let model = row.model.as_deref().unwrap_or("");
         let split = self
             .splits
             .entry(SplitKey {
                 hour,
-                user_id: user_id.to_owned(),
+                user_id: row.user_id.clone(),
                 model: model.to_owned(),
-                endpoint: endpoint.to_owned(),
+                endpoint: row.endpoint.clone(),
             })
             .or_default();
         split.0 += 1;
         split.1 = split.1.saturating_add(tokens);
+        let costs = self
+            .costs
+            .entry(CostKey {
+                hour,
+                user_id: row.user_id.clone(),
+                model: model.to_owned(),
+                client: row.client.clone().unwrap_or_default(),
+                billing: row.billing.unwrap_or(""),
+            })
+            .or_default();
+        costs.requests += 1;
+        costs.tokens = costs.tokens.saturating_add(tokens);
+        costs.cost_usd += cost;
+        if row.cost_usd.is_none() && row.tokens_est > 0 {
+            costs.unpriced += 1;
+        }
     }
 
     /// Adds the sums to the rollup tables, inside the caller's transaction.
@@ -159,7 +180,10 @@ impl Rollup {
                     class,
                     s.requests,
                     s.tokens_reported,
-                    s.tokens_estimated
+                    s.tokens_estimated,
+                    s.api_usd,
+                    s.plan_usd,
+                    s.hosted_usd
                 ])?;
             }
         }
@@ -186,17 +210,32 @@ impl Rollup {
                 tokens
             ])?;
         }
+        let mut add = tx.prepare_cached(include_str!("sql/add_cost.sql"))?;
+        for (key, sums) in &self.costs {
+            add.execute(params![
+                key.hour,
+                key.user_id,
+                key.model,
+                key.client,
+                key.billing,
+                sums.requests,
+                sums.tokens,
+                sums.cost_usd,
+                sums.unpriced
+            ])?;
+        }
         Ok(())
     }
 }
 
 /// The rollup tables, for deleting from all of them.
-pub(crate) const TABLES: [(&str, &str); 5] = [
+pub(crate) const TABLES: [(&str, &str); 6] = [
     ("usage_minute", "minute"),
     ("usage_hour", "hour"),
     ("latency_minute", "minute"),
     ("latency_hour", "hour"),
     ("usage_split", "hour"),
+    ("cost_hour", "hour"),
 ];
 
 /// Recomputes the rollups from `requests` (one pass, in one transaction).
@@ -208,26 +247,32 @@ pub fn rebuild(conn: &mut Connection) -> Result<(), StoreError> {
     let mut rollup = Rollup::default();
     {
         let mut rows = tx.prepare(
-            "SELECT created_at, user_id, COALESCE(model, ''), endpoint, status, tokens_est,
-                    tokens_source, latency_ms FROM requests",
+            "SELECT created_at, user_id, model, endpoint, status, tokens_est, tokens_source,
+                    latency_ms, client, cost_usd, billing FROM requests",
         )?;
         let mut rows = rows.query([])?;
         while let Some(r) = rows.next()? {
-            let source = if r.get::<_, String>(6)? == "reported" {
-                TokensSource::Reported
-            } else {
-                TokensSource::Estimated
+            let count = |i| -> Result<u64, rusqlite::Error> {
+                Ok(r.get::<_, i64>(i)?.max(0).unsigned_abs())
             };
-            rollup.add_parts(
-                minute_of(&r.get::<_, String>(0)?),
-                &r.get::<_, String>(1)?,
-                &r.get::<_, String>(2)?,
-                &r.get::<_, String>(3)?,
-                r.get::<_, u16>(4)?,
-                r.get::<_, i64>(5)?.max(0).unsigned_abs(),
-                source,
-                r.get::<_, i64>(7)?.max(0).unsigned_abs(),
-            );
+            rollup.add(&RequestRow {
+                created_at: r.get(0)?,
+                user_id: r.get(1)?,
+                model: r.get(2)?,
+                endpoint: r.get(3)?,
+                status: r.get(4)?,
+                tokens_est: count(5)?,
+                tokens_source: if r.get::<_, String>(6)? == "reported" {
+                    TokensSource::Reported
+                } else {
+                    TokensSource::Estimated
+                },
+                latency_ms: count(7)?,
+                client: r.get(8)?,
+                cost_usd: r.get(9)?,
+                billing: billing::parse(r.get::<_, Option<String>>(10)?.as_deref()),
+                ..RequestRow::default()
+            });
         }
     }
     rollup.write(&tx)?;

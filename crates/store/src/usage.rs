@@ -8,15 +8,32 @@ use serde::Serialize;
 
 use crate::StoreError;
 
-/// Admitted requests per user in `month` (`YYYY-MM`): the monthly cap's starting point.
-pub fn monthly_requests(
+/// A user's month so far, as recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct UserMonth {
+    /// Admitted requests: what the monthly cap counts.
+    pub requests: u64,
+    /// US dollars spent through API keys: what the budget counts.
+    pub spent_usd: f64,
+}
+
+/// Each user's month so far in `month` (`YYYY-MM`): the monthly cap's and the budget's starting
+/// point.
+pub fn monthly_usage(
     conn: &Connection,
     month: &str,
-) -> Result<HashMap<String, u64>, StoreError> {
-    let mut stmt = conn.prepare("SELECT user_id, requests FROM monthly_usage WHERE month = ?1")?;
+) -> Result<HashMap<String, UserMonth>, StoreError> {
+    let mut stmt =
+        conn.prepare("SELECT user_id, requests, spent_usd FROM monthly_usage WHERE month = ?1")?;
     let rows = stmt.query_map([month], |r| {
         let requests = r.get::<_, i64>(1)?;
-        Ok((r.get::<_, String>(0)?, u64::try_from(requests).unwrap_or(0)))
+        Ok((
+            r.get::<_, String>(0)?,
+            UserMonth {
+                requests: u64::try_from(requests).unwrap_or(0),
+                spent_usd: r.get(2)?,
+            },
+        ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

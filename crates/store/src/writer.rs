@@ -302,6 +302,12 @@ fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusq
                 row.failover,
                 row.client,
                 row.agent_session,
+                row.cached_tokens.map(int),
+                row.cache_write_tokens.map(int),
+                row.reasoning_tokens.map(int),
+                row.cost_usd,
+                row.billing,
+                row.upstream_request_id,
             ]);
             match inserted {
                 Ok(_) => {}
@@ -316,7 +322,12 @@ fn write_batch(conn: &mut Connection, rows: &[RequestRow]) -> Result<usize, rusq
             }
             rollup.add(row);
             if row.admitted {
-                count.execute(params![row.user_id, row.month(), int(row.tokens_est)])?;
+                count.execute(params![
+                    row.user_id,
+                    row.month(),
+                    int(row.tokens_est),
+                    row.spent_usd()
+                ])?;
             }
         }
     }

@@ -164,7 +164,13 @@ fn a_database_from_before_the_rollups_gets_them_when_opened() {
     let raw = Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP TABLE usage_minute; DROP TABLE usage_hour; DROP TABLE latency_minute;
-         DROP TABLE latency_hour; DROP TABLE usage_split;
+         DROP TABLE latency_hour; DROP TABLE usage_split; DROP TABLE cost_hour;
+         ALTER TABLE requests DROP COLUMN cached_tokens;
+         ALTER TABLE requests DROP COLUMN cache_write_tokens;
+         ALTER TABLE requests DROP COLUMN reasoning_tokens;
+         ALTER TABLE requests DROP COLUMN cost_usd; ALTER TABLE requests DROP COLUMN billing;
+         ALTER TABLE requests DROP COLUMN upstream_request_id;
+         ALTER TABLE monthly_usage DROP COLUMN spent_usd;
          DROP INDEX idx_requests_agent_session;
          ALTER TABLE requests DROP COLUMN agent_session; ALTER TABLE requests DROP COLUMN client;
          PRAGMA user_version = 2;",

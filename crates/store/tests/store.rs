@@ -31,6 +31,7 @@ fn row(id: &str, user: &str, admitted: bool, tokens: u64) -> RequestRow {
         failover: false,
         client: None,
         agent_session: None,
+        ..RequestRow::default()
     }
 }
 
@@ -66,9 +67,9 @@ fn rows_and_monthly_usage_are_written_and_rejections_not_counted() {
         )
         .unwrap();
     assert_eq!(summary, (3, 40));
-    let monthly = usage::monthly_requests(&conn, "2026-11").unwrap();
-    assert_eq!(monthly.get("alice"), Some(&2));
-    assert_eq!(monthly.get("bob"), Some(&1));
+    let monthly = usage::monthly_usage(&conn, "2026-11").unwrap();
+    assert_eq!(monthly.get("alice").map(|m| m.requests), Some(2));
+    assert_eq!(monthly.get("bob").map(|m| m.requests), Some(1));
     assert_eq!(writer.status().written(), 4);
 }
 

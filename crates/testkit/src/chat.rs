@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::behavior::Behavior;
 use crate::sse::event;
-use crate::usage::{CHAT, EMBEDDINGS};
+use crate::usage::{CHAT, CHAT_PARTS, EMBEDDINGS};
 
 pub fn completion(model: &str, behavior: &Behavior) -> Value {
     let mut body = json!({
@@ -29,7 +29,9 @@ pub fn completion(model: &str, behavior: &Behavior) -> Value {
 }
 
 fn usage() -> Value {
-    json!({"prompt_tokens": CHAT.0, "completion_tokens": CHAT.1, "total_tokens": CHAT.0 + CHAT.1})
+    json!({"prompt_tokens": CHAT.0, "completion_tokens": CHAT.1, "total_tokens": CHAT.0 + CHAT.1,
+        "prompt_tokens_details": {"cached_tokens": CHAT_PARTS.0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": CHAT_PARTS.1, "audio_tokens": 0}})
 }
 
 /// Like OpenAI: the usage chunk (empty `choices`) only when `stream_options.include_usage`, and

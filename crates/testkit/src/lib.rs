@@ -31,8 +31,14 @@ pub mod usage {
     pub const RESPONSES: (u64, u64) = (17, 19);
     /// Anthropic messages: input, cache read, output.
     pub const MESSAGES: (u64, u64, u64) = (23, 5, 29);
+    /// Anthropic messages: cache writes (counted apart from the input, like cache reads).
+    pub const MESSAGES_CACHE_WRITE: u64 = 3;
     /// Embeddings: prompt.
     pub const EMBEDDINGS: u64 = 8;
+    /// The parts OpenAI reports inside its counts: cached input (inside the prompt) and
+    /// reasoning (inside the completion), for chat completions and for Responses.
+    pub const CHAT_PARTS: (u64, u64) = (8, 5);
+    pub const RESPONSES_PARTS: (u64, u64) = (11, 7);
 }
 
 /// The text every fake completion answers with, one piece per stream chunk.

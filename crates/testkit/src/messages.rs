@@ -5,12 +5,12 @@ use serde_json::{Value, json};
 
 use crate::behavior::Behavior;
 use crate::sse::event;
-use crate::usage::MESSAGES;
+use crate::usage::{MESSAGES, MESSAGES_CACHE_WRITE};
 
 fn usage(output: u64) -> Value {
     json!({
         "input_tokens": MESSAGES.0, "cache_read_input_tokens": MESSAGES.1,
-        "cache_creation_input_tokens": 0, "output_tokens": output
+        "cache_creation_input_tokens": MESSAGES_CACHE_WRITE, "output_tokens": output
     })
 }
 

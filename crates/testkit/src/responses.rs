@@ -5,7 +5,16 @@ use serde_json::{Value, json};
 
 use crate::behavior::Behavior;
 use crate::sse::event;
-use crate::usage::RESPONSES;
+use crate::usage::{RESPONSES, RESPONSES_PARTS};
+
+/// A completed response's usage, with its cached and reasoning parts.
+pub(crate) fn usage() -> Value {
+    json!({
+        "input_tokens": RESPONSES.0, "input_tokens_details": {"cached_tokens": RESPONSES_PARTS.0},
+        "output_tokens": RESPONSES.1, "output_tokens_details": {"reasoning_tokens": RESPONSES_PARTS.1},
+        "total_tokens": RESPONSES.0 + RESPONSES.1
+    })
+}
 
 fn response(model: &str, status: &str, text: Option<&str>, behavior: &Behavior) -> Value {
     let output = match text {
@@ -18,11 +27,7 @@ fn response(model: &str, status: &str, text: Option<&str>, behavior: &Behavior) 
     let usage = if behavior.omit_usage || status != "completed" {
         Value::Null
     } else {
-        json!({
-            "input_tokens": RESPONSES.0, "input_tokens_details": {"cached_tokens": 0},
-            "output_tokens": RESPONSES.1, "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": RESPONSES.0 + RESPONSES.1
-        })
+        usage()
     };
     json!({
         "id": "resp_fake", "object": "response", "created_at": 1_763_942_400, "status": status,

@@ -200,9 +200,7 @@ pub fn responses_events(model: &str, step: &Scripted) -> Vec<Bytes> {
         json!({"type": "custom_tool_call", "id": "ctc_scripted", "call_id": "call_scripted_1",
             "name": "apply_patch", "input": input, "status": status})
     };
-    let usage = json!({"input_tokens": crate::usage::RESPONSES.0, "input_tokens_details": {"cached_tokens": 0},
-        "output_tokens": crate::usage::RESPONSES.1, "output_tokens_details": {"reasoning_tokens": 0},
-        "total_tokens": crate::usage::RESPONSES.0 + crate::usage::RESPONSES.1});
+    let usage = crate::responses::usage();
     let response = |status: &str, output: Value, usage: Value| {
         json!({"id": "resp_scripted", "object": "response", "created_at": 1_763_942_400, "status": status,
             "model": model, "output": output, "usage": usage, "error": null, "incomplete_details": null})

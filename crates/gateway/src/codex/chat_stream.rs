@@ -135,13 +135,22 @@ impl ChatStream {
     }
 }
 
-/// Responses usage in chat-completions terms.
+/// Responses usage in chat-completions terms, cached and reasoning tokens included.
 pub fn chat_usage(usage: &Value) -> Value {
-    json!({
+    let mut chat = json!({
         "prompt_tokens": usage["input_tokens"],
         "completion_tokens": usage["output_tokens"],
         "total_tokens": usage["total_tokens"],
-    })
+    });
+    let cached = &usage["input_tokens_details"]["cached_tokens"];
+    if !cached.is_null() {
+        chat["prompt_tokens_details"] = json!({"cached_tokens": cached});
+    }
+    let reasoning = &usage["output_tokens_details"]["reasoning_tokens"];
+    if !reasoning.is_null() {
+        chat["completion_tokens_details"] = json!({"reasoning_tokens": reasoning});
+    }
+    chat
 }
 
 fn frame(value: &Value) -> Bytes {
@@ -190,6 +199,12 @@ mod tests {
         assert_eq!(out[3]["choices"][0]["finish_reason"], "stop");
         assert_eq!(out[4]["choices"], json!([]));
         assert_eq!(out[4]["usage"]["total_tokens"], 5);
+        let detailed = chat_usage(
+            &json!({"input_tokens": 9, "input_tokens_details": {"cached_tokens": 8},
+            "output_tokens": 3, "output_tokens_details": {"reasoning_tokens": 2}, "total_tokens": 12}),
+        );
+        assert_eq!(detailed["prompt_tokens_details"]["cached_tokens"], 8);
+        assert_eq!(detailed["completion_tokens_details"]["reasoning_tokens"], 2);
         assert_eq!(out[5], "[DONE]");
         assert_eq!(out.len(), 6);
     }

@@ -3,10 +3,11 @@
 
 use std::ffi::OsString;
 
-use crate::config::{SettingsLayer, parse_number, parse_origin_list, parse_switch};
+use crate::config::{SettingsLayer, parse_number, parse_origin_list, parse_switch, parse_usd};
 
-/// The environment variable behind each setting (`routes` lives in settings.json only).
-pub const ENV_VARS: [&str; 16] = [
+/// The environment variable behind each setting (`routes` and `prices` live in settings.json
+/// only).
+pub const ENV_VARS: [&str; 17] = [
     "CLAWBOX_MODE",
     "CLAWBOX_LISTEN",
     "CLAWBOX_HOSTED_URL",
@@ -23,6 +24,7 @@ pub const ENV_VARS: [&str; 16] = [
     "CLAWBOX_RETENTION_DAYS",
     "CLAWBOX_ALLOW_REMOTE",
     "CLAWBOX_ALLOWED_HOSTS",
+    "CLAWBOX_MONTHLY_BUDGET_USD",
 ];
 
 impl SettingsLayer {
@@ -68,6 +70,8 @@ impl SettingsLayer {
             allow_remote: read(&var, "CLAWBOX_ALLOW_REMOTE", parse_switch)?,
             allowed_hosts: read(&var, "CLAWBOX_ALLOWED_HOSTS", parse_origin_list)?,
             routes: None,
+            monthly_budget_usd: read(&var, "CLAWBOX_MONTHLY_BUDGET_USD", parse_usd)?,
+            prices: None,
         })
     }
 }

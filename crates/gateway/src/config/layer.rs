@@ -101,6 +101,10 @@ pub struct SettingsLayer {
     pub allowed_hosts: Option<OriginList>,
     /// Model routes (settings.json only): `[{"model": "mistral-*", "upstream": "ollama"}, …]`.
     pub routes: Option<Vec<crate::routes::RouteRule>>,
+    /// US dollars a user may spend through API keys per month.
+    pub monthly_budget_usd: Option<f64>,
+    /// Price overrides and additions (settings.json only): model name or `prefix*` → USD per 1M.
+    pub prices: Option<std::collections::BTreeMap<String, clawbox_pricing::Price>>,
 }
 
 /// A comma-separated list of exact origins (or host names).
@@ -129,6 +133,8 @@ impl SettingsLayer {
             allow_remote: self.allow_remote.or(lower.allow_remote),
             allowed_hosts: self.allowed_hosts.or(lower.allowed_hosts),
             routes: self.routes.or(lower.routes),
+            monthly_budget_usd: self.monthly_budget_usd.or(lower.monthly_budget_usd),
+            prices: self.prices.or(lower.prices),
         }
     }
 
@@ -156,8 +162,19 @@ impl SettingsLayer {
         note(self.retention_days.is_some(), "retention_days");
         note(self.allow_remote.is_some(), "allow_remote");
         note(self.allowed_hosts.is_some(), "allowed_hosts");
+        note(self.monthly_budget_usd.is_some(), "monthly_budget_usd");
         keys
     }
+}
+
+/// An amount of US dollars: a number of 0 or more (`25`, `12.50`).
+pub fn parse_usd(s: &str) -> Result<f64, String> {
+    s.trim()
+        .trim_start_matches('$')
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .ok_or_else(|| format!("expected an amount of US dollars like 25 or 12.50, got `{s}`"))
 }
 
 /// A comma-separated list (of origins or host names); blanks are dropped.

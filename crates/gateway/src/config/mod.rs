@@ -15,6 +15,7 @@ pub use data_dir::{APP_IDENTIFIER, default_data_dir, prepare_data_dir};
 pub use environment::ENV_VARS;
 pub use layer::{
     AuthMode, Mode, OriginList, SettingsLayer, parse_number, parse_origin_list, parse_switch,
+    parse_usd,
 };
 pub use resolve::parse_user_id;
 pub use resolve::{Config, DEFAULT_LISTEN, Upstreams};

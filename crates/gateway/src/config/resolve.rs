@@ -6,7 +6,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::Error;
-use crate::config::{AuthMode, Mode, SettingsLayer};
+use crate::config::{AuthMode, Mode, SettingsLayer, parse_usd};
 
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 18789);
 const DEFAULT_OPENAI_URL: &str = "https://api.openai.com";
@@ -29,7 +29,7 @@ pub struct Upstreams {
 }
 
 /// Every setting, resolved and validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub mode: Mode,
     pub listen: SocketAddr,
@@ -49,6 +49,10 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// The user's model routes (local mode), checked before the defaults.
     pub routes: Vec<crate::routes::RouteRule>,
+    /// US dollars each user may spend through API keys per month (`None`: no budget).
+    pub monthly_budget_usd: Option<f64>,
+    /// The prices from settings, before the shipped table.
+    pub prices: clawbox_pricing::PriceBook,
     /// Keys pinned by flags or the environment (shown locked in the app).
     pub pinned: Vec<&'static str>,
 }
@@ -114,6 +118,18 @@ impl Config {
                 .map(|h| h.0.into_iter().map(|h| h.to_ascii_lowercase()).collect())
                 .unwrap_or_default(),
             routes: pick.plain(|l| l.routes.clone()).unwrap_or_default(),
+            monthly_budget_usd: pick.value(
+                "monthly_budget_usd",
+                |l| l.monthly_budget_usd,
+                |v| parse_usd(&v.to_string()),
+            )?,
+            prices: pick
+                .value(
+                    "prices",
+                    |l| l.prices.clone(),
+                    |p| clawbox_pricing::PriceBook::new(&p).map_err(|e| e.to_string()),
+                )?
+                .unwrap_or_default(),
             pinned: overrides.keys_set(),
         };
         if !config.listen.ip().is_loopback() && !config.allow_remote {

@@ -1,4 +1,5 @@
-//! Stage 3, admit: the per-user rolling limit (429) and the monthly cap (402).
+//! Stage 3, admit: the per-user rolling limit (429) and the monthly cap (402); once the route is
+//! known, the monthly budget (402) for requests an API key pays for.
 
 use crate::Error;
 use crate::admission::{Admission, Verdict};
@@ -25,5 +26,34 @@ pub fn admit(admission: &Admission, config: &Config, user: &str, month: &str) ->
             cap: config.monthly_cap.unwrap_or(0),
             month: month.to_owned(),
         }),
+    }
+}
+
+/// The monthly budget, for a request routed to `upstream`: only what API keys pay counts, and
+/// only such requests are refused (a ChatGPT plan limits itself; a local model costs nothing).
+pub fn within_budget(
+    admission: &Admission,
+    config: &Config,
+    user: &str,
+    month: &str,
+    upstream: crate::stages::Upstream,
+) -> Result<(), Error> {
+    let Some(budget) = config.monthly_budget_usd else {
+        return Ok(());
+    };
+    if upstream.billing() != clawbox_store::billing::API {
+        return Ok(());
+    }
+    match admission.over_budget(user, month, budget) {
+        None => Ok(()),
+        Some(spent) => {
+            admission.refund(user);
+            Err(Error::BudgetReached {
+                user: user.to_owned(),
+                budget,
+                spent,
+                month: month.to_owned(),
+            })
+        }
     }
 }

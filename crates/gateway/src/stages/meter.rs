@@ -39,6 +39,7 @@ const NOT_RETURNED: [HeaderName; 8] = [
 pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dialect) -> Response {
     let status = forwarded.response.status();
     recording.set_request_bytes(forwarded.request_bytes);
+    recording.set_upstream_request_id(forwarded.response.headers());
     if forwarded.upstream == Upstream::Codex && status == StatusCode::TOO_MANY_REQUESTS {
         return usage_limit_or_pass(forwarded, recording, dialect).await;
     }

@@ -14,7 +14,7 @@ mod record;
 mod route;
 mod upstream_headers;
 
-pub use admit::admit;
+pub use admit::{admit, within_budget};
 pub use authorize::{Attach, authorize};
 pub use body::{RequestBody, read_body};
 pub use failover::fail_over_if_down;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::request::Parts;
+use clawbox_pricing::Tokens;
 use clawbox_store::{RequestRow, TokensSource};
 
 use crate::config::{Config, Mode};
@@ -25,6 +26,8 @@ const CLIENT_CLOSED: u16 = 499;
 
 pub struct Recording {
     gateway: Arc<Gateway>,
+    /// The settings the request started under: its prices.
+    config: Arc<Config>,
     row: RequestRow,
     started: Instant,
     request_bytes: usize,
@@ -32,7 +35,7 @@ pub struct Recording {
 }
 
 impl Recording {
-    pub fn start(gateway: &Arc<Gateway>, parts: &Parts, config: &Config) -> Self {
+    pub fn start(gateway: &Arc<Gateway>, parts: &Parts, config: &Arc<Config>) -> Self {
         let id = parts
             .extensions
             .get::<RequestId>()
@@ -66,8 +69,10 @@ impl Recording {
                 failover: false,
                 client: agent_tag(&parts.headers, CLIENT_HEADER),
                 agent_session: agent_tag(&parts.headers, AGENT_SESSION_HEADER),
+                ..RequestRow::default()
             },
             gateway: Arc::clone(gateway),
+            config: Arc::clone(config),
             started: Instant::now(),
             request_bytes: 0,
             ended: false,
@@ -88,19 +93,29 @@ impl Recording {
         self.row.model = model.map(|m| m.chars().take(200).collect());
     }
 
-    pub fn set_admitted(&mut self) {
-        self.row.admitted = true;
+    pub fn set_admitted(&mut self, admitted: bool) {
+        self.row.admitted = admitted;
     }
 
     pub fn set_upstream(&mut self, upstream: Upstream) {
         self.row.upstream = Some(upstream.id());
+        self.row.billing = Some(upstream.billing());
     }
 
     /// The other mode answered (`failover`): the row names what actually served the request.
     pub fn set_failover(&mut self, mode: Mode, upstream: Upstream) {
         self.row.mode = mode.as_str();
-        self.row.upstream = Some(upstream.id());
+        self.set_upstream(upstream);
         self.row.failover = true;
+    }
+
+    /// The provider's own id for the request, from its response headers (bounded: it is the
+    /// provider's text).
+    pub fn set_upstream_request_id(&mut self, headers: &axum::http::HeaderMap) {
+        self.row.upstream_request_id = ["x-request-id", "request-id", "x-oai-request-id"]
+            .into_iter()
+            .find_map(|name| headers.get(name)?.to_str().ok())
+            .map(|id| id.chars().take(128).collect());
     }
 
     pub fn set_request_bytes(&mut self, bytes: usize) {
@@ -126,6 +141,9 @@ impl Recording {
             Some((u, total)) => {
                 self.row.prompt_tokens = u.input;
                 self.row.completion_tokens = u.output;
+                self.row.cached_tokens = u.cached;
+                self.row.cache_write_tokens = u.cache_write;
+                self.row.reasoning_tokens = u.reasoning;
                 (total, TokensSource::Reported)
             }
             // No usage reported: about 4 bytes of request JSON per token, plus the meter's
@@ -138,6 +156,26 @@ impl Recording {
         };
         self.row.error = error;
         self.ended = true;
+    }
+
+    /// What the request cost: nothing on a local model or when no token was used, the reported
+    /// tokens at the known price, else unknown (no price for the model, or only an estimate of
+    /// its tokens).
+    fn price(&self) -> Option<f64> {
+        let row = &self.row;
+        match row.billing? {
+            clawbox_store::billing::LOCAL => return Some(0.0),
+            _ if row.tokens_est == 0 => return Some(0.0),
+            _ if row.tokens_source == TokensSource::Estimated => return None,
+            _ => {}
+        }
+        let priced = self.config.prices.price(row.model.as_deref()?)?;
+        Some(priced.price.cost(&Tokens {
+            input: row.prompt_tokens.unwrap_or(0),
+            cached: row.cached_tokens.unwrap_or(0),
+            cache_write: row.cache_write_tokens.unwrap_or(0),
+            output: row.completion_tokens.unwrap_or(0),
+        }))
     }
 
     /// The request ended in an error the gateway answered itself.
@@ -158,6 +196,14 @@ impl Drop for Recording {
             self.row.error = Some("client_disconnected");
         }
         self.row.latency_ms = self.started.elapsed().as_millis() as u64;
+        self.row.cost_usd = self.price();
+        let spent = self.row.spent_usd();
+        if spent > 0.0 {
+            let row = &self.row;
+            self.gateway
+                .admission
+                .add_spend(&row.user_id, row.month(), spent);
+        }
         let row = &self.row;
         tracing::debug!(
             id = %row.id, endpoint = %row.endpoint, status = row.status,
@@ -179,6 +225,8 @@ impl Drop for Recording {
             failover: row.failover,
             created_at: row.created_at.clone(),
             agent_session: row.agent_session.clone(),
+            cost_usd: row.cost_usd,
+            billing: row.billing,
         });
         let row = std::mem::take(&mut self.row);
         self.gateway.enqueue_row(row);

@@ -32,6 +32,17 @@ impl Upstream {
         }
     }
 
+    /// Who pays for what this upstream serves (the log's `billing`).
+    pub fn billing(self) -> &'static str {
+        use clawbox_store::billing;
+        match self {
+            Upstream::OpenAi | Upstream::Anthropic => billing::API,
+            Upstream::Codex => billing::PLAN,
+            Upstream::Ollama => billing::LOCAL,
+            Upstream::Hosted => billing::HOSTED,
+        }
+    }
+
     /// The name a person reads in an error message.
     pub fn display_name(self) -> &'static str {
         match self {

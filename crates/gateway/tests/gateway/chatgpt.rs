@@ -13,12 +13,12 @@ use serde_json::{Value, json};
 use crate::harness::{Harness, request_id, sse_data};
 
 /// A gateway in codex mode with an account signed in at `oauth`.
-async fn signed_in(oauth: &FakeOAuth) -> Harness {
+pub(crate) async fn signed_in(oauth: &FakeOAuth) -> Harness {
     signed_in_with(oauth, json!({"auth_mode": "codex"})).await
 }
 
 /// The same, with these settings.
-async fn signed_in_with(oauth: &FakeOAuth, settings: Value) -> Harness {
+pub(crate) async fn signed_in_with(oauth: &FakeOAuth, settings: Value) -> Harness {
     let secrets = Arc::new(MemoryStore::new());
     let (id, access, refresh) = oauth.sign_in_directly();
     CodexTokens::new(id, access, refresh, 1)
@@ -28,7 +28,7 @@ async fn signed_in_with(oauth: &FakeOAuth, settings: Value) -> Harness {
     Harness::with_chatgpt(settings, secrets, oauth).await
 }
 
-async fn post(h: &Harness, path: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> reqwest::Response {
     h.client
         .post(format!("{}{path}", h.url))
         .header("content-type", "application/json")

@@ -22,6 +22,11 @@ pub struct Harness {
     pub secrets: Arc<MemoryStore>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// What the gateway was opened with, for [`Harness::restart`].
+    overrides: SettingsLayer,
+    codex: clawbox_auth::codex::CodexEndpoints,
+    connections: ConnectionLimits,
+    queue: usize,
 }
 
 /// A row of the request log, as the tests read it back.
@@ -43,6 +48,12 @@ pub struct Row {
     pub error: Option<String>,
     pub created_at: String,
     pub failover: bool,
+    pub cached_tokens: Option<i64>,
+    pub cache_write_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    pub cost_usd: Option<f64>,
+    pub billing: Option<String>,
+    pub upstream_request_id: Option<String>,
 }
 
 impl Harness {
@@ -133,39 +144,47 @@ impl Harness {
         if settings.get("hosted_url").is_none() {
             overrides.hosted_url.get_or_insert(hosted.url());
         }
-        let mut options = GatewayOptions::new(dir.path().to_owned(), overrides);
-        options.log_queue = queue;
-        options.connections = connections;
-        options.secrets = SecretsFrom::Store(secrets.clone());
-        options.codex_endpoints = Some(codex.unwrap_or(clawbox_auth::codex::CodexEndpoints {
+        let codex = codex.unwrap_or(clawbox_auth::codex::CodexEndpoints {
             issuer: "http://127.0.0.1:9".parse().unwrap(),
             backend: "http://127.0.0.1:9".parse().unwrap(),
-        }));
-        let gateway = Gateway::open(options).unwrap();
-        let listener = gateway.bind().await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = Arc::clone(&gateway);
-        let task = tokio::spawn(async move {
-            serving
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
         });
+        let opened =
+            Opened::start(dir.path(), &overrides, queue, &secrets, &codex, connections).await;
         Harness {
-            gateway,
-            url,
+            gateway: opened.gateway,
+            url: opened.url,
             provider,
             hosted,
             ollama,
             dir,
             client: reqwest::Client::new(),
             secrets,
-            stop: Some(stop),
-            task: Some(task),
+            stop: Some(opened.stop),
+            task: Some(opened.task),
+            overrides,
+            codex,
+            connections,
+            queue,
         }
+    }
+
+    /// Stops the gateway and opens a new one on the same data dir, settings and fakes: what
+    /// quitting and starting ClawBox again does.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let opened = Opened::start(
+            self.dir.path(),
+            &self.overrides,
+            self.queue,
+            &self.secrets,
+            &self.codex,
+            self.connections,
+        )
+        .await;
+        self.gateway = opened.gateway;
+        self.url = opened.url;
+        self.stop = Some(opened.stop);
+        self.task = Some(opened.task);
     }
 
     pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
@@ -213,7 +232,8 @@ impl Harness {
             .prepare(
                 "SELECT id, user_id, endpoint, status, tokens_est, tokens_source, prompt_tokens,
                         completion_tokens, ip_hash, model, mode, upstream, stream, error, created_at,
-                        failover
+                        failover, cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd,
+                        billing, upstream_request_id
                  FROM requests ORDER BY id",
             )
             .unwrap();
@@ -235,6 +255,12 @@ impl Harness {
                 error: r.get(13)?,
                 created_at: r.get(14)?,
                 failover: r.get(15)?,
+                cached_tokens: r.get(16)?,
+                cache_write_tokens: r.get(17)?,
+                reasoning_tokens: r.get(18)?,
+                cost_usd: r.get(19)?,
+                billing: r.get(20)?,
+                upstream_request_id: r.get(21)?,
             })
         })
         .unwrap()
@@ -270,6 +296,50 @@ impl Harness {
         }
         if let Some(task) = self.task.take() {
             task.await.unwrap();
+        }
+    }
+}
+
+/// A gateway opened and serving.
+struct Opened {
+    gateway: Arc<Gateway>,
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Opened {
+    async fn start(
+        dir: &std::path::Path,
+        overrides: &SettingsLayer,
+        queue: usize,
+        secrets: &Arc<MemoryStore>,
+        codex: &clawbox_auth::codex::CodexEndpoints,
+        connections: ConnectionLimits,
+    ) -> Opened {
+        let mut options = GatewayOptions::new(dir.to_owned(), overrides.clone());
+        options.log_queue = queue;
+        options.connections = connections;
+        options.secrets = SecretsFrom::Store(secrets.clone());
+        options.codex_endpoints = Some(codex.clone());
+        let gateway = Gateway::open(options).unwrap();
+        let listener = gateway.bind().await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = Arc::clone(&gateway);
+        let task = tokio::spawn(async move {
+            serving
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Opened {
+            gateway,
+            url,
+            stop,
+            task,
         }
     }
 }

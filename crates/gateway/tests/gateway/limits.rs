@@ -137,33 +137,11 @@ async fn the_monthly_cap_answers_402_and_survives_a_restart() {
     assert_eq!(r.status(), 402);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "monthly_cap_reached");
-    h.stop().await;
-
     // A new gateway on the same data dir remembers this month's count.
-    let dir = h.dir.path().to_owned();
-    let mut o = overrides;
-    o.listen = Some("127.0.0.1:0".into());
-    o.openai_url = Some(h.provider.url());
-    let gateway =
-        clawbox_gateway::Gateway::open(clawbox_gateway::GatewayOptions::new(dir.clone(), o))
-            .unwrap();
-    let listener = gateway.bind().await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let g = gateway.clone();
-    tokio::spawn(async move { g.serve(listener, std::future::pending()).await });
-    let r = h
-        .client
-        .post(format!("{url}/v1/chat/completions"))
-        .header("content-type", "application/json")
-        .header("authorization", "Bearer sk-k")
-        .header("x-user-id", "capped")
-        .body(chat(false).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 402);
-    gateway.flush_log();
-    let conn = rusqlite::Connection::open(dir.join("clawbox.db")).unwrap();
+    h.restart().await;
+    assert_eq!(send(&h).await.unwrap().status(), 402);
+    h.gateway.flush_log();
+    let conn = rusqlite::Connection::open(h.dir.path().join("clawbox.db")).unwrap();
     let counted: i64 = conn
         .query_row(
             "SELECT requests FROM monthly_usage WHERE user_id = 'capped'",

@@ -8,6 +8,7 @@
 mod harness;
 
 mod chatgpt;
+mod cost;
 mod credentials;
 mod failover;
 mod guard;

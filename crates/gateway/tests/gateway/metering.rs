@@ -1,7 +1,9 @@
 //! Token usage from the provider's own reports, in every dialect; estimates only when there is
 //! none, and labelled as such.
 
-use clawbox_testkit::usage::{CHAT, EMBEDDINGS, MESSAGES, RESPONSES};
+use clawbox_testkit::usage::{
+    CHAT, CHAT_PARTS, EMBEDDINGS, MESSAGES, MESSAGES_CACHE_WRITE, RESPONSES, RESPONSES_PARTS,
+};
 use serde_json::{Value, json};
 
 use crate::harness::{Harness, chat, request_id, sse_data};
@@ -21,6 +23,14 @@ async fn chat_json_usage_is_reported() {
     assert_eq!(row.tokens_est as u64, CHAT.0 + CHAT.1);
     assert_eq!(row.prompt_tokens.map(|t| t as u64), Some(CHAT.0));
     assert_eq!(row.completion_tokens.map(|t| t as u64), Some(CHAT.1));
+    assert_eq!(
+        (
+            row.cached_tokens,
+            row.cache_write_tokens,
+            row.reasoning_tokens
+        ),
+        (Some(CHAT_PARTS.0 as i64), None, Some(CHAT_PARTS.1 as i64))
+    );
     assert!(!row.stream);
 }
 
@@ -49,6 +59,11 @@ async fn streamed_chat_asks_for_usage_and_hides_it_from_a_client_that_did_not() 
     assert_eq!(
         (row.tokens_source.as_str(), row.tokens_est as u64),
         ("reported", CHAT.0 + CHAT.1)
+    );
+    assert_eq!(
+        (row.cached_tokens, row.reasoning_tokens),
+        (Some(CHAT_PARTS.0 as i64), Some(CHAT_PARTS.1 as i64)),
+        "the parts come from the hidden usage chunk too"
     );
     assert!(row.stream);
 }
@@ -84,6 +99,13 @@ async fn responses_stream_usage_comes_from_response_completed() {
         (row.tokens_source.as_str(), row.tokens_est as u64),
         ("reported", RESPONSES.0 + RESPONSES.1)
     );
+    assert_eq!(
+        (row.cached_tokens, row.reasoning_tokens),
+        (
+            Some(RESPONSES_PARTS.0 as i64),
+            Some(RESPONSES_PARTS.1 as i64)
+        )
+    );
 }
 
 #[tokio::test]
@@ -100,11 +122,16 @@ async fn anthropic_usage_counts_input_cache_and_final_output() {
     let events = sse_data(r).await;
     assert!(events.iter().any(|e| e.contains("message_stop")));
     let row = h.row_for(&id).await;
-    let (input, cache, output) = MESSAGES;
+    let (input, read, output) = MESSAGES;
+    let cache = read + MESSAGES_CACHE_WRITE;
     assert_eq!(row.tokens_source, "reported");
     assert_eq!(row.prompt_tokens.map(|t| t as u64), Some(input + cache));
     assert_eq!(row.completion_tokens.map(|t| t as u64), Some(output));
     assert_eq!(row.tokens_est as u64, input + cache + output);
+    assert_eq!(
+        (row.cached_tokens, row.cache_write_tokens),
+        (Some(read as i64), Some(MESSAGES_CACHE_WRITE as i64))
+    );
     // Anthropic's stream is passed through untouched.
     assert!(
         h.provider

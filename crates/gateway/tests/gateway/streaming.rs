@@ -132,7 +132,8 @@ async fn a_stream_cut_short_still_records_the_usage_already_reported() {
     assert!(first.starts_with(b"event: message_start"));
     drop(stream);
     let row = h.row_for(&id).await;
-    let (input, cache, _) = clawbox_testkit::usage::MESSAGES;
+    let (input, read, _) = clawbox_testkit::usage::MESSAGES;
+    let cache = read + clawbox_testkit::usage::MESSAGES_CACHE_WRITE;
     assert_eq!(row.error.as_deref(), Some("client_disconnected"));
     assert_eq!(row.tokens_source, "reported");
     assert_eq!(row.prompt_tokens.map(|t| t as u64), Some(input + cache));
