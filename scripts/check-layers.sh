@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 # crate: what must not be anywhere in its tree
 rules=(
   "clawbox-store: tauri clawbox-gateway clawbox-auth clap"
+  "clawbox-pricing: tauri clawbox-gateway clawbox-store clawbox-auth clap rusqlite"
   "clawbox-auth: tauri clawbox-gateway clawbox-store clap"
   "clawbox-gateway: tauri clap qrcode png csv toml_edit jsonc-parser similar agent-client-protocol clawbox-connect clawbox-provision clawbox-doctor clawbox-agents clawbox-cli"
   "clawbox-agents: tauri clap clawbox-connect clawbox-provision clawbox-doctor clawbox-cli"

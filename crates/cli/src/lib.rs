@@ -19,15 +19,17 @@ use commands::{KeyCommand, Place};
 use settings_flags::SettingsFlags;
 
 /// The subcommands; any of them as the first argument means "the command line, not the window".
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 10] = [
     "serve",
     "key",
     "login",
     "logout",
     "status",
+    "usage",
     "connect",
     "doctor",
     "provision",
+    "agent",
 ];
 
 /// Whether `args` (as the process got them) ask for the command line rather than the window. A
@@ -121,6 +123,9 @@ enum Command {
         #[command(subcommand)]
         command: commands::AgentCommand,
     },
+    /// What requests cost and who used what: money spent through API keys, the value your
+    /// ChatGPT plan covered, requests and tokens, by model, user, client or day
+    Usage(commands::UsageArgs),
     /// Show the mode, the data folder and which credentials are stored (never a secret)
     Status {
         #[command(flatten)]
@@ -169,6 +174,7 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Key { place, command } => commands::run_key(&place, &command),
         Command::Status { place, settings } => commands::run_status(&place, &settings.layer()),
         Command::Provision(args) => commands::run_provision(&args),
+        Command::Usage(args) => commands::run_usage(&args),
         Command::Doctor { place, settings } => {
             runtime.block_on(commands::run_doctor(&place, &settings.layer()))
         }
@@ -248,7 +254,9 @@ fn shutdown_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> +
 fn init_logging() {
     let filter = std::env::var("CLAWBOX_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".into());
+        // The migration library announces each upgrade at info; a command's output is no place
+        // for it.
+        .unwrap_or_else(|_| "info,rusqlite_migration=warn".into());
     let filter = clawbox_agents::without_protocol_log(&filter);
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
@@ -282,5 +290,17 @@ mod tests {
             "clawbox://onboard?user_id=jane"
         ])));
         assert!(!is_command_line(&args(&["clawbox", "--some-webview-flag"])));
+    }
+
+    /// A subcommand missing from SUBCOMMANDS would open the window instead of running.
+    #[test]
+    fn every_subcommand_runs_from_the_app_binary() {
+        for command in Cli::command().get_subcommands() {
+            let name = command.get_name();
+            assert!(
+                is_command_line(&args(&["clawbox", name])),
+                "`clawbox {name}` would open the window"
+            );
+        }
     }
 }

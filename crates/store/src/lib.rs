@@ -9,11 +9,13 @@
 //! - [`usage`] holds the read queries (monthly counts for the cap, summaries).
 //! - The writer also keeps per-minute rollups ([`rollup`]) that [`dashboard`] reads, so the
 //!   dashboard costs the same at any log size; [`log`] pages and exports the rows themselves;
-//!   [`maintenance`] applies retention and clears history.
+//!   [`maintenance`] applies retention and clears history; [`cost`] sums what requests cost
+//!   from the hourly cost rollup.
 //!
 //! The schema mirrors the hosted gateway's D1 database (`requests`, `user_summary`,
 //! `monthly_usage`), so rows from both can be compared.
 
+pub mod cost;
 pub mod dashboard;
 pub mod database;
 mod error;

@@ -1,4 +1,4 @@
-//! The `clawbox-gateway` subcommands other than `serve`: keys and status. Each is a thin
+//! The `clawbox-gateway` subcommands other than `serve`: keys, status, usage and the rest. Each is a thin
 //! adapter over the engine and the credentials crate.
 
 mod agent;
@@ -8,6 +8,7 @@ mod key;
 mod login;
 mod provision;
 mod status;
+mod usage;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use key::{KeyCommand, run_key};
 pub use login::{Account, run_login, run_logout};
 pub use provision::{ProvisionArgs, run_provision};
 pub use status::run_status;
+pub use usage::{UsageArgs, run_usage};
 
 /// Where the data dir and the secrets are: shared by every subcommand.
 #[derive(clap::Args, Clone)]

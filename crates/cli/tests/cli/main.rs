@@ -11,3 +11,4 @@ mod cli_accounts;
 mod connect;
 mod doctor;
 mod provision;
+mod usage;
