@@ -172,7 +172,9 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Agent { .. } => Ok(()),
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
-        Command::Status { place, settings } => commands::run_status(&place, &settings.layer()),
+        Command::Status { place, settings } => {
+            runtime.block_on(commands::run_status(&place, &settings.layer()))
+        }
         Command::Provision(args) => commands::run_provision(&args),
         Command::Usage(args) => commands::run_usage(&args),
         Command::Doctor { place, settings } => {

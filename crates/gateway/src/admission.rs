@@ -97,6 +97,16 @@ impl Admission {
         }
     }
 
+    /// The user's API spend in `month` so far.
+    pub fn spent(&self, user: &str, month: &str) -> f64 {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.turn_to(month);
+        if state.month != month {
+            return 0.0;
+        }
+        state.users.get(user).map_or(0.0, |u| u.spent_usd)
+    }
+
     /// The user's API spend this month when it has reached `budget`.
     pub fn over_budget(&self, user: &str, month: &str, budget: f64) -> Option<f64> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);

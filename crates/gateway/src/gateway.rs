@@ -19,6 +19,7 @@ use crate::health::Health;
 use crate::ip_hash::IpHasher;
 use crate::listener::ConnectionLimits;
 use crate::ollama::OllamaModels;
+use crate::plan_board::PlanBoard;
 use crate::{Error, clock};
 
 /// Rows the log queue holds before it drops (and counts) them: minutes of peak traffic.
@@ -82,6 +83,8 @@ pub struct Gateway {
     pub(crate) codex_endpoints: CodexEndpoints,
     /// The local model server's models, for routing.
     pub(crate) local_models: OllamaModels,
+    /// The ChatGPT plan's usage windows.
+    pub(crate) plan: PlanBoard,
     log: RequestLogWriter,
     log_status: Arc<WriterStatus>,
     events: broadcast::Sender<RequestEvent>,
@@ -147,6 +150,7 @@ impl Gateway {
             codex,
             codex_endpoints,
             local_models: OllamaModels::default(),
+            plan: PlanBoard::load(&options.data_dir),
             port: AtomicU16::new(config.listen.port()),
             config: ArcSwap::from_pointee(config),
             overrides: options.overrides,
@@ -184,6 +188,27 @@ impl Gateway {
     /// The request log's SQLite file (readers open their own connections to it).
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join(DATABASE_FILE)
+    }
+
+    /// The ChatGPT plan's usage windows as last reported (`None` when never reported).
+    pub fn plan_limits(&self) -> Option<crate::PlanLimits> {
+        self.plan.current()
+    }
+
+    /// The plan's usage windows for showing now: asks the backend when nothing fresh is known
+    /// (at most once a minute); `None` when not signed in.
+    pub async fn fresh_plan_limits(&self) -> Option<crate::PlanLimits> {
+        self.plan.fresh(self.codex.as_deref(), &self.client).await
+    }
+
+    /// Every new reading of the plan's windows.
+    pub fn subscribe_plan(&self) -> tokio::sync::watch::Receiver<Option<crate::PlanLimits>> {
+        self.plan.subscribe()
+    }
+
+    /// What `user` has spent through API keys this month (UTC), as the budget counts it.
+    pub fn spent_this_month(&self, user: &str) -> f64 {
+        self.admission.spent(user, &clock::this_month())
     }
 
     /// The settings in force now.

@@ -11,7 +11,8 @@
 //! - stages/: one file per stage: guard, body, identify, admit, route, authorize, forward,
 //!   meter, record.
 //! - metered_body.rs, tap.rs, sse.rs, usage.rs: streaming pass-through and token metering.
-//! - admission.rs: the rolling per-user limit and the monthly cap.
+//! - admission.rs: the rolling per-user limit, the monthly cap and the monthly budget.
+//! - plan_board.rs: the ChatGPT plan's usage windows (codex/plan.rs reads them).
 //! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
 //! - error.rs: the one error type, and the one place it becomes a response.
 
@@ -29,6 +30,7 @@ mod ip_hash;
 mod listener;
 mod metered_body;
 mod ollama;
+pub mod plan_board;
 mod proxy;
 mod request_id;
 mod retention;
@@ -39,6 +41,7 @@ mod stages;
 mod tap;
 mod usage;
 
+pub use codex::plan::{PlanLimits, PlanWindow};
 pub use dialect::Dialect;
 pub use error::Error;
 pub use gateway::{DEFAULT_LOG_QUEUE, Gateway, GatewayOptions, SecretsFrom, bind_loopback};

@@ -61,6 +61,7 @@ impl MeteredBody {
         let usage = self.tap.finish(&mut self.ready);
         let estimate = self.tap.estimate(self.response_bytes);
         if let Some(mut recording) = self.recording.take() {
+            recording.set_plan_limits(self.tap.plan_found());
             recording.set_response_end(usage, estimate, error);
         }
     }
@@ -70,6 +71,7 @@ impl Drop for MeteredBody {
     /// The client went away mid-body: record what was used up to then.
     fn drop(&mut self) {
         if let Some(mut recording) = self.recording.take() {
+            recording.set_plan_limits(self.tap.plan_found());
             let usage = self.tap.usage_so_far();
             let estimate = self.tap.estimate(self.response_bytes);
             recording.set_response_end(usage, estimate, Some("client_disconnected"));

@@ -7,11 +7,48 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 
 use crate::codex::ChatStream;
+use crate::codex::plan::{self, PlanLimits};
 use crate::sse::{self, EventSplitter};
 use crate::usage::{self, Usage};
 
 /// A JSON body larger than this is passed through without metering (and estimated instead).
 const MAX_METERED_JSON: usize = 16 * 1024 * 1024;
+
+/// The ChatGPT plan's `codex.rate_limits` event: read for ClawBox, and kept from clients other
+/// than Codex (an SDK fails on an event type it does not know).
+#[derive(Debug, Default)]
+pub struct PlanTap {
+    /// Read the event (a ChatGPT answer); otherwise it is an ordinary event.
+    read: bool,
+    /// Drop it from what the client receives.
+    hide: bool,
+    found: Option<PlanLimits>,
+}
+
+impl PlanTap {
+    /// For a ChatGPT answer; `hide` for a client that is not Codex.
+    pub fn chatgpt(hide: bool) -> PlanTap {
+        PlanTap {
+            read: true,
+            hide,
+            found: None,
+        }
+    }
+
+    /// Reads `data` if it is the plan event; returns whether the client should see it.
+    fn pass(&mut self, data: &[u8]) -> bool {
+        if !self.read || !plan::mentions_plan(data) {
+            return true;
+        }
+        match plan::from_event(data, crate::plan_board::now_secs()) {
+            Some(limits) => {
+                self.found = Some(limits);
+                !self.hide
+            }
+            None => true,
+        }
+    }
+}
 
 /// How usage is read from a response body.
 pub enum Tap {
@@ -25,6 +62,7 @@ pub enum Tap {
         /// Events seen: the estimate when no usage is reported (a content event carries about
         /// one token; bytes would count the framing 30–50 times over).
         events: u64,
+        plan: PlanTap,
     },
     /// ChatGPT's Responses events, translated into chat-completion chunks as they pass.
     Chat {
@@ -32,13 +70,14 @@ pub enum Tap {
         translator: Box<ChatStream>,
         usage: Option<Usage>,
         events: u64,
+        plan: PlanTap,
     },
     /// Anything else: counted, not read.
     Opaque,
 }
 
 impl Tap {
-    pub fn for_content_type(content_type: &str, hide_usage_chunk: bool) -> Tap {
+    pub fn for_content_type(content_type: &str, hide_usage_chunk: bool, plan: PlanTap) -> Tap {
         let ct = content_type.to_ascii_lowercase();
         if ct.starts_with("text/event-stream") {
             Tap::Sse {
@@ -46,6 +85,7 @@ impl Tap {
                 usage: None,
                 hide_usage_chunk,
                 events: 0,
+                plan,
             }
         } else if ct.contains("json") {
             Tap::Json {
@@ -63,16 +103,34 @@ impl Tap {
             translator: Box::new(ChatStream::new(include_usage)),
             usage: None,
             events: 0,
+            plan: PlanTap::chatgpt(true),
+        }
+    }
+
+    /// Whether the client receives the stream event by event as ClawBox rewrites it, rather
+    /// than the upstream's bytes.
+    pub fn rewrites(&self) -> bool {
+        match self {
+            Tap::Sse {
+                hide_usage_chunk,
+                plan,
+                ..
+            } => *hide_usage_chunk || plan.hide,
+            Tap::Chat { .. } => true,
+            Tap::Json { .. } | Tap::Opaque => false,
+        }
+    }
+
+    /// The plan's usage windows the stream reported, if any.
+    pub(crate) fn plan_found(&mut self) -> Option<PlanLimits> {
+        match self {
+            Tap::Sse { plan, .. } | Tap::Chat { plan, .. } => plan.found.take(),
+            Tap::Json { .. } | Tap::Opaque => None,
         }
     }
 
     pub fn is_stream(&self) -> bool {
         matches!(self, Tap::Sse { .. } | Tap::Chat { .. })
-    }
-
-    /// Whether the client receives something other than the upstream's bytes.
-    pub fn translates(&self) -> bool {
-        matches!(self, Tap::Chat { .. })
     }
 
     /// Takes one upstream chunk and queues what the client should receive.
@@ -94,15 +152,17 @@ impl Tap {
                 usage,
                 hide_usage_chunk,
                 events,
+                plan,
             } => {
-                if !*hide_usage_chunk {
+                let by_event = *hide_usage_chunk || plan.hide;
+                if !by_event {
                     // Nothing to remove: forward the chunk as it came, and only read it.
                     out.push_back(chunk.clone());
                 }
                 let hide = *hide_usage_chunk;
                 splitter.feed(chunk, |event| {
                     *events += 1;
-                    if read_event(&event, usage, hide) && hide {
+                    if read_event(&event, usage, hide, plan) && by_event {
                         out.push_back(event);
                     }
                 });
@@ -112,9 +172,10 @@ impl Tap {
                 translator,
                 usage,
                 events,
+                plan,
             } => splitter.feed(chunk, |event| {
                 *events += 1;
-                translate_event(&event, translator, usage, out);
+                translate_event(&event, translator, usage, plan, out);
             }),
             Tap::Opaque => out.push_back(chunk),
         }
@@ -133,11 +194,13 @@ impl Tap {
                 splitter,
                 usage,
                 hide_usage_chunk,
+                plan,
                 ..
             } => {
+                let by_event = *hide_usage_chunk || plan.hide;
                 if let Some(rest) = splitter.finish()
-                    && read_event(&rest, usage, *hide_usage_chunk)
-                    && *hide_usage_chunk
+                    && read_event(&rest, usage, *hide_usage_chunk, plan)
+                    && by_event
                 {
                     out.push_back(rest);
                 }
@@ -147,10 +210,11 @@ impl Tap {
                 splitter,
                 translator,
                 usage,
+                plan,
                 ..
             } => {
                 if let Some(rest) = splitter.finish() {
-                    translate_event(&rest, translator, usage, out);
+                    translate_event(&rest, translator, usage, plan, out);
                 }
                 translator.finish(out);
                 *usage
@@ -182,9 +246,13 @@ fn translate_event(
     event: &[u8],
     translator: &mut ChatStream,
     usage: &mut Option<Usage>,
+    plan: &mut PlanTap,
     out: &mut VecDeque<Bytes>,
 ) {
     let Some(data) = sse::data(event) else { return };
+    if !plan.pass(&data) {
+        return;
+    }
     if usage::mentions_usage(&data)
         && let Some(found) = usage::read(&data).and_then(|r| r.usage)
     {
@@ -193,11 +261,20 @@ fn translate_event(
     translator.translate(&data, out);
 }
 
-/// Reads one event's usage into `usage`; returns whether the client should see the event.
-fn read_event(event: &[u8], usage: &mut Option<Usage>, hide_usage_chunk: bool) -> bool {
+/// Reads one event's usage into `usage` (and the plan's windows into `plan`); returns whether
+/// the client should see the event.
+fn read_event(
+    event: &[u8],
+    usage: &mut Option<Usage>,
+    hide_usage_chunk: bool,
+    plan: &mut PlanTap,
+) -> bool {
     let Some(data) = sse::data(event) else {
         return true;
     };
+    if !plan.pass(&data) {
+        return false;
+    }
     if !usage::mentions_usage(&data) {
         return true;
     }
@@ -259,7 +336,7 @@ mod properties {
             cuts in proptest::collection::vec(any::<usize>(), 0..16),
         ) {
             let (body, _) = chat_stream(&pieces, usage);
-            let tap = Tap::for_content_type("text/event-stream; charset=utf-8", false);
+            let tap = Tap::for_content_type("text/event-stream; charset=utf-8", false, PlanTap::default());
             let (out, read) = tap_through(tap, &body, &cuts);
             prop_assert_eq!(out, body);
             prop_assert_eq!(read.map(|u| (u.input, u.output)), usage.map(|(i, o)| (Some(i), Some(o))));
@@ -272,7 +349,7 @@ mod properties {
             cuts in proptest::collection::vec(any::<usize>(), 0..16),
         ) {
             let (body, without_usage) = chat_stream(&pieces, Some(usage));
-            let tap = Tap::for_content_type("text/event-stream", true);
+            let tap = Tap::for_content_type("text/event-stream", true, PlanTap::default());
             let (out, read) = tap_through(tap, &body, &cuts);
             prop_assert_eq!(out, without_usage);
             prop_assert_eq!(read.and_then(|u| u.total()), Some(usage.0 + usage.1));
@@ -287,7 +364,7 @@ mod properties {
         ) {
             let body = serde_json::json!({"id": "x", "choices": [{"message": {"content": text}}],
                 "usage": {"prompt_tokens": input, "completion_tokens": output}}).to_string();
-            let tap = Tap::for_content_type("application/json", false);
+            let tap = Tap::for_content_type("application/json", false, PlanTap::default());
             let (out, read) = tap_through(tap, body.as_bytes(), &cuts);
             prop_assert_eq!(out, body.as_bytes());
             prop_assert_eq!(read.and_then(|u| u.total()), Some(input + output));
@@ -300,10 +377,36 @@ mod properties {
             hide in any::<bool>(),
             content_type in prop_oneof![Just("text/event-stream"), Just("application/json")],
         ) {
-            let (out, _) = tap_through(Tap::for_content_type(content_type, hide), &body, &cuts);
+            let (out, _) = tap_through(Tap::for_content_type(content_type, hide, PlanTap::default()), &body, &cuts);
             if !hide {
                 prop_assert_eq!(out, body);
             }
+        }
+
+        #[test]
+        fn the_plan_event_is_read_and_kept_from_clients_other_than_codex(
+            pieces in proptest::collection::vec("[ -~]{0,12}", 0..6),
+            cuts in proptest::collection::vec(any::<usize>(), 0..16),
+            hide in any::<bool>(),
+        ) {
+            let plan_event = "event: codex.rate_limits\ndata: {\"type\":\"codex.rate_limits\",\"rate_limits\":{\"primary\":{\"used_percent\":22.0,\"window_minutes\":300,\"reset_at\":1796000000}}}\n\n";
+            let (body, _) = chat_stream(&pieces, None);
+            let with_plan = [plan_event.as_bytes(), &body].concat();
+            let tap = Tap::for_content_type("text/event-stream", false, PlanTap::chatgpt(hide));
+            let mut tap = tap;
+            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (with_plan.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut out = VecDeque::new();
+            let mut from = 0;
+            for cut in cuts.into_iter().chain([with_plan.len()]) {
+                tap.feed(Bytes::copy_from_slice(&with_plan[from..cut]), &mut out);
+                from = cut;
+            }
+            tap.finish(&mut out);
+            let out: Vec<u8> = out.into_iter().flat_map(|b| b.to_vec()).collect();
+            prop_assert_eq!(out, if hide { body } else { with_plan });
+            let found = tap.plan_found().unwrap();
+            prop_assert_eq!(found.windows[0].window_minutes, 300);
         }
 
         #[test]

@@ -72,6 +72,7 @@ pub(crate) async fn codex_responses(
     if !request["input"].is_array() {
         return bad("Input must be a list");
     }
+    let windows = s.plan_windows.clone();
     drop(s);
     let model = request["model"].as_str().unwrap_or("gpt-5").to_owned();
     let behavior = crate::Behavior::default();
@@ -91,14 +92,81 @@ pub(crate) async fn codex_responses(
     };
     // With `store: false` the real backend's response.completed carries `output: []`: the items
     // arrive only in the output_item events.
-    let body: Vec<u8> = events
-        .into_iter()
-        .flat_map(|e| without_stored_output(&e))
+    let body: Vec<u8> = std::iter::once(plan_event(&windows))
+        .chain(events.iter().map(|e| without_stored_output(e)))
+        .flatten()
         .collect();
-    Response::builder()
-        .header("content-type", "text/event-stream")
+    let mut response = Response::builder().header("content-type", "text/event-stream");
+    for (header, value) in plan_headers(&windows) {
+        response = response.header(header, value);
+    }
+    response
         .body(axum::body::Body::from(body))
         .unwrap_or_default()
+}
+
+/// When each window resets: half its length from now.
+fn resets_at(minutes: i64) -> i64 {
+    crate::oauth::now() + minutes * 30
+}
+
+/// `x-codex-primary-*` and `x-codex-secondary-*`, as the backend sends with every answer.
+fn plan_headers(windows: &[(f64, i64)]) -> Vec<(String, String)> {
+    let mut headers = vec![("x-codex-plan-type".to_owned(), "plus".to_owned())];
+    for ((used, minutes), which) in windows.iter().zip(["primary", "secondary"]) {
+        headers.push((format!("x-codex-{which}-used-percent"), used.to_string()));
+        headers.push((
+            format!("x-codex-{which}-window-minutes"),
+            minutes.to_string(),
+        ));
+        headers.push((
+            format!("x-codex-{which}-reset-at"),
+            resets_at(*minutes).to_string(),
+        ));
+    }
+    headers
+}
+
+/// The `codex.rate_limits` event the backend streams before the response's events.
+fn plan_event(windows: &[(f64, i64)]) -> Vec<u8> {
+    let window = |i: usize| {
+        windows.get(i).map_or(Value::Null, |(used, minutes)| {
+            json!({"used_percent": used, "window_minutes": minutes, "reset_at": resets_at(*minutes)})
+        })
+    };
+    let event = json!({"type": "codex.rate_limits", "plan_type": "plus",
+        "rate_limits": {"primary": window(0), "secondary": window(1)}});
+    format!("event: codex.rate_limits\ndata: {event}\n\n").into_bytes()
+}
+
+/// `GET /backend-api/wham/usage`: the plan's windows, in seconds, for the signed-in account.
+pub(crate) async fn usage(State((state, _)): State<Shared>, headers: HeaderMap) -> Response {
+    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+    s.usage_asked += 1;
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if bearer.is_none() || bearer != s.current_access.as_deref() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"detail": "Unauthorized"})),
+        )
+            .into_response();
+    }
+    let window = |i: usize| {
+        s.plan_windows
+            .get(i)
+            .map_or(Value::Null, |(used, minutes)| {
+                json!({"used_percent": *used as i64, "limit_window_seconds": minutes * 60,
+                   "reset_after_seconds": minutes * 30, "reset_at": resets_at(*minutes)})
+            })
+    };
+    axum::Json(
+        json!({"plan_type": "plus", "rate_limit": {"allowed": true, "limit_reached": false,
+        "primary_window": window(0), "secondary_window": window(1)}, "credits": null}),
+    )
+    .into_response()
 }
 
 /// An answer that goes on and on (a delta every 200 ms, never the end), as a model working

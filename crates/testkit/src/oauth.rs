@@ -49,6 +49,10 @@ pub(crate) struct OAuthState {
     pub(crate) backend_requests: Vec<(HeaderMap, Value)>,
     /// Scripted `hang` answers whose client hung up.
     pub(crate) hung_up: usize,
+    /// The plan's usage windows: (used percent, window minutes), shortest first.
+    pub(crate) plan_windows: Vec<(f64, i64)>,
+    /// Calls to the usage endpoint.
+    pub(crate) usage_asked: usize,
 }
 
 pub struct FakeOAuth {
@@ -70,6 +74,8 @@ impl FakeOAuth {
             .unwrap_or_else(|e| panic!("no local address: {e}"));
         let state = Arc::new(Mutex::new(OAuthState {
             access_ttl_secs: 3600,
+            // A Plus plan some way into both windows.
+            plan_windows: vec![(22.0, 300), (32.0, 10_080)],
             ..OAuthState::default()
         }));
         let refreshes = Arc::new(AtomicUsize::new(0));
@@ -81,6 +87,7 @@ impl FakeOAuth {
                 "/backend-api/codex/responses",
                 post(crate::codex_backend::codex_responses),
             )
+            .route("/backend-api/wham/usage", get(crate::codex_backend::usage))
             .with_state((Arc::clone(&state), Arc::clone(&refreshes)));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -151,6 +158,15 @@ impl FakeOAuth {
     pub fn hung_up(&self) -> usize {
         self.with(|s| s.hung_up)
     }
+    /// The plan's usage windows the backend reports from now on: (used percent, window
+    /// minutes); a weekly window may come alone.
+    pub fn set_plan_windows(&self, windows: &[(f64, i64)]) {
+        self.with(|s| s.plan_windows = windows.to_vec());
+    }
+    /// How many times the usage endpoint was asked.
+    pub fn usage_asked(&self) -> usize {
+        self.with(|s| s.usage_asked)
+    }
     /// The request bodies (and headers) the Codex backend received.
     pub fn backend_requests(&self) -> Vec<(HeaderMap, Value)> {
         self.with(|s| s.backend_requests.clone())
@@ -175,7 +191,7 @@ fn jwt(claims: &Value) -> String {
     )
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

@@ -81,6 +81,10 @@ impl CodexEndpoints {
     pub fn responses_url(&self) -> String {
         format!("{}/backend-api/codex/responses", origin(&self.backend))
     }
+    /// The plan's usage windows (what the Codex CLI's `/status` shows).
+    pub fn usage_url(&self) -> String {
+        format!("{}/backend-api/wham/usage", origin(&self.backend))
+    }
 }
 
 fn origin(url: &Url) -> &str {

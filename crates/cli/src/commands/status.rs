@@ -1,12 +1,14 @@
 //! `clawbox-gateway status`: where things are and which credentials are stored, never a secret.
 
-use clawbox_auth::codex::CodexTokens;
+use clawbox_auth::codex::{CodexEndpoints, CodexSession, CodexTokens};
 use clawbox_auth::{Credentials, KeychainState, LocalKey, open_store};
+use clawbox_gateway::PlanLimits;
 use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
+use clawbox_gateway::plan_board;
 
 use super::Place;
 
-pub fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), String> {
+pub async fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), String> {
     let dir = place.data_dir().map_err(|e| e.to_string())?;
     println!("data folder:     {}", dir.display());
     let settings = dir.join(SETTINGS_FILE);
@@ -65,6 +67,37 @@ pub fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), String
             Ok(None) => println!("ChatGPT:         not signed in"),
             Err(e) => println!("ChatGPT:         {e}"),
         }
+        if let Some(limits) = plan_limits(store, &dir).await {
+            let now = plan_board::now_secs();
+            println!("ChatGPT plan:    {}", limits.describe(now));
+        }
     }
     Ok(())
+}
+
+/// The plan's windows: the reading the gateway kept when it is fresh, else the usage endpoint's
+/// answer (kept in turn) when signed in. `None` when not signed in.
+async fn plan_limits(
+    store: std::sync::Arc<dyn clawbox_auth::SecretStore>,
+    dir: &std::path::Path,
+) -> Option<PlanLimits> {
+    let endpoints = CodexEndpoints::from_env().ok()?;
+    let session = CodexSession::new(store, endpoints).ok()?;
+    session.account()?;
+    let file = dir.join(plan_board::PLAN_FILE);
+    let kept = plan_board::read_file(&file);
+    let fresh = plan_board::FRESH.as_secs() as i64;
+    if let Some(kept) = kept.as_ref()
+        && plan_board::now_secs() - kept.observed_at < fresh
+    {
+        return Some(kept.clone());
+    }
+    let client = clawbox_auth::codex::oauth_http_client().ok()?;
+    match plan_board::ask(&session, &client).await {
+        Some(limits) => {
+            plan_board::write_file(&file, &limits);
+            Some(limits)
+        }
+        None => kept,
+    }
 }

@@ -147,12 +147,30 @@ async fn login_codex_signs_in_without_a_browser_and_logout_revokes() {
     let settings = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
     assert!(settings.contains(r#""auth_mode": "codex""#), "{settings}");
 
-    let status = cli(dir.path(), &["status"], "");
-    let status = String::from_utf8(status.stdout).unwrap();
+    let with_backend = |args: &[&str]| {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .env("CLAWBOX_DATA_DIR", dir.path())
+            .env("CLAWBOX_CODEX_ISSUER", oauth.url())
+            .env("CLAWBOX_CODEX_BACKEND_URL", oauth.url());
+        String::from_utf8(output_with_stdin(command, "").stdout).unwrap()
+    };
+    let status = with_backend(&["status"]);
     assert!(
         status.contains("ChatGPT:         sam@example.com (plus plan"),
         "{status}"
     );
+    // The plan's windows, asked of the usage endpoint and kept for a minute.
+    assert!(
+        status.contains(
+            "ChatGPT plan:    5-hour: 78% left, resets in 2 h 30 min · Weekly: 68% left, resets "
+        ),
+        "{status}"
+    );
+    let again = with_backend(&["status"]);
+    assert!(again.contains("Weekly: 68% left"), "{again}");
+    assert_eq!(oauth.usage_asked(), 1, "fresh for a minute");
     let refresh = oauth.current_refresh_token().unwrap();
     assert!(!status.contains(&refresh), "status shows no token");
 

@@ -8,10 +8,12 @@
 //! - assemble.rs: for clients that did not ask for a stream, the whole answer as one JSON body
 //!   (a Responses object, or a chat completion).
 //! - limits.rs: the plan's usage-limit answer, turned into a plain message.
+//! - plan.rs: the plan's usage windows (5-hour, weekly) the backend reports.
 
 mod assemble;
 mod chat_stream;
 mod limits;
+pub mod plan;
 mod request;
 
 pub use assemble::assemble;

@@ -33,6 +33,8 @@ pub struct Forwarded {
     pub translation: Translation,
     /// For a model list: the other upstreams' models, added to this one's.
     pub add_models: Option<Vec<crate::stages::ExtraModel>>,
+    /// The client is Codex, which reads the plan's `codex.rate_limits` event itself.
+    pub keeps_plan_events: bool,
 }
 
 #[expect(
@@ -95,6 +97,7 @@ pub async fn forward(
         head_request: parts.method == axum::http::Method::HEAD,
         translation,
         add_models: None,
+        keeps_plan_events: crate::stages::identify::is_codex(&parts.headers),
     })
 }
 

@@ -28,6 +28,24 @@ pub fn agent_tag(headers: &axum::http::HeaderMap, name: &str) -> Option<String> 
     token.then(|| value.to_owned())
 }
 
+/// Whether the client is OpenAI's Codex (CLI, IDE extension or app), by the `originator` header
+/// it sends with every request (`codex_cli_rs`, `codex_vscode`, `codex-tui`, `Codex …`), or its
+/// user agent (`codex_cli_rs/0.x …`). Codex reads the plan's `codex.rate_limits` event itself;
+/// other clients are not shown it.
+pub fn is_codex(headers: &axum::http::HeaderMap) -> bool {
+    let originator = |v: &str| {
+        matches!(
+            v,
+            "codex_cli_rs" | "codex_vscode" | "codex-tui" | "codex_exec"
+        ) || v.starts_with("Codex ")
+    };
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    header("originator").is_some_and(originator)
+        || header("user-agent")
+            .and_then(|ua| ua.split('/').next())
+            .is_some_and(originator)
+}
+
 pub struct Caller {
     pub user_id: String,
     pub credential: Credential,

@@ -17,7 +17,7 @@ use crate::codex::{self, Translation};
 use crate::dialect::Dialect;
 use crate::metered_body::MeteredBody;
 use crate::stages::{Forwarded, Recording, Upstream};
-use crate::tap::Tap;
+use crate::tap::{PlanTap, Tap};
 use crate::{Error, usage};
 
 /// The most of an answer read whole (an assembled ChatGPT answer, an error body).
@@ -40,6 +40,12 @@ pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     let status = forwarded.response.status();
     recording.set_request_bytes(forwarded.request_bytes);
     recording.set_upstream_request_id(forwarded.response.headers());
+    if forwarded.upstream == Upstream::Codex {
+        recording.set_plan_limits(codex::plan::from_headers(
+            forwarded.response.headers(),
+            crate::plan_board::now_secs(),
+        ));
+    }
     if forwarded.upstream == Upstream::Codex && status == StatusCode::TOO_MANY_REQUESTS {
         return usage_limit_or_pass(forwarded, recording, dialect).await;
     }
@@ -63,13 +69,18 @@ async fn streamed(forwarded: Forwarded, mut recording: Recording, dialect: Diale
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    let plan = if forwarded.upstream == Upstream::Codex {
+        PlanTap::chatgpt(!forwarded.keeps_plan_events)
+    } else {
+        PlanTap::default()
+    };
     let tap = match forwarded.translation {
         Translation::ChatStream { include_usage } if status.is_success() => {
             Tap::chat_translation(include_usage)
         }
-        _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk),
+        _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk, plan),
     };
-    let rewrites_body = forwarded.hide_usage_chunk || tap.translates();
+    let rewrites_body = tap.rewrites();
 
     let mut builder = Response::builder().status(status);
     if let Some(headers) = builder.headers_mut() {
@@ -172,6 +183,10 @@ async fn assembled(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     let upstream = forwarded.upstream;
     let whole = read_whole(forwarded.response, forwarded.idle_timeout).await;
     let answer = whole.and_then(|bytes| {
+        recording.set_plan_limits(codex::plan::in_stream(
+            &bytes,
+            crate::plan_board::now_secs(),
+        ));
         codex::assemble(bytes, forwarded.translation).map_err(|reason| Error::UpstreamBroken {
             upstream: upstream.display_name(),
             origin: "chatgpt.com".into(),

@@ -83,6 +83,7 @@ pub fn without_openai(extra: Vec<ExtraModel>, request_bytes: usize) -> Forwarded
         head_request: false,
         translation: Translation::None,
         add_models: Some(extra),
+        keeps_plan_events: false,
     }
 }
 

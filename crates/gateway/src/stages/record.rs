@@ -32,6 +32,8 @@ pub struct Recording {
     started: Instant,
     request_bytes: usize,
     ended: bool,
+    /// The ChatGPT plan's usage windows the answer reported.
+    plan: Option<crate::PlanLimits>,
 }
 
 impl Recording {
@@ -76,6 +78,7 @@ impl Recording {
             started: Instant::now(),
             request_bytes: 0,
             ended: false,
+            plan: None,
         }
     }
 
@@ -107,6 +110,13 @@ impl Recording {
         self.row.mode = mode.as_str();
         self.set_upstream(upstream);
         self.row.failover = true;
+    }
+
+    /// The plan's usage windows, as the answer reported them (a later report wins).
+    pub fn set_plan_limits(&mut self, limits: Option<crate::PlanLimits>) {
+        if limits.is_some() {
+            self.plan = limits;
+        }
     }
 
     /// The provider's own id for the request, from its response headers (bounded: it is the
@@ -197,6 +207,9 @@ impl Drop for Recording {
         }
         self.row.latency_ms = self.started.elapsed().as_millis() as u64;
         self.row.cost_usd = self.price();
+        if let Some(limits) = self.plan.take() {
+            self.gateway.plan.observe(limits);
+        }
         let spent = self.row.spent_usd();
         if spent > 0.0 {
             let row = &self.row;

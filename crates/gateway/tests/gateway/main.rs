@@ -16,6 +16,7 @@ mod hardening;
 mod limits;
 mod logging;
 mod metering;
+mod plan;
 mod proxying;
 mod routing;
 mod settings;
