@@ -42,6 +42,7 @@ pub async fn usage_dashboard(
             user_id: config.user_id.as_deref(),
             month: &month,
             cap: config.monthly_cap,
+            budget_usd: config.monthly_budget_usd,
         };
         dashboard(&conn, range, now.unix_timestamp(), &of).map_err(store_error)
     })

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use clawbox_store::dashboard::{MonthOf, Range, dashboard};
 use clawbox_store::log::{LogQuery, facets, page};
-use clawbox_store::{RequestLogWriter, RequestRow, TokensSource, open};
+use clawbox_store::{RequestLogWriter, RequestRow, TokensSource, billing, open};
 
-/// 2026-11-24T12:00:00Z.
+/// 2026-11-30T00:00:00Z.
 const NOW: i64 = 1_795_996_800;
 const USERS: [&str; 20] = [
     "ada", "bob", "cy", "dee", "eve", "fay", "gus", "hal", "ivy", "jo", "kai", "lu", "max", "ned",
@@ -70,6 +70,11 @@ fn main() {
             model: Some(MODELS[i % MODELS.len()].into()),
             mode: "local",
             admitted: status != 429,
+            // Costs and clients as a mixed log has them: API, plan and local requests, some
+            // from ClawBox's agents, a few of models with no price.
+            billing: Some([billing::API, billing::PLAN, billing::LOCAL][i % 3]),
+            cost_usd: (i % 97 != 0).then_some(0.000_1 * (i % 50) as f64),
+            client: (i % 4 == 0).then(|| ["claude-code-acp", "codex-acp"][i % 2].to_owned()),
             ..RequestRow::default()
         });
     }
@@ -87,12 +92,24 @@ fn main() {
         user_id: None,
         month: "2026-11",
         cap: Some(100_000),
+        budget_usd: Some(50.0),
     };
     for range in [Range::Hour, Range::Day, Range::Week, Range::Month] {
-        report(&format!("dashboard {}", range.as_str()), || {
+        report(&format!("dashboard {} (with cost)", range.as_str()), || {
             dashboard(&conn, range, NOW, &month).unwrap();
         });
     }
+    report("usage report: 30 days by model", || {
+        let hour = NOW / 3_600;
+        clawbox_store::cost::cost_report(
+            &conn,
+            hour - 30 * 24,
+            hour + 1,
+            clawbox_store::cost::By::Model,
+            usize::MAX,
+        )
+        .unwrap();
+    });
     let mut query = LogQuery {
         limit: 100,
         ..LogQuery::default()

@@ -88,13 +88,14 @@ pub fn cost_report(
 ) -> Result<CostReport, StoreError> {
     let order = match by {
         By::Day => "key ASC",
-        _ => "cost_usd + plan_value_usd + hosted_usd DESC, tokens DESC, key ASC",
+        // Names of their own: in an expression, `cost_usd` would be the table's column.
+        _ => "api_sum + plan_sum + hosted_sum DESC, token_sum DESC, key ASC",
     };
     let sql = format!(
-        "SELECT {key} AS key, SUM(requests), SUM(tokens),
-                SUM(CASE billing WHEN 'api' THEN cost_usd ELSE 0 END) AS cost_usd,
-                SUM(CASE billing WHEN 'plan' THEN cost_usd ELSE 0 END) AS plan_value_usd,
-                SUM(CASE billing WHEN 'hosted' THEN cost_usd ELSE 0 END) AS hosted_usd,
+        "SELECT {key} AS key, SUM(requests), SUM(tokens) AS token_sum,
+                SUM(CASE billing WHEN 'api' THEN cost_usd ELSE 0 END) AS api_sum,
+                SUM(CASE billing WHEN 'plan' THEN cost_usd ELSE 0 END) AS plan_sum,
+                SUM(CASE billing WHEN 'hosted' THEN cost_usd ELSE 0 END) AS hosted_sum,
                 SUM(unpriced)
          FROM cost_hour WHERE hour >= ?1 AND hour < ?2
          GROUP BY key ORDER BY {order}",

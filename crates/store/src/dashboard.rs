@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::StoreError;
+use crate::cost::{By, CostLine, cost_report};
 use crate::rollup::LATENCY_BOUNDS_MS;
 use crate::usage::month_usage;
 pub use crate::usage::{MonthOf, MonthUsage};
@@ -91,6 +92,12 @@ pub struct UsageBucket {
     pub p50_ms: Option<i64>,
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub p95_ms: Option<i64>,
+    /// US dollars spent through API keys.
+    pub api_usd: f64,
+    /// What the ChatGPT plan covered, at API prices.
+    pub plan_usd: f64,
+    /// What the hosted gateway bills, at API prices.
+    pub hosted_usd: f64,
 }
 
 /// Requests by outcome.
@@ -153,7 +160,44 @@ pub struct Dashboard {
     /// The busiest models and users (at most [`TOP`] each).
     pub by_model: Vec<Split>,
     pub by_user: Vec<Split>,
+    /// What the range cost, and its split by model, user and client (the agent that sent it),
+    /// biggest first (at most [`TOP`] each). Read by whole hours.
+    pub cost: CostLine,
+    pub cost_by_model: Vec<CostLine>,
+    pub cost_by_user: Vec<CostLine>,
+    pub cost_by_client: Vec<CostLine>,
     pub month: MonthUsage,
+}
+
+/// Since a moment (the start of the person's day): what the dashboard's "today" strip shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Today {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub requests: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub tokens: u64,
+    pub api_usd: f64,
+    pub plan_usd: f64,
+    pub hosted_usd: f64,
+}
+
+/// Requests, tokens and cost since `from` (Unix seconds; counted by whole minutes).
+pub fn today(conn: &Connection, from: i64) -> Result<Today, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT COALESCE(SUM(requests), 0), COALESCE(SUM(tokens_reported + tokens_estimated), 0),
+                COALESCE(SUM(api_usd), 0), COALESCE(SUM(plan_usd), 0), COALESCE(SUM(hosted_usd), 0)
+         FROM usage_minute WHERE minute >= ?1",
+    )?;
+    Ok(stmt.query_row([from.div_euclid(60)], |r| {
+        Ok(Today {
+            requests: count_of(r.get(0)?),
+            tokens: count_of(r.get(1)?),
+            api_usd: r.get(2)?,
+            plan_usd: r.get(3)?,
+            hosted_usd: r.get(4)?,
+        })
+    })?)
 }
 
 /// How many models and users the splits list.
@@ -183,7 +227,8 @@ pub fn dashboard(
         .collect();
     let mut statuses = StatusCounts::default();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {unit}, status_class, requests, tokens_reported, tokens_estimated
+        "SELECT {unit}, status_class, requests, tokens_reported, tokens_estimated,
+                api_usd, plan_usd, hosted_usd
          FROM {usage_table} WHERE {unit} >= ?1 AND {unit} < ?2"
     ))?;
     let mut rows = stmt.query([first, end])?;
@@ -193,6 +238,9 @@ pub fn dashboard(
             bucket.requests += requests;
             bucket.tokens_reported += count_of(r.get(3)?);
             bucket.tokens_estimated += count_of(r.get(4)?);
+            bucket.api_usd += r.get::<_, f64>(5)?;
+            bucket.plan_usd += r.get::<_, f64>(6)?;
+            bucket.hosted_usd += r.get::<_, f64>(7)?;
         }
         let class = match r.get::<_, String>(1)?.as_str() {
             "2xx" => &mut statuses.ok,
@@ -223,6 +271,14 @@ pub fn dashboard(
         bucket.p95_ms = percentile(histogram, 0.95);
     }
 
+    let (first_hour, end_hour) = (from.div_euclid(3_600), ceil_div(to, 3_600));
+    let costs = |by| cost_report(conn, first_hour, end_hour, by, TOP);
+    let by_model = costs(By::Model)?;
+    let mut cost = by_model.total.clone();
+    // The minute rollups are exact for the range; the hourly split rounds it out to whole hours.
+    cost.cost_usd = buckets.iter().map(|b| b.api_usd).sum();
+    cost.plan_value_usd = buckets.iter().map(|b| b.plan_usd).sum();
+    cost.hosted_usd = buckets.iter().map(|b| b.hosted_usd).sum();
     Ok(Dashboard {
         range: range.as_str().to_owned(),
         bucket_secs,
@@ -237,6 +293,10 @@ pub fn dashboard(
         statuses,
         by_model: split(conn, "model", range, from, to)?,
         by_user: split(conn, "user_id", range, from, to)?,
+        cost,
+        cost_by_model: by_model.rows,
+        cost_by_user: costs(By::User)?.rows,
+        cost_by_client: costs(By::Client)?.rows,
         month: month_usage(conn, month)?,
     })
 }

@@ -39,7 +39,7 @@ pub fn monthly_usage(
 }
 
 /// This month's admitted usage (what the monthly cap counts).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct MonthUsage {
     /// `YYYY-MM`, UTC.
@@ -53,6 +53,10 @@ pub struct MonthUsage {
     /// Requests a user may make this month; `None` when there is no cap.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub cap: Option<u64>,
+    /// US dollars spent through API keys this month (what the budget counts).
+    pub spent_usd: f64,
+    /// The monthly budget; `None` when there is none.
+    pub budget_usd: Option<f64>,
 }
 
 /// Whose month to show against the cap: a user id, or `None` for the busiest user this month.
@@ -61,30 +65,31 @@ pub struct MonthOf<'a> {
     /// `YYYY-MM`, UTC.
     pub month: &'a str,
     pub cap: Option<u64>,
+    pub budget_usd: Option<f64>,
 }
 
 /// This month's admitted usage for `of.user_id`, or for the busiest user when none is given.
 pub fn month_usage(conn: &Connection, of: &MonthOf<'_>) -> Result<MonthUsage, StoreError> {
-    let read = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
-    let row: Option<(String, i64, i64)> = match of.user_id {
+    let read = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
+    let row: Option<(String, i64, i64, f64)> = match of.user_id {
         Some(user) => conn
             .prepare_cached(
-                "SELECT user_id, requests, tokens FROM monthly_usage
+                "SELECT user_id, requests, tokens, spent_usd FROM monthly_usage
                  WHERE month = ?1 AND user_id = ?2",
             )?
             .query_row([of.month, user], read)
             .optional()?,
         None => conn
             .prepare_cached(
-                "SELECT user_id, requests, tokens FROM monthly_usage WHERE month = ?1
+                "SELECT user_id, requests, tokens, spent_usd FROM monthly_usage WHERE month = ?1
                  ORDER BY requests DESC LIMIT 1",
             )?
             .query_row([of.month], read)
             .optional()?,
     };
-    let (user_id, requests, tokens) = match row {
-        Some((user, requests, tokens)) => (Some(user), requests, tokens),
-        None => (of.user_id.map(str::to_owned), 0, 0),
+    let (user_id, requests, tokens, spent_usd) = match row {
+        Some((user, requests, tokens, spent)) => (Some(user), requests, tokens, spent),
+        None => (of.user_id.map(str::to_owned), 0, 0, 0.0),
     };
     Ok(MonthUsage {
         month: of.month.to_owned(),
@@ -92,5 +97,7 @@ pub fn month_usage(conn: &Connection, of: &MonthOf<'_>) -> Result<MonthUsage, St
         requests: u64::try_from(requests).unwrap_or(0),
         tokens: u64::try_from(tokens).unwrap_or(0),
         cap: of.cap,
+        spent_usd,
+        budget_usd: of.budget_usd,
     })
 }

@@ -10,7 +10,7 @@ use clawbox_store::log::{LogQuery, export_csv, facets, page};
 use clawbox_store::{RequestLogWriter, RequestRow, TokensSource, maintenance, open};
 use rusqlite::Connection;
 
-/// 2026-11-24T12:00:00Z.
+/// 2026-11-30T00:00:00Z.
 const NOON: i64 = 1_795_996_800;
 
 fn at(secs: i64) -> String {
@@ -71,6 +71,7 @@ fn month() -> MonthOf<'static> {
         user_id: None,
         month: "2026-11",
         cap: Some(1000),
+        budget_usd: None,
     }
 }
 
