@@ -2,7 +2,7 @@
 //! only those the capability lists can be called.
 
 /// Every command the window may call (each also listed in capabilities/main.json).
-const COMMANDS: [&str; 36] = [
+const COMMANDS: [&str; 40] = [
     "gateway_status",
     "set_mode",
     "free_port",
@@ -28,6 +28,10 @@ const COMMANDS: [&str; 36] = [
     "log_facets",
     "export_log_csv",
     "clear_history",
+    "today_usage",
+    "plan_limits",
+    "request_detail",
+    "price_source",
     "pending_provision",
     "dismiss_provision",
     "check_update",

@@ -255,6 +255,8 @@ async fn start<R: Runtime>(
         }
     });
 
+    crate::alerts::watch(app, &gateway);
+
     let (stop, stopped) = oneshot::channel::<()>();
     let serving_gateway = Arc::clone(&gateway);
     let serving = tauri::async_runtime::spawn(async move {

@@ -6,7 +6,9 @@
 //! - gateway_host.rs: the running gateway (or why it is not running) as app state.
 //! - commands/: the IPC commands, typed for the UI (ts-rs → ui/src/bindings).
 //! - tray.rs: the tray / menu-bar icon.
+//! - alerts.rs: usage alerts (plan windows, the budget) and the tray's plan line.
 
+mod alerts;
 mod commands;
 mod gateway_host;
 mod tray;
@@ -25,6 +27,8 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
         accounts, agents, history, onboarding, provisioning, settings, status, updates,
     };
     base.plugin(tauri_plugin_store::Builder::new().build())
+        // Usage alerts (alerts.rs) send notifications from Rust; the page has no access to it.
+        .plugin(tauri_plugin_notification::init())
         .manage(provisioning::PendingProvision::default())
         .manage(updates::PendingUpdate::default())
         .manage(agents::AgentHost::default())
@@ -54,6 +58,10 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
             history::log_facets,
             history::export_log_csv,
             history::clear_history,
+            history::today_usage,
+            history::plan_limits,
+            history::request_detail,
+            history::price_source,
             provisioning::pending_provision,
             provisioning::dismiss_provision,
             updates::check_update,

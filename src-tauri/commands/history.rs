@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
-use clawbox_store::dashboard::{Dashboard, MonthOf, Range, dashboard};
-use clawbox_store::log::{LogFacets, LogPage, LogQuery};
+use clawbox_gateway::PlanLimits;
+use clawbox_pricing::{Basis, Price, SnapshotInfo, snapshot_info};
+use clawbox_store::dashboard::{Dashboard, MonthOf, Range, Today, dashboard, today};
+use clawbox_store::log::{LogFacets, LogPage, LogQuery, LogRow};
 use clawbox_store::{log, maintenance};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
@@ -47,6 +49,75 @@ pub async fn usage_dashboard(
         dashboard(&conn, range, now.unix_timestamp(), &of).map_err(store_error)
     })
     .await
+}
+
+/// Requests, tokens and cost since `from` (Unix seconds: the start of the person's day).
+#[tauri::command]
+pub async fn today_usage(host: State<'_, GatewayHost>, from: i64) -> Result<Today, CommandError> {
+    let db = database(&host)?;
+    blocking(move || today(&connect(&db)?, from).map_err(store_error)).await
+}
+
+/// The ChatGPT plan's usage windows, asked of the backend when nothing fresh is known (at most
+/// once a minute); `None` when not signed in or never reported.
+#[tauri::command]
+pub async fn plan_limits(host: State<'_, GatewayHost>) -> Result<Option<PlanLimits>, CommandError> {
+    let (gateway, _) = running(&host)?;
+    Ok(gateway.fresh_plan_limits().await)
+}
+
+/// One request as logged, with the price its cost was worked out at (today's prices: the
+/// settings may have changed since).
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+#[ts(export)]
+pub struct RequestDetail {
+    pub row: LogRow,
+    pub price: Option<PriceBasis>,
+}
+
+/// A model's price, in US dollars per 1M tokens, and where it comes from.
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+#[ts(export)]
+pub struct PriceBasis {
+    pub price: Price,
+    /// "LiteLLM … (taken YYYY-MM-DD)", or "your setting \"gpt-*\"".
+    pub source: String,
+}
+
+#[tauri::command]
+pub async fn request_detail(
+    host: State<'_, GatewayHost>,
+    id: String,
+) -> Result<RequestDetail, CommandError> {
+    let (gateway, _) = running(&host)?;
+    let config = gateway.config();
+    let db = gateway.database_path();
+    let row = blocking(move || log::row(&connect(&db)?, &id).map_err(store_error))
+        .await?
+        .ok_or_else(|| CommandError::new("not_found", "this request is no longer in the log"))?;
+    let price = row.model.as_deref().and_then(|model| {
+        let priced = config.prices.price(model)?;
+        let source = match priced.basis {
+            Basis::Setting(key) => format!("your setting \"{key}\""),
+            Basis::Snapshot => snapshot_source(),
+        };
+        Some(PriceBasis {
+            price: priced.price,
+            source,
+        })
+    });
+    Ok(RequestDetail { row, price })
+}
+
+/// Where the shipped prices come from.
+#[tauri::command]
+pub fn price_source() -> SnapshotInfo {
+    snapshot_info()
+}
+
+fn snapshot_source() -> String {
+    let info = snapshot_info();
+    format!("{} (taken {})", info.version, info.taken)
 }
 
 #[tauri::command]

@@ -14,7 +14,7 @@ use super::{CommandError, blocking, host};
 use crate::GatewayHost;
 
 /// Every setting the form shows, as in force now.
-#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq)]
 #[ts(export)]
 pub struct AppSettings {
     pub mode: String,
@@ -31,6 +31,11 @@ pub struct AppSettings {
     /// Requests per user per month; 0: no cap.
     #[ts(type = "number")]
     pub monthly_cap: u64,
+    /// US dollars each user may spend through API keys per month; 0: no budget.
+    pub monthly_budget_usd: f64,
+    /// Desktop notifications when a ChatGPT plan window passes 80 % and 95 %, and when the
+    /// budget passes 80 %.
+    pub usage_alerts: bool,
     pub failover: bool,
     /// Days the request log keeps rows; 0: forever.
     pub retention_days: u32,
@@ -55,6 +60,8 @@ pub struct SettingsChange {
     pub rate_limit: Option<u32>,
     #[ts(type = "number", optional)]
     pub monthly_cap: Option<u64>,
+    pub monthly_budget_usd: Option<f64>,
+    pub usage_alerts: Option<bool>,
     pub failover: Option<bool>,
     pub retention_days: Option<u32>,
     pub launch_at_login: Option<bool>,
@@ -141,6 +148,8 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
             .map_err(|e| CommandError::new("history", e.to_string()))?;
         conn.execute("DELETE FROM monthly_usage", [])
             .map_err(|e| CommandError::new("history", e.to_string()))?;
+        // The plan's last usage windows went with the sign-in.
+        let _ = std::fs::remove_file(undo_dir.join(clawbox_gateway::plan_board::PLAN_FILE));
         Ok(())
     })
     .await?;
@@ -213,6 +222,16 @@ fn read_file(host: &GatewayHost) -> Result<Map<String, Value>, CommandError> {
     }
 }
 
+/// Usage alerts are on unless the person turned them off.
+fn usage_alerts_on(file: &Map<String, Value>) -> bool {
+    file.get("usage_alerts") != Some(&Value::Bool(false))
+}
+
+/// Whether to send usage alerts now (read at each alert: the setting may have just changed).
+pub(crate) fn usage_alerts(host: &GatewayHost) -> bool {
+    read_file(host).is_ok_and(|m| usage_alerts_on(&m))
+}
+
 pub(crate) fn onboarded(host: &GatewayHost) -> bool {
     read_file(host).is_ok_and(|m| m.get("onboarded") == Some(&Value::Bool(true)))
 }
@@ -241,6 +260,8 @@ fn current(host: &GatewayHost) -> Result<AppSettings, CommandError> {
         user_id: config.user_id.clone().unwrap_or_default(),
         rate_limit: config.rate_limit,
         monthly_cap: config.monthly_cap.unwrap_or(0),
+        monthly_budget_usd: config.monthly_budget_usd.unwrap_or(0.0),
+        usage_alerts: usage_alerts_on(&file),
         failover: config.failover,
         retention_days: config.retention_days,
         launch_at_login: file.get("launch_at_login") == Some(&Value::Bool(true)),
@@ -311,6 +332,25 @@ fn entries(change: &SettingsChange) -> Result<Vec<(&'static str, Value)>, Comman
             "monthly_cap",
             if cap == 0 { Value::Null } else { json!(cap) },
         ));
+    }
+    if let Some(budget) = change.monthly_budget_usd {
+        if !(budget.is_finite() && budget >= 0.0) {
+            return Err(CommandError::new(
+                "invalid",
+                "the monthly budget is an amount of US dollars, 0 or more (0: no budget)",
+            ));
+        }
+        out.push((
+            "monthly_budget_usd",
+            if budget == 0.0 {
+                Value::Null
+            } else {
+                json!(budget)
+            },
+        ));
+    }
+    if let Some(on) = change.usage_alerts {
+        out.push(("usage_alerts", json!(on)));
     }
     if let Some(on) = change.failover {
         out.push(("failover", json!(on)));

@@ -41,7 +41,7 @@ mod stages;
 mod tap;
 mod usage;
 
-pub use codex::plan::{PlanLimits, PlanWindow};
+pub use codex::plan::{PlanLimits, PlanWindow, label as plan_label};
 pub use dialect::Dialect;
 pub use error::Error;
 pub use gateway::{DEFAULT_LOG_QUEUE, Gateway, GatewayOptions, SecretsFrom, bind_loopback};

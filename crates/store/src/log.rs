@@ -27,7 +27,7 @@ pub struct LogQuery {
 }
 
 /// One logged request (no prompt, completion, key or address: the log holds none).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LogRow {
     pub id: String,
@@ -51,10 +51,26 @@ pub struct LogRow {
     pub failover: bool,
     pub client: Option<String>,
     pub agent_session: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub prompt_tokens: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub completion_tokens: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub cached_tokens: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub cache_write_tokens: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub reasoning_tokens: Option<i64>,
+    /// US dollars; `None`: no known price, or no reported usage.
+    pub cost_usd: Option<f64>,
+    /// `api`, `plan`, `local` or `hosted`.
+    pub billing: Option<String>,
+    /// The provider's own id for the request.
+    pub upstream_request_id: Option<String>,
 }
 
 /// One page, and the cursor for the next (`None` on the last page).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct LogPage {
     pub rows: Vec<LogRow>,
@@ -71,7 +87,9 @@ pub struct LogFacets {
 }
 
 const COLUMNS: &str = "id, created_at, user_id, method, endpoint, model, status, latency_ms, \
-    ttfb_ms, tokens_est, tokens_source, mode, upstream, stream, error, failover, client, agent_session";
+    ttfb_ms, tokens_est, tokens_source, mode, upstream, stream, error, failover, client, agent_session, \
+    prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_usd, \
+    billing, upstream_request_id";
 
 /// A page of the log, newest first. Request ids are UUIDv7, so their order is time order and
 /// the primary key serves as the paging index.
@@ -99,6 +117,16 @@ pub fn page(conn: &Connection, query: &LogQuery) -> Result<LogPage, StoreError> 
         None
     };
     Ok(LogPage { rows, next })
+}
+
+/// One row by its id (the request log's detail panel).
+pub fn row(conn: &Connection, id: &str) -> Result<Option<LogRow>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("SELECT {COLUMNS} FROM requests WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], log_row)
+        .optional()?)
 }
 
 /// Users, models and endpoints seen (from the rollups: cheap at any size).
@@ -155,7 +183,7 @@ pub fn export_csv(
 /// A row as CSV cells. Text a caller chose (user ids, models) is defused so a spreadsheet never
 /// runs it as a formula.
 #[cfg(feature = "export")]
-fn csv_record(row: &LogRow) -> [String; 18] {
+fn csv_record(row: &LogRow) -> [String; 26] {
     let text = |s: &str| {
         if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{s}")
@@ -184,6 +212,15 @@ fn csv_record(row: &LogRow) -> [String; 18] {
         u8::from(row.failover).to_string(),
         opt(&row.client),
         opt(&row.agent_session),
+        num(row.prompt_tokens),
+        num(row.completion_tokens),
+        num(row.cached_tokens),
+        num(row.cache_write_tokens),
+        num(row.reasoning_tokens),
+        // Full precision: a request often costs a fraction of a cent.
+        row.cost_usd.map(|c| c.to_string()).unwrap_or_default(),
+        opt(&row.billing),
+        opt(&row.upstream_request_id),
     ]
 }
 
@@ -248,5 +285,13 @@ fn log_row(r: &Row<'_>) -> Result<LogRow, rusqlite::Error> {
         failover: r.get(15)?,
         client: r.get(16)?,
         agent_session: r.get(17)?,
+        prompt_tokens: r.get(18)?,
+        completion_tokens: r.get(19)?,
+        cached_tokens: r.get(20)?,
+        cache_write_tokens: r.get(21)?,
+        reasoning_tokens: r.get(22)?,
+        cost_usd: r.get(23)?,
+        billing: r.get(24)?,
+        upstream_request_id: r.get(25)?,
     })
 }

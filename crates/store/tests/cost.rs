@@ -131,4 +131,28 @@ fn the_dashboard_shows_money_spent_apart_from_what_the_plan_covered() {
     let days: Vec<&str> = report.rows.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(days, ["2026-11-28", "2026-11-29"]);
     assert!(close(report.total.cost_usd, 6.75));
+
+    // The log's detail and its CSV carry the cost and who pays.
+    let first = clawbox_store::log::row(&conn, &format!("{:012x}-{:04}", NOON - 180, 2))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (first.cost_usd, first.billing.as_deref()),
+        (Some(1.25), Some("api"))
+    );
+    let mut csv = Vec::new();
+    clawbox_store::log::export_csv(&conn, &clawbox_store::log::LogQuery::default(), &mut csv)
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.ends_with("cost_usd,billing,upstream_request_id"),
+        "{header}"
+    );
+    assert!(csv.lines().any(|l| l.contains(",1.25,api,")), "{csv}");
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",,api,") && l.contains("mystery")),
+        "no price stays empty, not 0"
+    );
 }

@@ -19,7 +19,16 @@ rate_limit: number,
 /**
  * Requests per user per month; 0: no cap.
  */
-monthly_cap: number, failover: boolean, 
+monthly_cap: number, 
+/**
+ * US dollars each user may spend through API keys per month; 0: no budget.
+ */
+monthly_budget_usd: number, 
+/**
+ * Desktop notifications when a ChatGPT plan window passes 80 % and 95 %, and when the
+ * budget passes 80 %.
+ */
+usage_alerts: boolean, failover: boolean, 
 /**
  * Days the request log keeps rows; 0: forever.
  */

@@ -11,4 +11,12 @@ failover: boolean, created_at: string,
 /**
  * The ClawBox agent session that made it, for an agent ClawBox runs.
  */
-agent_session: string | null, };
+agent_session: string | null, 
+/**
+ * US dollars; `None` when no price is known or no usage was reported.
+ */
+cost_usd: number | null, 
+/**
+ * `api`, `plan`, `local` or `hosted`; `None` when no provider was reached.
+ */
+billing: string | null, };

@@ -3,4 +3,16 @@
 /**
  * One logged request (no prompt, completion, key or address: the log holds none).
  */
-export type LogRow = { id: string, created_at: string, user_id: string, method: string, endpoint: string, model: string | null, status: number, latency_ms: number, ttfb_ms: number | null, tokens: number, tokens_source: string, mode: string, upstream: string | null, stream: boolean, error: string | null, failover: boolean, client: string | null, agent_session: string | null, };
+export type LogRow = { id: string, created_at: string, user_id: string, method: string, endpoint: string, model: string | null, status: number, latency_ms: number, ttfb_ms: number | null, tokens: number, tokens_source: string, mode: string, upstream: string | null, stream: boolean, error: string | null, failover: boolean, client: string | null, agent_session: string | null, prompt_tokens: number | null, completion_tokens: number | null, cached_tokens: number | null, cache_write_tokens: number | null, reasoning_tokens: number | null, 
+/**
+ * US dollars; `None`: no known price, or no reported usage.
+ */
+cost_usd: number | null, 
+/**
+ * `api`, `plan`, `local` or `hosted`.
+ */
+billing: string | null, 
+/**
+ * The provider's own id for the request.
+ */
+upstream_request_id: string | null, };

@@ -15,4 +15,12 @@ user_id: string | null, requests: number, tokens: number,
 /**
  * Requests a user may make this month; `None` when there is no cap.
  */
-cap: number | null, };
+cap: number | null, 
+/**
+ * US dollars spent through API keys this month (what the budget counts).
+ */
+spent_usd: number, 
+/**
+ * The monthly budget; `None` when there is none.
+ */
+budget_usd: number | null, };

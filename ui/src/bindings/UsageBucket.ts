@@ -11,4 +11,16 @@ start: number, requests: number, tokens_reported: number, tokens_estimated: numb
 /**
  * Read from the latency histogram: the upper bound of the bucket holding the percentile.
  */
-p50_ms: number | null, p95_ms: number | null, };
+p50_ms: number | null, p95_ms: number | null, 
+/**
+ * US dollars spent through API keys.
+ */
+api_usd: number, 
+/**
+ * What the ChatGPT plan covered, at API prices.
+ */
+plan_usd: number, 
+/**
+ * What the hosted gateway bills, at API prices.
+ */
+hosted_usd: number, };

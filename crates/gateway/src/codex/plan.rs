@@ -50,16 +50,21 @@ impl PlanLimits {
     pub fn describe(&self, now: i64) -> String {
         self.windows
             .iter()
-            .map(|w| {
-                let mut text = format!("{}: {}% left", label(w.window_minutes), left(w));
-                if let Some(at) = w.resets_at {
-                    text.push_str(", resets ");
-                    text.push_str(&resets(at, now));
-                }
-                text
-            })
+            .map(|w| w.describe(now))
             .collect::<Vec<_>>()
             .join(" · ")
+    }
+}
+
+impl PlanWindow {
+    /// "5-hour: 78% left, resets in 4 h 29 min".
+    pub fn describe(&self, now: i64) -> String {
+        let mut text = format!("{}: {}% left", label(self.window_minutes), left(self));
+        if let Some(at) = self.resets_at {
+            text.push_str(", resets ");
+            text.push_str(&resets(at, now));
+        }
+        text
     }
 }
 
