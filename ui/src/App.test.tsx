@@ -31,6 +31,21 @@ describe("the window", () => {
     await findText("#request-count", "Requests since the window opened: 3");
   });
 
+  it("shows a usage alert the gateway raised until it is dismissed", async () => {
+    fakeBackend(everyday());
+    mount(<App />);
+    // The status is read once every event is listened to.
+    await findText("#status", "Gateway running");
+    await emitEvent("usage-alert", {
+      title: "ChatGPT plan: 80% of the 5-hour window used",
+      body: "5-hour: 19% left, resets in 1 h 2 min.",
+    });
+    await findText("#usage-alerts", "80% of the 5-hour window used");
+    expect($("#usage-alerts")!.textContent).toContain("19% left");
+    await click("#usage-alerts button");
+    expect($("#usage-alerts")).toBeNull();
+  });
+
   it("switches mode from the status bar", async () => {
     let mode = "local";
     const backend = fakeBackend({

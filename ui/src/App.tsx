@@ -6,6 +6,7 @@ import type { ChartMaker } from "./components/Chart";
 import { Nav, type Screen } from "./components/Nav";
 import { StatusBar } from "./components/StatusBar";
 import { UpdateBanner } from "./components/UpdateBanner";
+import { UsageAlerts } from "./components/UsageAlerts";
 import { errorMessage } from "./format";
 import {
   gatewayStatus,
@@ -13,9 +14,11 @@ import {
   onProvision,
   onRequests,
   onStatusChange,
+  onUsageAlert,
   pendingProvision,
   type GatewayStatus,
   type ProvisionOffer,
+  type UsageAlert,
 } from "./ipc";
 import { createLiveFeed, type LiveFeed } from "./liveFeed";
 import { Accounts } from "./screens/Accounts";
@@ -34,6 +37,7 @@ export function App({ makeChart }: Props) {
   // Requests opened from the Agent screen show that session's calls only.
   const [requestsOf, setRequestsOf] = useState<SessionFilter | null>(null);
   const [status, setStatus] = useState<GatewayStatus | null>(null);
+  const [alerts, setAlerts] = useState<UsageAlert[]>([]);
   const [statusError, setStatusError] = useState<string | null>(null);
   const [requestCount, setRequestCount] = useState(0);
   const [screen, setScreen] = useState<Screen>("dashboard");
@@ -62,22 +66,26 @@ export function App({ makeChart }: Props) {
     const stops: (() => void)[] = [];
     let closed = false;
     void (async () => {
-      // Listen first, so no request finished while the status loads is missed.
+      // Listen first, so no request finished while the status loads is missed. Every session's
+      // agent events are taken whichever screen is shown: a session started on the Agent screen
+      // keeps going (and is seen going) after the person looks elsewhere. Usage alerts: the
+      // newest three, until dismissed.
       try {
         stops.push(
-          await onRequests((batch) => {
-            setRequestCount((n) => n + batch.length);
-            live.publish(batch);
-          }),
+          ...(await Promise.all([
+            onRequests((batch) => {
+              setRequestCount((n) => n + batch.length);
+              live.publish(batch);
+            }),
+            onAgentEvents((batch) => agentStore.receive(batch)),
+            onStatusChange(() => void refresh()),
+            onProvision(takeOffer),
+            onUsageAlert((alert) => setAlerts((shown) => [alert, ...shown].slice(0, 3))),
+          ])),
         );
         // Screens may have loaded before the window was listening: an empty batch makes them
         // look once more, so a request that finished in between is not missed.
         live.publish([]);
-        // Every session's events, whichever screen is shown: a session started on the Agent
-        // screen keeps going (and is seen going) after the person looks elsewhere.
-        stops.push(await onAgentEvents((batch) => agentStore.receive(batch)));
-        stops.push(await onStatusChange(() => void refresh()));
-        stops.push(await onProvision(takeOffer));
       } catch (e) {
         setStatusError(errorMessage(e));
       }
@@ -139,6 +147,7 @@ export function App({ makeChart }: Props) {
         refresh={() => void refresh()}
       />
       <UpdateBanner />
+      <UsageAlerts alerts={alerts} onDismiss={(alert) => setAlerts((shown) => shown.filter((a) => a !== alert))} />
       <div class="layout">
         <Nav current={screen} onGo={go} />
         <main class="screen">

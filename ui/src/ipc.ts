@@ -35,6 +35,14 @@ import type { SettingsChange } from "./bindings/SettingsChange";
 import type { ToolCallView } from "./bindings/ToolCallView";
 import type { ToolContent } from "./bindings/ToolContent";
 import type { UpdateCheck } from "./bindings/UpdateCheck";
+import type { CostLine } from "./bindings/CostLine";
+import type { PlanLimits } from "./bindings/PlanLimits";
+import type { PlanWindow } from "./bindings/PlanWindow";
+import type { Price } from "./bindings/Price";
+import type { RequestDetail } from "./bindings/RequestDetail";
+import type { SnapshotInfo } from "./bindings/SnapshotInfo";
+import type { Today } from "./bindings/Today";
+import type { UsageAlert } from "./bindings/UsageAlert";
 
 export type {
   Accounts,
@@ -69,6 +77,14 @@ export type {
   ToolCallView,
   ToolContent,
   UpdateCheck,
+  CostLine,
+  PlanLimits,
+  PlanWindow,
+  Price,
+  RequestDetail,
+  SnapshotInfo,
+  Today,
+  UsageAlert,
 };
 
 export type Mode = "local" | "hosted";
@@ -189,6 +205,26 @@ export function usageDashboard(range: Range): Promise<Dashboard> {
   return invoke<Dashboard>("usage_dashboard", { range });
 }
 
+/** Requests, tokens and cost since `from` (Unix seconds): the dashboard's "today" strip. */
+export function todayUsage(from: number): Promise<Today> {
+  return invoke<Today>("today_usage", { from });
+}
+
+/** The ChatGPT plan's usage windows (asked of ChatGPT when nothing fresh is known); null when not signed in. */
+export function planLimits(): Promise<PlanLimits | null> {
+  return invoke<PlanLimits | null>("plan_limits");
+}
+
+/** One request as logged, with the price its cost was worked out at. */
+export function requestDetail(id: string): Promise<RequestDetail> {
+  return invoke<RequestDetail>("request_detail", { id });
+}
+
+/** Where the shipped prices come from. */
+export function priceSource(): Promise<SnapshotInfo> {
+  return invoke<SnapshotInfo>("price_source");
+}
+
 export function requestLog(query: LogQuery): Promise<LogPage> {
   return invoke<LogPage>("request_log", { query });
 }
@@ -284,6 +320,11 @@ export function onRequests(onBatch: (batch: LiveRequest[]) => void): Promise<Unl
 }
 
 /** Calls `onChange` when the status changed (the gateway started, the tray switched mode). */
+/** A usage alert (a plan window or the budget passing a threshold), also sent as a notification. */
+export function onUsageAlert(onAlert: (alert: UsageAlert) => void): Promise<UnlistenFn> {
+  return listen<UsageAlert>("usage-alert", (e) => onAlert(e.payload));
+}
+
 export function onStatusChange(onChange: () => void): Promise<UnlistenFn> {
   return listen("status", () => onChange());
 }

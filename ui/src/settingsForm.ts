@@ -3,7 +3,7 @@
 // command line changed meanwhile.
 import type { AppSettings, ChangedSettings } from "./ipc";
 
-export type FieldKind = "mode" | "number" | "text" | "url" | "checkbox" | "readonly";
+export type FieldKind = "mode" | "number" | "usd" | "text" | "url" | "checkbox" | "readonly";
 
 export type Field = {
   key: keyof AppSettings & string;
@@ -53,6 +53,18 @@ export const FIELDS: readonly Field[] = [
     hint: "Requests each user may make per calendar month (0 = no cap); more are refused with 402.",
   },
   {
+    key: "monthly_budget_usd",
+    label: "Monthly budget (US dollars)",
+    kind: "usd",
+    hint: "What each user may spend through API keys per calendar month (0 = no budget). Past it, requests paid by API keys are refused with 402 until the 1st; your ChatGPT plan and local models still work. Requests already running when it is reached may go past it by their own cost.",
+  },
+  {
+    key: "usage_alerts",
+    label: "Tell me when usage runs high",
+    kind: "checkbox",
+    hint: "A notification when a ChatGPT plan window passes 80% and 95% used, and when the monthly budget passes 80%.",
+  },
+  {
     key: "failover",
     label: "Fail over between hosted and local",
     kind: "checkbox",
@@ -71,6 +83,13 @@ export const FIELDS: readonly Field[] = [
     kind: "readonly",
     hint: "openai: an API key. codex: your ChatGPT account. Not changed from here.",
   },
+];
+
+/** The hosted gateway's tiers, offered as presets for the monthly cap (0: unlimited). */
+export const CAP_TIERS: readonly { label: string; cap: number }[] = [
+  { label: "Tier 1: 10,000", cap: 10_000 },
+  { label: "Tier 2: 50,000", cap: 50_000 },
+  { label: "Tier 3: unlimited", cap: 0 },
 ];
 
 /** What the inputs hold: numbers stay text while being typed. */
@@ -103,6 +122,14 @@ export function diffSettings(saved: AppSettings, values: FormValues): SettingsEd
     const before = saved[field.key];
     if (field.kind === "checkbox") {
       if (value !== before) change[field.key] = Boolean(value);
+    } else if (field.kind === "usd") {
+      const text = String(value).trim().replace(/^\$/, "");
+      const n = Number(text);
+      if (text === "" || !Number.isFinite(n) || n < 0) {
+        errors.push(`${field.label} must be an amount like 25 or 12.50 (0 = none).`);
+      } else if (n !== before) {
+        change[field.key] = n;
+      }
     } else if (field.kind === "number") {
       const text = String(value).trim();
       const n = Number(text);

@@ -31,7 +31,7 @@ describe("what the dashboard draws", () => {
 
   it("says the month's usage against the cap, or that there is none", () => {
     expect(monthSummary(d, formatCount)).toEqual({ text: "This month: 40 requests, no cap", fraction: null });
-    const capped = dashboard({ month: { month: "2023-11", user_id: "ada", requests: 1500, tokens: 0, cap: 1000 } });
+    const capped = dashboard({ month: { month: "2023-11", user_id: "ada", requests: 1500, tokens: 0, cap: 1000, spent_usd: 0, budget_usd: null } });
     expect(monthSummary(capped, formatCount)).toEqual({ text: "This month, ada: 1,500 requests of 1,000", fraction: 1 });
   });
 });

@@ -1,6 +1,7 @@
 // What the dashboard draws and lists, derived from one Dashboard answer. uPlot takes columns:
 // x values (unix seconds, which uPlot reads as time) then one array per series, null for a gap.
 import type { Dashboard } from "./ipc";
+import { formatUsd } from "./money";
 
 export type Columns = [number[], ...(number | null)[][]];
 
@@ -13,6 +14,15 @@ export function tokenColumns(d: Dashboard): Columns {
     d.buckets.map((b) => b.start),
     d.buckets.map((b) => b.tokens_reported),
     d.buckets.map((b) => b.tokens_estimated),
+  ];
+}
+
+/** Money per bucket: spent through API keys, and what the plan (or the hosted ClawBox) covered. */
+export function costColumns(d: Dashboard): Columns {
+  return [
+    d.buckets.map((b) => b.start),
+    d.buckets.map((b) => b.api_usd),
+    d.buckets.map((b) => b.plan_usd + b.hosted_usd),
   ];
 }
 
@@ -46,5 +56,16 @@ export function monthSummary(d: Dashboard, format: (n: number) => string): Month
   return {
     text: `${who}: ${format(requests)} requests of ${format(cap)}`,
     fraction: Math.min(1, requests / cap),
+  };
+}
+
+/** This month's API spend against the budget; null when there is no budget. */
+export function budgetSummary(d: Dashboard): MonthSummary | null {
+  const { spent_usd, budget_usd, user_id } = d.month;
+  if (budget_usd === null || budget_usd <= 0) return null;
+  const who = user_id ? `This month, ${user_id}` : "This month";
+  return {
+    text: `${who}: ${formatUsd(spent_usd)} of the ${formatUsd(budget_usd)} budget spent through API keys`,
+    fraction: Math.min(1, spent_usd / budget_usd),
   };
 }

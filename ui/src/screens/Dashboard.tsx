@@ -1,16 +1,21 @@
-// Usage at a glance for a chosen range: totals, three charts, outcomes, the busiest models and
-// users, and this month against the cap. Refreshed by the gateway's request events (at most once
-// a second), never by a timer.
+// Usage at a glance: today (requests, tokens, money, the ChatGPT plan left), the plan's windows,
+// then for a chosen range totals with cost, four charts, outcomes, the busiest models and users,
+// what each model, user and client cost, and this month against the cap and the budget.
+// Refreshed by the gateway's request events (at most once a second), never by a timer.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Chart, type ChartMaker, type SeriesSpec } from "../components/Chart";
 import { ErrorNote, Loading } from "../components/ErrorNote";
 import { bucketLabel, formatCount, formatLatency } from "../format";
 import { useLoad } from "../hooks";
-import { usageDashboard, type Dashboard as DashboardData, type Range } from "../ipc";
+import { planLimits, priceSource, todayUsage, usageDashboard, type Dashboard as DashboardData, type Range } from "../ipc";
 import type { LiveFeed } from "../liveFeed";
 import type { Split } from "../bindings/Split";
+import { formatUsd, startOfToday } from "../money";
 import { throttle } from "../throttle";
-import { latencyColumns, monthSummary, requestColumns, statusRows, tokenColumns } from "../usage";
+import { budgetSummary, costColumns, latencyColumns, monthSummary, requestColumns, statusRows, tokenColumns } from "../usage";
+import { CostTable } from "./dashboard/CostTable";
+import { PlanCard } from "./dashboard/PlanCard";
+import { TodayStrip } from "./dashboard/TodayStrip";
 
 const RANGES: { id: Range; label: string; phrase: string }[] = [
   { id: "1h", label: "Last hour", phrase: "in the last hour" },
@@ -23,6 +28,10 @@ const REQUEST_SERIES: SeriesSpec[] = [{ label: "Requests", colorVar: "--chart-1"
 const TOKEN_SERIES: SeriesSpec[] = [
   { label: "Reported by the provider", colorVar: "--chart-1" },
   { label: "Estimated", colorVar: "--chart-2" },
+];
+const COST_SERIES: SeriesSpec[] = [
+  { label: "Spent (API keys)", colorVar: "--chart-1", format: formatUsd },
+  { label: "Covered by your plan", colorVar: "--chart-2", format: formatUsd },
 ];
 const LATENCY_SERIES: SeriesSpec[] = [
   { label: "p50 (typical)", colorVar: "--chart-1", format: formatLatency },
@@ -40,7 +49,20 @@ type Props = {
 export function Dashboard({ live, url, onSetup, makeChart }: Props) {
   const [range, setRange] = useState<Range>("24h");
   const usage = useLoad(() => usageDashboard(range), [range]);
-  const { reload } = usage;
+  const today = useLoad(() => todayUsage(startOfToday()), []);
+  const plan = useLoad(planLimits, []);
+  const prices = useLoad(priceSource, []);
+  const reloadAll = usage.reload;
+  const reloadToday = today.reload;
+  const reloadPlan = plan.reload;
+  const reload = useMemo(
+    () => () => {
+      reloadAll();
+      reloadToday();
+      reloadPlan();
+    },
+    [reloadAll, reloadToday, reloadPlan],
+  );
 
   useEffect(() => {
     const refresh = throttle(reload, 1000);
@@ -70,6 +92,8 @@ export function Dashboard({ live, url, onSetup, makeChart }: Props) {
           ))}
         </div>
       </div>
+      <TodayStrip today={today.data} plan={plan.data} />
+      <PlanCard plan={plan.data} />
       <ErrorNote message={usage.error} onRetry={reload} />
       {!data && !usage.error && <Loading what="usage" />}
       {data && (
@@ -80,6 +104,12 @@ export function Dashboard({ live, url, onSetup, makeChart }: Props) {
           onSetup={onSetup}
           makeChart={makeChart}
         />
+      )}
+      {prices.data && (
+        <p class="hint" id="price-source">
+          Costs use the providers' list prices from {prices.data.version} (taken {prices.data.taken}); add or correct
+          prices under "prices" in settings.json.
+        </p>
       )}
     </section>
   );
@@ -95,10 +125,17 @@ type BodyProps = {
 
 function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
   const columns = useMemo(
-    () => ({ requests: requestColumns(data), tokens: tokenColumns(data), latency: latencyColumns(data) }),
+    () => ({
+      requests: requestColumns(data),
+      tokens: tokenColumns(data),
+      cost: costColumns(data),
+      latency: latencyColumns(data),
+    }),
     [data],
   );
   const month = monthSummary(data, formatCount);
+  const budget = budgetSummary(data);
+  const covered = data.cost.plan_value_usd + data.cost.hosted_usd;
   const per = bucketLabel(data.bucket_secs);
   const chartProps = makeChart === undefined ? {} : { make: makeChart };
 
@@ -115,6 +152,12 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
           {data.tokens_estimated > 0 && <dd class="hint">{formatCount(data.tokens_estimated)} estimated</dd>}
         </div>
         <div>
+          <dt>Spent</dt>
+          <dd id="total-cost">{formatUsd(data.cost.cost_usd)}</dd>
+          {covered > 0 && <dd class="hint">+ {formatUsd(covered)} covered by your plan</dd>}
+          {data.cost.unpriced > 0 && <dd class="hint">{formatCount(data.cost.unpriced)} requests with no price</dd>}
+        </div>
+        <div>
           <dt>Latency</dt>
           <dd id="total-latency">
             {data.p50_ms === null ? "–" : `${formatLatency(data.p50_ms)} typical, ${formatLatency(data.p95_ms)} p95`}
@@ -123,6 +166,7 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
       </dl>
 
       <MonthUsageBar text={month.text} fraction={month.fraction} />
+      {budget && <MonthUsageBar id="month-budget" text={budget.text} fraction={budget.fraction} label="Share of this month's budget spent" />}
 
       {data.requests === 0 ? (
         <div class="empty" id="dashboard-empty">
@@ -146,6 +190,17 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
             <figure>
               <figcaption>Tokens {per}: reported by the provider, or estimated when it didn't say</figcaption>
               <Chart id="chart-tokens" label={`Tokens ${per}`} columns={columns.tokens} series={TOKEN_SERIES} {...chartProps} />
+            </figure>
+            <figure>
+              <figcaption>Cost {per}: spent through API keys, and covered by your ChatGPT plan</figcaption>
+              <Chart
+                id="chart-cost"
+                label={`Cost ${per}`}
+                columns={columns.cost}
+                series={COST_SERIES}
+                yFormat={formatUsd}
+                {...chartProps}
+              />
             </figure>
             <figure>
               <figcaption>Latency {per}: typical (p50) and slowest 5% (p95)</figcaption>
@@ -176,21 +231,28 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
             <SplitTable id="by-model" caption="By model" rows={data.by_model} />
             <SplitTable id="by-user" caption="By user" rows={data.by_user} />
           </div>
+          <div class="tables">
+            <CostTable id="cost-by-model" caption="Cost by model" rows={data.cost_by_model} />
+            <CostTable id="cost-by-user" caption="Cost by user" rows={data.cost_by_user} />
+            <CostTable id="cost-by-client" caption="Cost by client (the agent that sent it)" rows={data.cost_by_client} />
+          </div>
         </>
       )}
     </>
   );
 }
 
-function MonthUsageBar({ text, fraction }: { text: string; fraction: number | null }) {
+type BarProps = { text: string; fraction: number | null; id?: string; label?: string };
+
+function MonthUsageBar({ text, fraction, id = "month-usage", label = "Share of this month's cap used" }: BarProps) {
   return (
-    <div id="month-usage" class="month">
+    <div id={id} class="month">
       <p>{text}</p>
       {fraction !== null && (
         <div
-          class={fraction >= 0.9 ? "bar warn" : "bar"}
+          class={fraction >= 0.8 ? "bar warn" : "bar"}
           role="progressbar"
-          aria-label="Share of this month's cap used"
+          aria-label={label}
           aria-valuemin={0}
           aria-valuemax={100}
           aria-valuenow={Math.round(fraction * 100)}

@@ -5,6 +5,7 @@ import type { Args } from "../test/backend";
 import { clearMocks, everyday, fakeBackend } from "../test/backend";
 import { $, $$, choose, click, find, findText, mount, unmountAll } from "../test/dom";
 import { liveRequest, logRow } from "../test/fixtures";
+import type { RequestDetail } from "../ipc";
 import { Requests } from "./Requests";
 
 afterEach(() => {
@@ -34,6 +35,77 @@ function log() {
 
 const queries = (backend: ReturnType<typeof log>) => backend.argsOf("request_log").map((a) => a.query as LogQuery);
 const ids = () => $$("#requests-table tbody tr").map((tr) => tr.dataset.id);
+
+describe("a request's detail", () => {
+  const detail = (id: string): RequestDetail => ({
+    row: logRow(id, {
+      client: "claude-code-acp",
+      agent_session: "sess-1",
+      prompt_tokens: 21_100,
+      cached_tokens: 20_000,
+      cache_write_tokens: 1_000,
+      completion_tokens: 300,
+      reasoning_tokens: null,
+      cost_usd: 0.01455,
+      model: "claude-sonnet-4-5",
+      upstream: "anthropic",
+    }),
+    price: {
+      price: { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
+      source: "litellm 1.104.5 (taken 2026-12-05)",
+    },
+  });
+
+  it("opens beside the log on a click with everything recorded, and closes", async () => {
+    const backend = log();
+    backend.on({ request_detail: (a: Args) => detail(String(a.id)) });
+    mount(<Requests live={createLiveFeed()} />);
+    await find("#requests-table");
+    // The cost column says who pays.
+    expect($$("#requests-table td.cost").map((td) => td.textContent)).toEqual(["$0.0005", "$0.0005"]);
+    await click('#requests-table tr[data-id="r2"]');
+    await findText("#detail-cost", "$0.0146");
+    expect(backend.argsOf("request_detail")).toEqual([{ id: "r2" }]);
+    expect($('#requests-table tr[data-id="r2"]')!.getAttribute("aria-selected")).toBe("true");
+    expect($("#detail-input")!.textContent).toBe("21,100");
+    expect($("#detail-cached")!.textContent).toBe("20,000");
+    expect($("#detail-cache-write")!.textContent).toBe("1,000");
+    expect($("#detail-reasoning")!.textContent).toBe("—");
+    expect($("#detail-billing")!.textContent).toBe("your API key (money spent)");
+    expect($("#detail-price")!.textContent).toBe(
+      "$3.00 in · $0.300 cached · $3.75 cache write · $15.00 out per 1M tokens, from litellm 1.104.5 (taken 2026-12-05) (today's price)",
+    );
+    expect($("#detail-upstream-id")!.textContent).toBe("req_abc123");
+    expect($("#request-detail")!.textContent).toContain("claude-code-acp");
+    await click("#request-detail-close");
+    expect($("#request-detail")).toBeNull();
+  });
+
+  it("says plainly when a model has no price, and when the plan covered it", async () => {
+    const backend = log();
+    backend.on({
+      request_log: () => ({
+        rows: [
+          logRow("p", { billing: "plan", cost_usd: 0.0002 }),
+          logRow("n", { cost_usd: null }),
+          logRow("l", { billing: "local", cost_usd: 0 }),
+        ],
+        next: null,
+      }),
+      request_detail: () => ({ row: logRow("n", { cost_usd: null, model: "mystery" }), price: null }),
+    });
+    mount(<Requests live={createLiveFeed()} />);
+    await find("#requests-table");
+    expect($$("#requests-table td.cost").map((td) => td.textContent)).toEqual([
+      "$0.0002 covered by your plan",
+      "no price",
+      "free (local)",
+    ]);
+    await click('#requests-table tr[data-id="n"]');
+    await findText("#detail-price", "no known price for this model");
+    expect($("#detail-cost")!.textContent).toBe("no price");
+  });
+});
 
 describe("the request log", () => {
   it("lists the newest requests first, one row per request", async () => {

@@ -1,7 +1,8 @@
 // The request log, newest first, filtered and paged by the backend (keyset paging: "Load more"
 // asks for rows before the last one shown). New requests don't move the list under the reader;
 // a button says how many arrived and shows them on request. The Agent screen opens it on one
-// agent session's requests, shown as a chip that clears back to all of them.
+// agent session's requests, shown as a chip that clears back to all of them. Clicking a row (or
+// Enter on it) opens everything recorded about that request in a side panel.
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { ErrorNote } from "../components/ErrorNote";
 import { errorMessage, formatCount, formatDateTime, formatLatency, formatTime, formatTokens, statusClass } from "../format";
@@ -10,6 +11,8 @@ import { exportLogCsv, logFacets, requestLog } from "../ipc";
 import type { LogRow } from "../bindings/LogRow";
 import type { LiveFeed } from "../liveFeed";
 import { isFiltered, matchesFilter, NO_FILTER, STATUS_FILTERS, toQuery, type LogFilter } from "../logFilter";
+import { costText } from "../money";
+import { RequestDetail } from "./requests/RequestDetail";
 
 type Page = { rows: LogRow[]; next: string | null };
 
@@ -31,6 +34,8 @@ export function Requests({ live, agentSession = null, onClearAgentSession = () =
   const [error, setError] = useState<string | null>(null);
   const [fresh, setFresh] = useState(0);
   const [exported, setExported] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const closeDetail = useCallback(() => setOpen(null), []);
   const exporting = useAction();
   const asked = useRef(0);
   const lastBefore = useRef<string | null>(null);
@@ -159,7 +164,10 @@ export function Requests({ live, agentSession = null, onClearAgentSession = () =
           {isFiltered(filter) ? "No requests match these filters." : "No requests yet. They appear here as agents use ClawBox."}
         </p>
       )}
-      {page && page.rows.length > 0 && <LogTable rows={page.rows} />}
+      <div class={open ? "with-panel" : undefined}>
+        {page && page.rows.length > 0 && <LogTable rows={page.rows} open={open} onOpen={setOpen} />}
+        {open && <RequestDetail id={open} onClose={closeDetail} />}
+      </div>
       {page?.next && (
         <button type="button" id="requests-more" disabled={loading} onClick={() => void load(page.next)}>
           {loading ? "Loading…" : "Load more"}
@@ -195,7 +203,9 @@ function FacetSelect({ id, label, value, options = [], onChange }: SelectProps) 
   );
 }
 
-function LogTable({ rows }: { rows: LogRow[] }) {
+type TableProps = { rows: LogRow[]; open: string | null; onOpen: (id: string) => void };
+
+function LogTable({ rows, open, onOpen }: TableProps) {
   return (
     <div class="table-scroll">
       <table id="requests-table" class="data">
@@ -212,12 +222,23 @@ function LogTable({ rows }: { rows: LogRow[] }) {
             <th scope="col" class="num">
               Tokens
             </th>
+            <th scope="col" class="num">
+              Cost
+            </th>
             <th scope="col">Route</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.id} data-id={row.id}>
+            <tr
+              key={row.id}
+              data-id={row.id}
+              class="clickable"
+              tabIndex={0}
+              aria-selected={row.id === open}
+              onClick={() => onOpen(row.id)}
+              onKeyDown={(e) => e.key === "Enter" && onOpen(row.id)}
+            >
               <td>
                 <time dateTime={row.created_at} title={formatDateTime(row.created_at)}>
                   {formatTime(row.created_at)}
@@ -241,6 +262,7 @@ function LogTable({ rows }: { rows: LogRow[] }) {
                 {formatLatency(row.latency_ms)}
               </td>
               <td class="num">{formatTokens(row.tokens, row.tokens_source)}</td>
+              <td class="num cost">{costText(row.cost_usd, row.billing)}</td>
               <td>
                 {row.mode}
                 {row.upstream && ` → ${row.upstream}`}

@@ -79,6 +79,35 @@ describe("settings", () => {
     expect($("#settings-saved")).toBeNull();
   });
 
+  it("sets a budget in dollars, turns alerts off, and offers the hosted tiers as caps", async () => {
+    const backend = withSettings();
+    await mountSettings();
+    expect(input("monthly_budget_usd").step).toBe("0.01");
+    expect(input("usage_alerts").checked).toBe(true);
+    await type("#setting-monthly_budget_usd", "12.50");
+    await click("#setting-usage_alerts");
+    const tiers = [...document.querySelectorAll<HTMLButtonElement>(".presets button")];
+    expect(tiers.map((b) => b.textContent)).toEqual(["Tier 1: 10,000", "Tier 2: 50,000", "Tier 3: unlimited"]);
+    // No cap (0) is the unlimited tier.
+    expect(tiers[2]!.getAttribute("aria-pressed")).toBe("true");
+    await click('.presets button[data-cap="50000"]');
+    expect(input("monthly_cap").value).toBe("50000");
+    await click("#settings-save");
+    await findText("#settings-saved", "Saved");
+    expect(backend.argsOf("save_settings")).toEqual([
+      { change: { monthly_cap: 50000, monthly_budget_usd: 12.5, usage_alerts: false } },
+    ]);
+  });
+
+  it("refuses a budget that is not an amount before asking the backend", async () => {
+    const backend = withSettings();
+    await mountSettings();
+    await type("#setting-monthly_budget_usd", "-3");
+    await click("#settings-save");
+    await findText("#settings-error", "Monthly budget (US dollars) must be an amount like 25 or 12.50");
+    expect(backend.count("save_settings")).toBe(0);
+  });
+
   it("catches a number that isn't one before asking the backend", async () => {
     const backend = withSettings();
     await mountSettings();

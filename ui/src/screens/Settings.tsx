@@ -5,7 +5,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorNote, Loading } from "../components/ErrorNote";
 import { useAction, useLoad } from "../hooks";
 import { clearHistory, getSettings, resetEverything, saveSettings } from "../ipc";
-import { diffSettings, FIELDS, pinnedBy, toForm, type Field, type FormValues } from "../settingsForm";
+import { CAP_TIERS, diffSettings, FIELDS, pinnedBy, toForm, type Field, type FormValues } from "../settingsForm";
 import { Updates } from "./settings/Updates";
 
 export function Settings({ onReset }: { onReset: () => void }) {
@@ -126,12 +126,12 @@ function SettingInput({ field, value, pinned, onChange }: InputProps) {
           <option value="local">Local</option>
           <option value="hosted">Hosted</option>
         </select>
-      ) : field.kind === "number" ? (
+      ) : field.kind === "number" || field.kind === "usd" ? (
         <input
           id={id}
           type="number"
           min={0}
-          step={1}
+          step={field.kind === "usd" ? 0.01 : 1}
           value={String(value ?? "")}
           disabled={disabled}
           aria-describedby={hintId}
@@ -148,6 +148,22 @@ function SettingInput({ field, value, pinned, onChange }: InputProps) {
           aria-describedby={hintId}
           onInput={(e) => onChange(e.currentTarget.value)}
         />
+      )}
+      {field.key === "monthly_cap" && !disabled && (
+        <div class="presets" role="group" aria-label="The hosted ClawBox's tiers">
+          {CAP_TIERS.map((tier) => (
+            <button
+              type="button"
+              key={tier.cap}
+              class="link"
+              data-cap={tier.cap}
+              aria-pressed={String(value) === String(tier.cap)}
+              onClick={() => onChange(String(tier.cap))}
+            >
+              {tier.label}
+            </button>
+          ))}
+        </div>
       )}
       {hint}
     </div>

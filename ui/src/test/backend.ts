@@ -2,7 +2,7 @@
 // tests emit the gateway's events through Tauri's own mock.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { accounts, dashboard, settings, status } from "./fixtures";
+import { accounts, dashboard, settings, status, today } from "./fixtures";
 
 export type Args = Record<string, unknown>;
 export type Handler = (args: Args) => unknown;
@@ -56,6 +56,9 @@ export function everyday(): Record<string, Handler> {
     accounts: () => accounts(),
     connections: () => [],
     usage_dashboard: () => dashboard(),
+    today_usage: () => today(),
+    plan_limits: () => null,
+    price_source: () => ({ source: "LiteLLM (MIT licence)", version: "litellm 1.104.5", taken: "2026-12-05", models: 373 }),
     request_log: () => ({ rows: [], next: null }),
     log_facets: () => ({ users: [], models: [], endpoints: [] }),
     free_port: () => 18790,

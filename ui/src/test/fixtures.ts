@@ -1,5 +1,5 @@
 // Backend answers as the Rust side sends them, with only what a test cares about overridden.
-import type { Accounts, AppSettings, Dashboard, GatewayStatus, LiveRequest } from "../ipc";
+import type { Accounts, AppSettings, CostLine, Dashboard, GatewayStatus, LiveRequest, PlanLimits, Today } from "../ipc";
 import type { LogRow } from "../bindings/LogRow";
 
 export function status(over: Partial<GatewayStatus> = {}): GatewayStatus {
@@ -30,6 +30,8 @@ export function settings(over: Partial<AppSettings> = {}): AppSettings {
     user_id: "ada",
     rate_limit: 50,
     monthly_cap: 0,
+    monthly_budget_usd: 0,
+    usage_alerts: true,
     failover: false,
     retention_days: 90,
     launch_at_login: false,
@@ -60,10 +62,10 @@ export function dashboard(over: Partial<Dashboard> = {}): Dashboard {
     from: start,
     to: start + 4 * 900,
     buckets: [
-      { start, requests: 3, tokens_reported: 300, tokens_estimated: 0, p50_ms: 400, p95_ms: 900 },
-      { start: start + 900, requests: 0, tokens_reported: 0, tokens_estimated: 0, p50_ms: null, p95_ms: null },
-      { start: start + 1800, requests: 5, tokens_reported: 200, tokens_estimated: 50, p50_ms: 350, p95_ms: 1200 },
-      { start: start + 2700, requests: 4, tokens_reported: 100, tokens_estimated: 0, p50_ms: 500, p95_ms: 800 },
+      { start, requests: 3, tokens_reported: 300, tokens_estimated: 0, p50_ms: 400, p95_ms: 900, ...usd(0.5, 0) },
+      { start: start + 900, requests: 0, tokens_reported: 0, tokens_estimated: 0, p50_ms: null, p95_ms: null, ...usd(0, 0) },
+      { start: start + 1800, requests: 5, tokens_reported: 200, tokens_estimated: 50, p50_ms: 350, p95_ms: 1200, ...usd(0.25, 0.75) },
+      { start: start + 2700, requests: 4, tokens_reported: 100, tokens_estimated: 0, p50_ms: 500, p95_ms: 800, ...usd(0, 0) },
     ],
     statuses: { ok: 9, client_error: 1, rate_limited: 1, over_cap: 0, server_error: 1 },
     requests: 12,
@@ -73,9 +75,21 @@ export function dashboard(over: Partial<Dashboard> = {}): Dashboard {
     p95_ms: 1100,
     by_model: [{ name: "gpt-4o-mini", requests: 12, tokens: 650 }],
     by_user: [{ name: "ada", requests: 12, tokens: 650 }],
-    month: { month: "2023-11", user_id: null, requests: 40, tokens: 4000, cap: null },
+    cost: costLine("total", { requests: 12, tokens: 650, cost_usd: 0.75, plan_value_usd: 0.75 }),
+    cost_by_model: [costLine("gpt-4o-mini", { requests: 12, tokens: 650, cost_usd: 0.75, plan_value_usd: 0.75 })],
+    cost_by_user: [costLine("ada", { requests: 12, tokens: 650, cost_usd: 0.75, plan_value_usd: 0.75 })],
+    cost_by_client: [],
+    month: { month: "2023-11", user_id: null, requests: 40, tokens: 4000, cap: null, spent_usd: 3, budget_usd: null },
     ...over,
   };
+}
+
+function usd(api_usd: number, plan_usd: number) {
+  return { api_usd, plan_usd, hosted_usd: 0 };
+}
+
+export function costLine(key: string, over: Partial<CostLine> = {}): CostLine {
+  return { key, requests: 0, tokens: 0, cost_usd: 0, plan_value_usd: 0, hosted_usd: 0, unpriced: 0, ...over };
 }
 
 export function logRow(id: string, over: Partial<LogRow> = {}): LogRow {
@@ -98,6 +112,14 @@ export function logRow(id: string, over: Partial<LogRow> = {}): LogRow {
     failover: false,
     client: null,
     agent_session: null,
+    prompt_tokens: 60,
+    completion_tokens: 36,
+    cached_tokens: 40,
+    cache_write_tokens: null,
+    reasoning_tokens: 10,
+    cost_usd: 0.00051,
+    billing: "api",
+    upstream_request_id: "req_abc123",
     ...over,
   };
 }
@@ -117,6 +139,25 @@ export function liveRequest(id: string, over: Partial<LiveRequest> = {}): LiveRe
     failover: false,
     created_at: "2023-11-14T22:13:20.000Z",
     agent_session: null,
+    cost_usd: 0.0001,
+    billing: "api",
+    ...over,
+  };
+}
+
+export function today(over: Partial<Today> = {}): Today {
+  return { requests: 42, tokens: 12_345, api_usd: 1.2345, plan_usd: 0.5, hosted_usd: 0, ...over };
+}
+
+/** A Plus plan 22% into its 5-hour window (resetting in 4 h 29 min) and 32% into its week. */
+export function plan(nowSecs: number, over: Partial<PlanLimits> = {}): PlanLimits {
+  return {
+    windows: [
+      { used_percent: 22, window_minutes: 300, resets_at: nowSecs + 4 * 3600 + 29 * 60 },
+      { used_percent: 32, window_minutes: 10_080, resets_at: nowSecs + 3 * 86_400 },
+    ],
+    plan: "plus",
+    observed_at: nowSecs,
     ...over,
   };
 }
