@@ -88,6 +88,9 @@ impl FakeOAuth {
                 post(crate::codex_backend::codex_responses),
             )
             .route("/backend-api/wham/usage", get(crate::codex_backend::usage))
+            // For tests that run this fake as a process (`clawbox-fake-upstream --oauth`): set
+            // the plan's windows, `[[used_percent, window_minutes], …]`.
+            .route("/test/plan-windows", post(set_plan_windows))
             .with_state((Arc::clone(&state), Arc::clone(&refreshes)));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -171,6 +174,17 @@ impl FakeOAuth {
     pub fn backend_requests(&self) -> Vec<(HeaderMap, Value)> {
         self.with(|s| s.backend_requests.clone())
     }
+}
+
+async fn set_plan_windows(
+    State((state, _)): State<Shared>,
+    axum::Json(windows): axum::Json<Vec<(f64, i64)>>,
+) -> StatusCode {
+    state
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .plan_windows = windows;
+    StatusCode::NO_CONTENT
 }
 
 impl Drop for FakeOAuth {

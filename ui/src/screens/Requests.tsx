@@ -164,10 +164,8 @@ export function Requests({ live, agentSession = null, onClearAgentSession = () =
           {isFiltered(filter) ? "No requests match these filters." : "No requests yet. They appear here as agents use ClawBox."}
         </p>
       )}
-      <div class={open ? "with-panel" : undefined}>
-        {page && page.rows.length > 0 && <LogTable rows={page.rows} open={open} onOpen={setOpen} />}
-        {open && <RequestDetail id={open} onClose={closeDetail} />}
-      </div>
+      {page && page.rows.length > 0 && <LogTable rows={page.rows} open={open} onOpen={setOpen} />}
+      {open && <RequestDetail id={open} onClose={closeDetail} />}
       {page?.next && (
         <button type="button" id="requests-more" disabled={loading} onClick={() => void load(page.next)}>
           {loading ? "Loading…" : "Load more"}
