@@ -376,7 +376,13 @@ def store_benchmark(rows):
                          cwd=ROOT, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         return [f"store benchmark failed: {out.stderr.strip().splitlines()[-1:]}"]
-    return [line for line in out.stdout.splitlines() if line.strip()]
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    # What pricing adds to each request (crates/pricing/benches/price.rs).
+    out = subprocess.run(["cargo", "bench", "--locked", "-p", "clawbox-pricing", "--bench", "price"],
+                         cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        return lines + [f"pricing benchmark failed: {out.stderr.strip().splitlines()[-1:]}"]
+    return lines + [line for line in out.stdout.splitlines() if line.strip()]
 
 
 def agents_benchmark():

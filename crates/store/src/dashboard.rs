@@ -166,6 +166,8 @@ pub struct Dashboard {
     pub cost_by_model: Vec<CostLine>,
     pub cost_by_user: Vec<CostLine>,
     pub cost_by_client: Vec<CostLine>,
+    /// Per UTC day, oldest first (for the week and month ranges; empty for shorter ones).
+    pub cost_by_day: Vec<CostLine>,
     pub month: MonthUsage,
 }
 
@@ -297,6 +299,12 @@ pub fn dashboard(
         cost_by_model: by_model.rows,
         cost_by_user: costs(By::User)?.rows,
         cost_by_client: costs(By::Client)?.rows,
+        cost_by_day: match range {
+            Range::Week | Range::Month => {
+                cost_report(conn, first_hour, end_hour, By::Day, 31)?.rows
+            }
+            Range::Hour | Range::Day => Vec::new(),
+        },
         month: month_usage(conn, month)?,
     })
 }

@@ -114,6 +114,16 @@ fn the_dashboard_shows_money_spent_apart_from_what_the_plan_covered() {
 
     let week = dashboard(&conn, Range::Week, NOON, &month).unwrap();
     assert!(close(week.cost.cost_usd, 6.75));
+    let days: Vec<(&str, f64)> = week
+        .cost_by_day
+        .iter()
+        .map(|d| (d.key.as_str(), d.cost_usd))
+        .collect();
+    assert_eq!(days, [("2026-11-28", 5.0), ("2026-11-29", 1.75)]);
+    assert!(
+        day.cost_by_day.is_empty(),
+        "a day's range has no split by day"
+    );
 
     // "Today" from the person's midnight (here 18:00 UTC the day before).
     let strip = today(&conn, NOON - 6 * 3_600).unwrap();

@@ -25,4 +25,8 @@ by_model: Array<Split>, by_user: Array<Split>,
  * What the range cost, and its split by model, user and client (the agent that sent it),
  * biggest first (at most [`TOP`] each). Read by whole hours.
  */
-cost: CostLine, cost_by_model: Array<CostLine>, cost_by_user: Array<CostLine>, cost_by_client: Array<CostLine>, month: MonthUsage, };
+cost: CostLine, cost_by_model: Array<CostLine>, cost_by_user: Array<CostLine>, cost_by_client: Array<CostLine>, 
+/**
+ * Per UTC day, oldest first (for the week and month ranges; empty for shorter ones).
+ */
+cost_by_day: Array<CostLine>, month: MonthUsage, };

@@ -103,6 +103,7 @@ describe("the dashboard", () => {
         dashboard({
           cost: costLine("total", { cost_usd: 2.5, plan_value_usd: 0.75, unpriced: 2 }),
           cost_by_client: [costLine("codex-acp", { requests: 3, plan_value_usd: 0.75 }), costLine("(other tools)", { cost_usd: 2.5, unpriced: 2 })],
+          cost_by_day: [costLine("2023-11-13", { requests: 2, cost_usd: 1 }), costLine("2023-11-14", { requests: 1, cost_usd: 1.5 })],
           month: { month: "2023-11", user_id: "ada", requests: 40, tokens: 4000, cap: null, spent_usd: 8.5, budget_usd: 10 },
         }),
     });
@@ -120,6 +121,7 @@ describe("the dashboard", () => {
     expect($("#month-budget [role=progressbar]")!.getAttribute("aria-valuenow")).toBe("85");
     expect($("#month-budget .bar")!.classList.contains("warn")).toBe(true);
     expect($("#price-source")!.textContent).toContain("litellm 1.104.5 (taken 2026-12-05)");
+    expect($$("#cost-by-day tbody tr").map((tr) => tr.firstElementChild!.textContent)).toEqual(["2023-11-13", "2023-11-14"]);
   });
 
   it("asks for the chosen range and marks it pressed", async () => {

@@ -235,6 +235,7 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
             <CostTable id="cost-by-model" caption="Cost by model" rows={data.cost_by_model} />
             <CostTable id="cost-by-user" caption="Cost by user" rows={data.cost_by_user} />
             <CostTable id="cost-by-client" caption="Cost by client (the agent that sent it)" rows={data.cost_by_client} />
+            {data.cost_by_day.length > 0 && <CostTable id="cost-by-day" caption="Cost by day (UTC)" rows={data.cost_by_day} />}
           </div>
         </>
       )}

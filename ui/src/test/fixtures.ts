@@ -79,6 +79,7 @@ export function dashboard(over: Partial<Dashboard> = {}): Dashboard {
     cost_by_model: [costLine("gpt-4o-mini", { requests: 12, tokens: 650, cost_usd: 0.75, plan_value_usd: 0.75 })],
     cost_by_user: [costLine("ada", { requests: 12, tokens: 650, cost_usd: 0.75, plan_value_usd: 0.75 })],
     cost_by_client: [],
+    cost_by_day: [],
     month: { month: "2023-11", user_id: null, requests: 40, tokens: 4000, cap: null, spent_usd: 3, budget_usd: null },
     ...over,
   };
