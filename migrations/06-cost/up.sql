@@ -25,17 +25,19 @@ ALTER TABLE usage_hour ADD COLUMN api_usd REAL NOT NULL DEFAULT 0;
 ALTER TABLE usage_hour ADD COLUMN plan_usd REAL NOT NULL DEFAULT 0;
 ALTER TABLE usage_hour ADD COLUMN hosted_usd REAL NOT NULL DEFAULT 0;
 
--- Requests, tokens and cost per hour by user, model, client and billing: the dashboard's cost
--- splits and `clawbox-gateway usage` read this, never the requests table.
-CREATE TABLE cost_hour (
-    hour     INTEGER NOT NULL,                    -- Unix time / 3600, UTC
-    user_id  TEXT NOT NULL,
-    model    TEXT NOT NULL,                       -- '' when the request named none
-    client   TEXT NOT NULL,                       -- '' for requests from outside ClawBox's agents
-    billing  TEXT NOT NULL,                       -- '' when the request reached no provider
-    requests INTEGER NOT NULL,
-    tokens   INTEGER NOT NULL,
-    cost_usd REAL NOT NULL,                       -- of the priced requests
-    unpriced INTEGER NOT NULL,                    -- requests with tokens but no known price
-    PRIMARY KEY (hour, user_id, model, client, billing)
+-- Requests, tokens and cost per hour by model, by user and by client (each a `dimension`), and
+-- by who pays: the dashboard's cost splits and `clawbox-gateway usage` read this, never the
+-- requests table. One narrow row per value rather than one per combination: a month of a busy
+-- log is tens of thousands of rows, not hundreds of thousands.
+CREATE TABLE cost_split (
+    hour      INTEGER NOT NULL,                   -- Unix time / 3600, UTC
+    dimension TEXT NOT NULL CHECK (dimension IN ('model', 'user', 'client')),
+    key       TEXT NOT NULL,                      -- '' when the request named no model, or came
+                                                  -- from outside ClawBox's agents
+    billing   TEXT NOT NULL,                      -- '' when the request reached no provider
+    requests  INTEGER NOT NULL,
+    tokens    INTEGER NOT NULL,
+    cost_usd  REAL NOT NULL,                      -- of the priced requests
+    unpriced  INTEGER NOT NULL,                   -- requests with tokens but no known price
+    PRIMARY KEY (dimension, hour, key, billing)
 ) STRICT, WITHOUT ROWID;

@@ -1,5 +1,6 @@
 //! What requests cost, summed over a time range and split one way: by model, user, client or
-//! UTC day. Read from `cost_hour`, so it costs the same at a thousand rows or ten million.
+//! UTC day. Read from the hourly rollup `cost_split`, so it costs about the same at a thousand
+//! rows or ten million.
 
 use rusqlite::Connection;
 use serde::Serialize;
@@ -39,12 +40,13 @@ impl By {
         }
     }
 
-    fn column(self) -> &'static str {
+    /// The rollup's dimension to read (by day: any one, summed per day) and the key to group by.
+    fn source(self) -> (&'static str, &'static str) {
         match self {
-            By::Model => "model",
-            By::User => "user_id",
-            By::Client => "client",
-            By::Day => "strftime('%Y-%m-%d', hour * 3600, 'unixepoch')",
+            By::Model => ("model", "key"),
+            By::User => ("user", "key"),
+            By::Client => ("client", "key"),
+            By::Day => ("model", "strftime('%Y-%m-%d', hour * 3600, 'unixepoch')"),
         }
     }
 }
@@ -87,22 +89,22 @@ pub fn cost_report(
     limit: usize,
 ) -> Result<CostReport, StoreError> {
     let order = match by {
-        By::Day => "key ASC",
+        By::Day => "grouped ASC",
         // Names of their own: in an expression, `cost_usd` would be the table's column.
-        _ => "api_sum + plan_sum + hosted_sum DESC, token_sum DESC, key ASC",
+        _ => "api_sum + plan_sum + hosted_sum DESC, token_sum DESC, grouped ASC",
     };
+    let (dimension, key) = by.source();
     let sql = format!(
-        "SELECT {key} AS key, SUM(requests), SUM(tokens) AS token_sum,
+        "SELECT {key} AS grouped, SUM(requests), SUM(tokens) AS token_sum,
                 SUM(CASE billing WHEN 'api' THEN cost_usd ELSE 0 END) AS api_sum,
                 SUM(CASE billing WHEN 'plan' THEN cost_usd ELSE 0 END) AS plan_sum,
                 SUM(CASE billing WHEN 'hosted' THEN cost_usd ELSE 0 END) AS hosted_sum,
                 SUM(unpriced)
-         FROM cost_hour WHERE hour >= ?1 AND hour < ?2
-         GROUP BY key ORDER BY {order}",
-        key = by.column()
+         FROM cost_split WHERE dimension = ?3 AND hour >= ?1 AND hour < ?2
+         GROUP BY grouped ORDER BY {order}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query([from_hour, to_hour])?;
+    let mut rows = stmt.query(rusqlite::params![from_hour, to_hour, dimension])?;
     let mut report = CostReport::default();
     while let Some(r) = rows.next()? {
         let key: String = r.get(0)?;

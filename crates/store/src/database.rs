@@ -188,8 +188,8 @@ mod tests {
         let conn = open(&path).unwrap();
         let (requests, tokens, billing, unpriced): (i64, i64, String, i64) = conn
             .query_row(
-                "SELECT requests, tokens, billing, unpriced FROM cost_hour
-                 WHERE client = 'codex-acp' AND model = 'gpt-5'",
+                "SELECT requests, tokens, billing, unpriced FROM cost_split
+                 WHERE dimension = 'client' AND key = 'codex-acp'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )

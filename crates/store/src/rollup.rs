@@ -1,7 +1,7 @@
 //! The pre-aggregates the dashboard reads: requests, tokens and latency per minute and per hour
 //! (`usage_minute`, `usage_hour`, `latency_minute`, `latency_hour`, cost by who pays included),
-//! who and what per hour (`usage_split`), and cost per hour by user, model, client and billing
-//! (`cost_hour`). The writer folds each batch into them in the batch's own transaction, so they
+//! who and what per hour (`usage_split`), and cost per hour by model, by user and by client, each
+//! by who pays (`cost_split`). The writer folds each batch into them in the batch's own transaction, so they
 //! always agree with `requests`; [`rebuild`] recomputes them (after the migration that added
 //! them).
 
@@ -67,9 +67,9 @@ struct UsageSums {
 #[derive(Hash, PartialEq, Eq)]
 struct CostKey {
     hour: i64,
-    user_id: String,
-    model: String,
-    client: String,
+    /// `model`, `user` or `client`.
+    dimension: &'static str,
+    key: String,
     billing: &'static str,
 }
 
@@ -146,21 +146,25 @@ impl Rollup {
             .or_default();
         split.0 += 1;
         split.1 = split.1.saturating_add(tokens);
-        let costs = self
-            .costs
-            .entry(CostKey {
-                hour,
-                user_id: row.user_id.clone(),
-                model: model.to_owned(),
-                client: row.client.clone().unwrap_or_default(),
-                billing: row.billing.unwrap_or(""),
-            })
-            .or_default();
-        costs.requests += 1;
-        costs.tokens = costs.tokens.saturating_add(tokens);
-        costs.cost_usd += cost;
-        if row.cost_usd.is_none() && row.tokens_est > 0 {
-            costs.unpriced += 1;
+        let unpriced = i64::from(row.cost_usd.is_none() && row.tokens_est > 0);
+        for (dimension, key) in [
+            ("model", model),
+            ("user", row.user_id.as_str()),
+            ("client", row.client.as_deref().unwrap_or("")),
+        ] {
+            let costs = self
+                .costs
+                .entry(CostKey {
+                    hour,
+                    dimension,
+                    key: key.to_owned(),
+                    billing: row.billing.unwrap_or(""),
+                })
+                .or_default();
+            costs.requests += 1;
+            costs.tokens = costs.tokens.saturating_add(tokens);
+            costs.cost_usd += cost;
+            costs.unpriced += unpriced;
         }
     }
 
@@ -214,9 +218,8 @@ impl Rollup {
         for (key, sums) in &self.costs {
             add.execute(params![
                 key.hour,
-                key.user_id,
-                key.model,
-                key.client,
+                key.dimension,
+                key.key,
                 key.billing,
                 sums.requests,
                 sums.tokens,
@@ -235,7 +238,7 @@ pub(crate) const TABLES: [(&str, &str); 6] = [
     ("latency_minute", "minute"),
     ("latency_hour", "hour"),
     ("usage_split", "hour"),
-    ("cost_hour", "hour"),
+    ("cost_split", "hour"),
 ];
 
 /// Recomputes the rollups from `requests` (one pass, in one transaction).

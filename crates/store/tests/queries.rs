@@ -165,7 +165,7 @@ fn a_database_from_before_the_rollups_gets_them_when_opened() {
     let raw = Connection::open(&path).unwrap();
     raw.execute_batch(
         "DROP TABLE usage_minute; DROP TABLE usage_hour; DROP TABLE latency_minute;
-         DROP TABLE latency_hour; DROP TABLE usage_split; DROP TABLE cost_hour;
+         DROP TABLE latency_hour; DROP TABLE usage_split; DROP TABLE cost_split;
          ALTER TABLE requests DROP COLUMN cached_tokens;
          ALTER TABLE requests DROP COLUMN cache_write_tokens;
          ALTER TABLE requests DROP COLUMN reasoning_tokens;

@@ -1,6 +1,6 @@
-INSERT INTO cost_hour (hour, user_id, model, client, billing, requests, tokens, cost_usd, unpriced)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-ON CONFLICT (hour, user_id, model, client, billing) DO UPDATE SET
+INSERT INTO cost_split (hour, dimension, key, billing, requests, tokens, cost_usd, unpriced)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+ON CONFLICT (dimension, hour, key, billing) DO UPDATE SET
     requests = requests + excluded.requests,
     tokens = CASE WHEN tokens > 9223372036854775807 - excluded.tokens
                   THEN 9223372036854775807
