@@ -230,11 +230,23 @@ def test_a_chatgpt_sign_in_serves_chat_and_responses_clients(start_gateway, oaut
     assert response.output_text == REPLY
     events = list(client.responses.create(model="gpt-5", input="say hi", stream=True))
     assert events[-1].type == "response.completed"
+    # The SDK's stream helper refuses event types it does not know: the plan's
+    # `codex.rate_limits` event is ClawBox's to read, never this client's.
+    assert all(not e.type.startswith("codex.") for e in events)
+    with client.responses.stream(model="gpt-5", input="say hi") as stream:
+        text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+        assert stream.get_final_response().status == "completed"
+    assert text == REPLY
 
     row = gateway.row(raw.headers["x-request-id"])
     assert (row["upstream"], row["tokens_source"], row["tokens_est"]) == ("codex", "reported", sum(RESPONSES))
+    # What the plan covered, at API prices: gpt-4o-mini at $0.15 in, $0.075 cached, $0.60 out
+    # per 1M for the backend's 17 input tokens (11 cached) and 19 output:
+    # 6 × 0.15 + 11 × 0.075 + 19 × 0.6 = 13.125 per 1M.
+    assert row["billing"] == "plan" and abs(row["cost_usd"] - 13.125e-6) < 1e-12, row
     status = clawbox("status", env=where)
     assert "ChatGPT:         sam@example.com (plus plan" in status
+    assert "ChatGPT plan:    5-hour: 78% left, resets in 2 h " in status, status
     clawbox("logout", "codex", env=where)
     # No token in any log line, row or file: refresh tokens start rt_, JWTs eyJ.
     logs = gateway.stop()
