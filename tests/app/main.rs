@@ -8,6 +8,7 @@
 mod harness;
 
 mod agents;
+mod cost;
 mod history;
 mod onboarding;
 mod provisioning;
