@@ -23,16 +23,8 @@ pub(crate) async fn codex_responses(
     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
     let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
     s.backend_requests.push((headers.clone(), request.clone()));
-    let bearer = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer.is_none() || bearer != s.current_access.as_deref() {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({"detail": "Unauthorized"})),
-        )
-            .into_response();
+    if let Some(refused) = unauthorized(&headers, &s) {
+        return refused;
     }
     if headers
         .get("chatgpt-account-id")
@@ -139,20 +131,27 @@ fn plan_event(windows: &[(f64, i64)]) -> Vec<u8> {
     format!("event: codex.rate_limits\ndata: {event}\n\n").into_bytes()
 }
 
-/// `GET /backend-api/wham/usage`: the plan's windows, in seconds, for the signed-in account.
-pub(crate) async fn usage(State((state, _)): State<Shared>, headers: HeaderMap) -> Response {
-    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
-    s.usage_asked += 1;
+/// The backend's 401 unless the request carries the access token the fake last issued.
+fn unauthorized(headers: &HeaderMap, s: &crate::oauth::OAuthState) -> Option<Response> {
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer.is_none() || bearer != s.current_access.as_deref() {
-        return (
+    (bearer.is_none() || bearer != s.current_access.as_deref()).then(|| {
+        (
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({"detail": "Unauthorized"})),
         )
-            .into_response();
+            .into_response()
+    })
+}
+
+/// `GET /backend-api/wham/usage`: the plan's windows, in seconds, for the signed-in account.
+pub(crate) async fn usage(State((state, _)): State<Shared>, headers: HeaderMap) -> Response {
+    let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+    s.usage_asked += 1;
+    if let Some(refused) = unauthorized(&headers, &s) {
+        return refused;
     }
     let window = |i: usize| {
         s.plan_windows
