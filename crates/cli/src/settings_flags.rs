@@ -85,6 +85,12 @@ pub struct SettingsFlags {
     /// it get 402. ChatGPT-plan and local-model requests do not count. Unset means no budget
     #[arg(long, env = "CLAWBOX_MONTHLY_BUDGET_USD", value_name = "USD", value_parser = parse_usd)]
     pub monthly_budget_usd: Option<f64>,
+
+    /// The largest `multipart/form-data` upload (audio to transcribe, a file, an image to edit)
+    /// passed through, in MB; uploads stream to the provider and are never held whole
+    /// [default: 512]
+    #[arg(long, env = "CLAWBOX_MULTIPART_LIMIT_MB", value_name = "MB", value_parser = parse_number::<u64>)]
+    pub multipart_limit_mb: Option<u64>,
 }
 
 impl SettingsFlags {
@@ -110,6 +116,7 @@ impl SettingsFlags {
             allowed_hosts: f.allowed_hosts,
             routes: None,
             monthly_budget_usd: f.monthly_budget_usd,
+            multipart_limit_mb: f.multipart_limit_mb,
             prices: None,
         }
     }

@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use crate::config::Config;
 use crate::dialect::Dialect;
 use crate::stages::{
-    Forwarded, Recording, Upstream, admit, authorize, can_ask_openai, extra_models,
-    fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list, meter, read_body,
-    route, within_budget, without_openai,
+    BodyKind, Forwarded, Recording, RequestBody, Upstream, admit, authorize, can_ask_openai,
+    extra_models, fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list,
+    meter, read_body, read_upload, route, within_budget, without_openai,
 };
 use crate::{Error, Gateway};
 
@@ -40,9 +40,20 @@ async fn pass(
     body: axum::body::Body,
     recording: &mut Recording,
 ) -> Result<Forwarded, Error> {
-    guard(parts, config, gateway.port())?;
-    let body = read_body(parts, body, config.idle_timeout).await?;
-    recording.set_model(body.model.as_deref());
+    let kind = guard(parts, config, gateway.port())?;
+    // An upload streams to the provider; everything else is read whole (and is JSON).
+    let (body, upload) = match kind {
+        BodyKind::Json => (read_body(parts, body, config.idle_timeout).await?, None),
+        BodyKind::Upload => {
+            let upload =
+                read_upload(parts, body, config.idle_timeout, config.multipart_limit_mb).await?;
+            recording.set_model(upload.model.as_deref());
+            (RequestBody::default(), Some(upload))
+        }
+    };
+    if upload.is_none() {
+        recording.set_model(body.model.as_deref());
+    }
     recording.set_request_bytes(body.bytes.len());
     let caller = identify(parts, config)?;
     recording.set_user(&caller.user_id);
@@ -91,13 +102,14 @@ async fn pass(
         gateway.codex.as_ref(),
     )
     .await?;
-    // Kept for a second attempt only when failover may need one.
-    let retry_body = config.failover.then(|| body.clone());
+    // Kept for a second attempt only when failover may need one (an upload cannot be sent twice).
+    let retry_body = (config.failover && upload.is_none()).then(|| body.clone());
     let forwarded = forward(
         gateway.client_for(&route.base),
         &route,
         parts,
         body,
+        upload,
         attach,
         &caller.user_id,
         config.idle_timeout,

@@ -72,8 +72,9 @@ pub enum Tap {
         events: u64,
         plan: PlanTap,
     },
-    /// Anything else: counted, not read.
-    Opaque,
+    /// Anything else: counted, not read. `text`: a text answer, whose tokens are estimated from
+    /// its size; binary ones (speech audio, a file's content) are not tokens at all.
+    Opaque { text: bool },
 }
 
 impl Tap {
@@ -93,7 +94,9 @@ impl Tap {
                 overflowed: false,
             }
         } else {
-            Tap::Opaque
+            Tap::Opaque {
+                text: ct.starts_with("text/"),
+            }
         }
     }
 
@@ -117,7 +120,7 @@ impl Tap {
                 ..
             } => *hide_usage_chunk || plan.hide,
             Tap::Chat { .. } => true,
-            Tap::Json { .. } | Tap::Opaque => false,
+            Tap::Json { .. } | Tap::Opaque { .. } => false,
         }
     }
 
@@ -125,7 +128,7 @@ impl Tap {
     pub(crate) fn plan_found(&mut self) -> Option<PlanLimits> {
         match self {
             Tap::Sse { plan, .. } | Tap::Chat { plan, .. } => plan.found.take(),
-            Tap::Json { .. } | Tap::Opaque => None,
+            Tap::Json { .. } | Tap::Opaque { .. } => None,
         }
     }
 
@@ -177,7 +180,7 @@ impl Tap {
                 *events += 1;
                 translate_event(&event, translator, usage, plan, out);
             }),
-            Tap::Opaque => out.push_back(chunk),
+            Tap::Opaque { .. } => out.push_back(chunk),
         }
     }
 
@@ -219,7 +222,7 @@ impl Tap {
                 translator.finish(out);
                 *usage
             }
-            Tap::Opaque => None,
+            Tap::Opaque { .. } => None,
         }
     }
 
@@ -227,7 +230,7 @@ impl Tap {
     pub(crate) fn usage_so_far(&self) -> Option<Usage> {
         match self {
             Tap::Sse { usage, .. } | Tap::Chat { usage, .. } => *usage,
-            Tap::Json { .. } | Tap::Opaque => None,
+            Tap::Json { .. } | Tap::Opaque { .. } => None,
         }
     }
 
@@ -236,7 +239,8 @@ impl Tap {
     pub(crate) fn estimate(&self, response_bytes: usize) -> u64 {
         match self {
             Tap::Sse { events, .. } | Tap::Chat { events, .. } => *events,
-            Tap::Json { .. } | Tap::Opaque => response_bytes.div_ceil(4) as u64,
+            Tap::Json { .. } | Tap::Opaque { text: true } => response_bytes.div_ceil(4) as u64,
+            Tap::Opaque { text: false } => 0,
         }
     }
 }

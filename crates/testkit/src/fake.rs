@@ -156,9 +156,25 @@ impl Drop for FakeUpstream {
 
 async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
+    // An upload is read as a stream and recorded as a summary of its form.
+    let (form, body) = if crate::uploads::is_form(&parts) {
+        match crate::uploads::read(&parts, body).await {
+            Ok(form) => {
+                let summary = bytes::Bytes::from(form.summary.to_string());
+                (Some(form), summary)
+            }
+            Err(e) => {
+                let body =
+                    serde_json::json!({"error": {"message": e, "type": "invalid_request_error"}});
+                return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+            }
+        }
+    } else {
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        (None, bytes)
+    };
     let recorded = Recorded {
         method: parts.method.clone(),
         uri: parts
@@ -232,52 +248,63 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
     if scripted == Some(crate::script::Scripted::Hang) {
         behavior.stall_after_chunks = Some(2);
     }
-    let mut response = match (parts.method.as_str(), parts.uri.path()) {
-        ("POST", "/v1/messages") if stream && scripted.is_some() => {
-            let step = scripted.as_ref().unwrap_or(&crate::script::Scripted::Hang);
-            sse::stream(
-                crate::script::messages_events(&model, step, &request),
+    let mut response = if let Some(form) = &form {
+        crate::uploads::answer(parts.uri.path(), form)
+    } else {
+        match (parts.method.as_str(), parts.uri.path()) {
+            ("POST", "/v1/audio/speech") => crate::uploads::speech(&request),
+            ("GET", path) if path.starts_with("/v1/files/") && path.ends_with("/content") => {
+                crate::uploads::file_content(
+                    path.trim_start_matches("/v1/files/")
+                        .trim_end_matches("/content"),
+                )
+            }
+            ("POST", "/v1/messages") if stream && scripted.is_some() => {
+                let step = scripted.as_ref().unwrap_or(&crate::script::Scripted::Hang);
+                sse::stream(
+                    crate::script::messages_events(&model, step, &request),
+                    behavior,
+                    state,
+                )
+            }
+            ("POST", "/v1/responses") if stream && scripted.is_some() => {
+                let step = scripted.as_ref().unwrap_or(&crate::script::Scripted::Hang);
+                sse::stream(
+                    crate::script::responses_events(&model, step),
+                    behavior,
+                    state,
+                )
+            }
+            ("POST", "/v1/chat/completions") if stream => sse::stream(
+                chat::stream_events(&model, &request, &behavior),
                 behavior,
                 state,
-            )
-        }
-        ("POST", "/v1/responses") if stream && scripted.is_some() => {
-            let step = scripted.as_ref().unwrap_or(&crate::script::Scripted::Hang);
-            sse::stream(
-                crate::script::responses_events(&model, step),
-                behavior,
-                state,
-            )
-        }
-        ("POST", "/v1/chat/completions") if stream => sse::stream(
-            chat::stream_events(&model, &request, &behavior),
-            behavior,
-            state,
-        ),
-        ("POST", "/v1/chat/completions") => json(chat::completion(&model, &behavior)),
-        ("POST", "/v1/responses") if stream => {
-            sse::stream(responses::stream_events(&model, &behavior), behavior, state)
-        }
-        ("POST", "/v1/responses") => json(responses::body(&model, &behavior)),
-        ("POST", "/v1/embeddings") => json(chat::embeddings(&model, &request, &behavior)),
-        ("POST", "/v1/messages/count_tokens") => json(messages::count_tokens(&request)),
-        ("POST", "/v1/messages") if stream => {
-            sse::stream(messages::stream_events(&model, &behavior), behavior, state)
-        }
-        ("POST", "/v1/messages") => json(messages::body(&model, &behavior)),
-        ("GET", "/v1/models") if anthropic => json(messages::models()),
-        ("GET", "/v1/models") => json(chat::models()),
-        ("GET", "/api/tags") => {
-            let models = state
+            ),
+            ("POST", "/v1/chat/completions") => json(chat::completion(&model, &behavior)),
+            ("POST", "/v1/responses") if stream => {
+                sse::stream(responses::stream_events(&model, &behavior), behavior, state)
+            }
+            ("POST", "/v1/responses") => json(responses::body(&model, &behavior)),
+            ("POST", "/v1/embeddings") => json(chat::embeddings(&model, &request, &behavior)),
+            ("POST", "/v1/messages/count_tokens") => json(messages::count_tokens(&request)),
+            ("POST", "/v1/messages") if stream => {
+                sse::stream(messages::stream_events(&model, &behavior), behavior, state)
+            }
+            ("POST", "/v1/messages") => json(messages::body(&model, &behavior)),
+            ("GET", "/v1/models") if anthropic => json(messages::models()),
+            ("GET", "/v1/models") => json(chat::models()),
+            ("GET", "/api/tags") => {
+                let models = state
                 .local_models
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .iter()
                 .map(|m| serde_json::json!({"name": format!("{m}:latest"), "model": format!("{m}:latest")}))
                 .collect::<Vec<_>>();
-            json(serde_json::json!({"models": models}))
+                json(serde_json::json!({"models": models}))
+            }
+            _ => error(404),
         }
-        _ => error(404),
     };
     if stall_body {
         response = stalled(response).await;

@@ -18,10 +18,12 @@ mod oauth;
 mod responses;
 pub mod script;
 mod sse;
+mod uploads;
 
 pub use behavior::Behavior;
 pub use fake::{FakeUpstream, Recorded};
 pub use oauth::{FakeOAuth, RefreshFailure};
+pub use uploads::pattern;
 
 /// The token counts the fakes report, per endpoint.
 pub mod usage {

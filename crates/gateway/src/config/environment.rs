@@ -7,7 +7,7 @@ use crate::config::{SettingsLayer, parse_number, parse_origin_list, parse_switch
 
 /// The environment variable behind each setting (`routes` and `prices` live in settings.json
 /// only).
-pub const ENV_VARS: [&str; 17] = [
+pub const ENV_VARS: [&str; 18] = [
     "CLAWBOX_MODE",
     "CLAWBOX_LISTEN",
     "CLAWBOX_HOSTED_URL",
@@ -25,6 +25,7 @@ pub const ENV_VARS: [&str; 17] = [
     "CLAWBOX_ALLOW_REMOTE",
     "CLAWBOX_ALLOWED_HOSTS",
     "CLAWBOX_MONTHLY_BUDGET_USD",
+    "CLAWBOX_MULTIPART_LIMIT_MB",
 ];
 
 impl SettingsLayer {
@@ -71,6 +72,7 @@ impl SettingsLayer {
             allowed_hosts: read(&var, "CLAWBOX_ALLOWED_HOSTS", parse_origin_list)?,
             routes: None,
             monthly_budget_usd: read(&var, "CLAWBOX_MONTHLY_BUDGET_USD", parse_usd)?,
+            multipart_limit_mb: read(&var, "CLAWBOX_MULTIPART_LIMIT_MB", parse_number)?,
             prices: None,
         })
     }

@@ -103,6 +103,8 @@ pub struct SettingsLayer {
     pub routes: Option<Vec<crate::routes::RouteRule>>,
     /// US dollars a user may spend through API keys per month.
     pub monthly_budget_usd: Option<f64>,
+    /// The largest `multipart/form-data` upload passed through, in MB.
+    pub multipart_limit_mb: Option<u64>,
     /// Price overrides and additions (settings.json only): model name or `prefix*` → USD per 1M.
     pub prices: Option<std::collections::BTreeMap<String, clawbox_pricing::Price>>,
 }
@@ -134,6 +136,7 @@ impl SettingsLayer {
             allowed_hosts: self.allowed_hosts.or(lower.allowed_hosts),
             routes: self.routes.or(lower.routes),
             monthly_budget_usd: self.monthly_budget_usd.or(lower.monthly_budget_usd),
+            multipart_limit_mb: self.multipart_limit_mb.or(lower.multipart_limit_mb),
             prices: self.prices.or(lower.prices),
         }
     }
@@ -163,6 +166,7 @@ impl SettingsLayer {
         note(self.allow_remote.is_some(), "allow_remote");
         note(self.allowed_hosts.is_some(), "allowed_hosts");
         note(self.monthly_budget_usd.is_some(), "monthly_budget_usd");
+        note(self.multipart_limit_mb.is_some(), "multipart_limit_mb");
         keys
     }
 }

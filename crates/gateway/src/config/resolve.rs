@@ -15,6 +15,7 @@ const DEFAULT_OLLAMA_URL: &str = "http://127.0.0.1:11434";
 const DEFAULT_RATE_LIMIT: u32 = 50;
 const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 300;
 const DEFAULT_RETENTION_DAYS: u32 = 90;
+const DEFAULT_MULTIPART_LIMIT_MB: u64 = 512;
 /// The longest user id accepted from settings or the X-User-ID header.
 pub(crate) const MAX_USER_ID_LEN: usize = 128;
 
@@ -53,6 +54,8 @@ pub struct Config {
     pub monthly_budget_usd: Option<f64>,
     /// The prices from settings, before the shipped table.
     pub prices: clawbox_pricing::PriceBook,
+    /// The largest upload (`multipart/form-data`) passed through, in MB.
+    pub multipart_limit_mb: u64,
     /// Keys pinned by flags or the environment (shown locked in the app).
     pub pinned: Vec<&'static str>,
 }
@@ -130,6 +133,19 @@ impl Config {
                     |p| clawbox_pricing::PriceBook::new(&p).map_err(|e| e.to_string()),
                 )?
                 .unwrap_or_default(),
+            multipart_limit_mb: pick
+                .value(
+                    "multipart_limit_mb",
+                    |l| l.multipart_limit_mb,
+                    |mb| {
+                        if mb == 0 {
+                            Err("expected a size in MB of 1 or more".to_owned())
+                        } else {
+                            Ok(mb)
+                        }
+                    },
+                )?
+                .unwrap_or(DEFAULT_MULTIPART_LIMIT_MB),
             pinned: overrides.keys_set(),
         };
         if !config.listen.ip().is_loopback() && !config.allow_remote {

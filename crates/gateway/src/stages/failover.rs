@@ -97,6 +97,7 @@ async fn try_in(
         &route,
         parts,
         body,
+        None,
         attach,
         &caller.user_id,
         config.idle_timeout,

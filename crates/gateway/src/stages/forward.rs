@@ -14,7 +14,7 @@ use crate::Error;
 use crate::codex::{self, Translation};
 use crate::dialect::Dialect;
 use crate::stages::upstream_headers::upstream_headers;
-use crate::stages::{Attach, RequestBody, Route, Upstream};
+use crate::stages::{Attach, RequestBody, Route, Upload, Upstream};
 
 pub struct Forwarded {
     pub response: reqwest::Response,
@@ -46,6 +46,7 @@ pub async fn forward(
     route: &Route,
     parts: &Parts,
     body: RequestBody,
+    upload: Option<Upload>,
     mut attach: Attach,
     user_id: &str,
     idle_timeout: Duration,
@@ -54,6 +55,44 @@ pub async fn forward(
     let url = upstream_url(route, parts)?;
     let anthropic_dialect = Dialect::of(parts) == Dialect::Anthropic;
     let request_bytes = body.bytes.len();
+    if let Some(upload) = upload {
+        // Sent once, as it streams in: no retry after a refresh (uploads never go to ChatGPT).
+        let started = Instant::now();
+        let headers = upstream_headers(parts, &attach, route.upstream, user_id, anthropic_dialect);
+        let exceeded = Arc::clone(&upload.exceeded);
+        let response = send_once(
+            client,
+            route,
+            parts,
+            &url,
+            headers,
+            upload.body,
+            idle_timeout,
+        )
+        .await
+        .map_err(|e| {
+            if exceeded.load(std::sync::atomic::Ordering::Relaxed) {
+                Error::BodyTooLarge {
+                    limit_mb: usize::try_from(upload.limit_mb).unwrap_or(usize::MAX),
+                }
+            } else {
+                e
+            }
+        })?;
+        return Ok(Forwarded {
+            response,
+            upstream: route.upstream,
+            origin: route.base.as_str().trim_end_matches('/').to_owned(),
+            ttfb: started.elapsed(),
+            hide_usage_chunk: false,
+            idle_timeout,
+            request_bytes: 0,
+            head_request: false,
+            translation: Translation::None,
+            add_models: None,
+            keeps_plan_events: false,
+        });
+    }
     let (bytes, hide_usage_chunk, translation) = if route.upstream == Upstream::Codex {
         let (bytes, translation) = codex::prepare(parts.uri.path(), &body.bytes)?;
         (bytes, false, translation)
@@ -70,7 +109,7 @@ pub async fn forward(
             parts,
             &url,
             headers,
-            bytes.clone(),
+            bytes.clone().into(),
             idle_timeout,
         )
     };
@@ -107,14 +146,14 @@ async fn send_once(
     parts: &Parts,
     url: &url::Url,
     headers: HeaderMap,
-    bytes: Bytes,
+    body: reqwest::Body,
     idle_timeout: Duration,
 ) -> Result<reqwest::Response, Error> {
     let origin = route.base.as_str().trim_end_matches('/').to_owned();
     let send = client
         .request(parts.method.clone(), url.clone())
         .headers(headers)
-        .body(bytes)
+        .body(body)
         .send();
     match tokio::time::timeout(idle_timeout, send).await {
         Ok(Ok(response)) => Ok(response),

@@ -3,7 +3,9 @@
 //! Loopback is not a trust boundary: any page the user visits can send simple requests to
 //! 127.0.0.1 (CSRF) or resolve its own domain to it (DNS rebinding). So: the Host must be our own
 //! loopback address, browser Origins are refused unless allow-listed exactly (`null` never), and
-//! bodies must be JSON (which a page cannot send without a CORS preflight we never grant).
+//! bodies must be JSON (which a page cannot send without a CORS preflight we never grant) — or a
+//! `multipart/form-data` upload carrying a credential header, which a page cannot add to a form
+//! either without that preflight.
 //!
 //! And what a provider must never see: a request whose framing is ambiguous (two Hosts) or whose
 //! path holds a `.`/`..` segment, raw or percent-encoded
@@ -21,10 +23,19 @@ use crate::framing::AmbiguousFraming;
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<(), Error> {
+/// What kind of body the request brings, once the guard let it through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// JSON, or no body: read whole.
+    Json,
+    /// A `multipart/form-data` upload: streamed to the provider.
+    Upload,
+}
+
+pub fn guard(parts: &Parts, config: &Config, port: u16) -> Result<BodyKind, Error> {
     guard_addressing(parts, config, port)?;
     check_path(parts.uri.path())?;
-    check_json(parts)
+    check_body(parts)
 }
 
 /// The checks that apply even where no body is read (`/health`, unknown routes): sizes, Host
@@ -138,9 +149,9 @@ fn check_origin(parts: &Parts, allowed: &[String]) -> Result<(), Error> {
     })
 }
 
-fn check_json(parts: &Parts) -> Result<(), Error> {
+fn check_body(parts: &Parts) -> Result<BodyKind, Error> {
     if !matches!(parts.method, Method::POST | Method::PUT | Method::PATCH) {
-        return Ok(());
+        return Ok(BodyKind::Json);
     }
     let content_type = parts
         .headers
@@ -150,7 +161,17 @@ fn check_json(parts: &Parts) -> Result<(), Error> {
         .and_then(|ct| ct.split(';').next())
         .map(str::trim);
     if essence.is_some_and(|e| e.eq_ignore_ascii_case("application/json")) {
-        return Ok(());
+        return Ok(BodyKind::Json);
+    }
+    // A form a page could post by itself carries no credential header; one with a credential
+    // needs a preflight, which ClawBox never grants. (An Origin, if any, was checked above.)
+    let credential = parts.headers.contains_key(header::AUTHORIZATION)
+        || parts.headers.contains_key("x-api-key");
+    if parts.method == Method::POST
+        && credential
+        && essence.is_some_and(|e| e.eq_ignore_ascii_case("multipart/form-data"))
+    {
+        return Ok(BodyKind::Upload);
     }
     Err(Error::NotJson {
         got: match content_type {
@@ -186,7 +207,9 @@ mod tests {
     }
 
     fn check(method: &str, headers: &[(&str, &str)], origins: &[&str]) -> Result<(), &'static str> {
-        guard(&parts(method, headers), &config(origins), 18789).map_err(|e| e.code())
+        guard(&parts(method, headers), &config(origins), 18789)
+            .map(|_| ())
+            .map_err(|e| e.code())
     }
 
     #[test]
@@ -277,6 +300,60 @@ mod tests {
         }
         assert_eq!(check("POST", &[h], &[]), Err("unsupported_media_type"));
         assert_eq!(check("GET", &[h], &[]), Ok(()));
+    }
+
+    #[test]
+    fn an_upload_passes_only_with_a_credential_a_page_cannot_add() {
+        let kind = |headers: &[(&str, &str)], origins: &[&str]| {
+            guard(&parts("POST", headers), &config(origins), 18789).map_err(|e| e.code())
+        };
+        let h = ("host", "localhost:18789");
+        let form = ("content-type", "multipart/form-data; boundary=x");
+        assert_eq!(
+            kind(&[h, form, ("authorization", "Bearer sk-x")], &[]),
+            Ok(BodyKind::Upload)
+        );
+        assert_eq!(
+            kind(&[h, form, ("x-api-key", "sk-ant")], &[]),
+            Ok(BodyKind::Upload)
+        );
+        // What a page's own <form> can send: no credential.
+        assert_eq!(kind(&[h, form], &[]), Err("unsupported_media_type"));
+        // A page that found a way to add one is still a page.
+        assert_eq!(
+            kind(
+                &[
+                    h,
+                    form,
+                    ("authorization", "Bearer sk-x"),
+                    ("origin", "https://evil.example")
+                ],
+                &[]
+            ),
+            Err("forbidden_origin")
+        );
+        assert_eq!(
+            kind(
+                &[
+                    h,
+                    form,
+                    ("authorization", "Bearer sk-x"),
+                    ("sec-fetch-site", "cross-site")
+                ],
+                &[]
+            ),
+            Err("forbidden_origin")
+        );
+        // Only a POST uploads.
+        assert_eq!(
+            guard(
+                &parts("PUT", &[h, form, ("authorization", "Bearer sk-x")]),
+                &config(&[]),
+                18789
+            )
+            .map_err(|e| e.code()),
+            Err("unsupported_media_type")
+        );
     }
 
     #[test]

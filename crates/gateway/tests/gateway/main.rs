@@ -21,3 +21,4 @@ mod proxying;
 mod routing;
 mod settings;
 mod streaming;
+mod uploads;
