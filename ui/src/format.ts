@@ -46,7 +46,8 @@ function per(n: number, unit: string): string {
 export function statusClass(status: number): "2xx" | "4xx" | "429" | "402" | "5xx" {
   if (status === 429) return "429";
   if (status === 402) return "402";
-  if (status >= 500 || status === 0) return "5xx";
+  if (status === 101) return "2xx"; // a WebSocket session
+  if (status >= 500 || status < 200) return "5xx";
   if (status >= 400) return "4xx";
   return "2xx";
 }

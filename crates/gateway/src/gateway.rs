@@ -75,6 +75,8 @@ pub struct Gateway {
     port: AtomicU16,
     client: reqwest::Client,
     loopback_client: reqwest::Client,
+    /// HTTP/1.1 only, for WebSocket upgrades (they cannot go over HTTP/2): remote, loopback.
+    upgrade_clients: (reqwest::Client, reqwest::Client),
     pub(crate) admission: Admission,
     pub(crate) ip_hasher: IpHasher,
     pub(crate) credentials: Arc<Credentials>,
@@ -125,6 +127,17 @@ impl Gateway {
             .no_proxy()
             .build()
             .map_err(|e| Error::HttpClient(e.to_string()))?;
+        let upgrade_clients = (
+            client_builder()
+                .http1_only()
+                .build()
+                .map_err(|e| Error::HttpClient(e.to_string()))?,
+            client_builder()
+                .http1_only()
+                .no_proxy()
+                .build()
+                .map_err(|e| Error::HttpClient(e.to_string()))?,
+        );
 
         let store = match options.secrets {
             SecretsFrom::Open(kind) => open_store(kind, &options.data_dir),
@@ -160,6 +173,7 @@ impl Gateway {
             settings_path,
             client,
             loopback_client,
+            upgrade_clients,
             admission: Admission::new(month, months),
             ip_hasher: IpHasher::load_or_create(&options.data_dir)?,
             log_status: log.status(),
@@ -329,16 +343,19 @@ impl Gateway {
     /// The pooled HTTP client for an upstream: the proxy-honouring one, or for an upstream on
     /// this machine the one that bypasses any proxy.
     pub(crate) fn client_for(&self, base: &url::Url) -> &reqwest::Client {
-        let loopback = match base.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
-        if loopback {
+        if is_loopback(base) {
             &self.loopback_client
         } else {
             &self.client
+        }
+    }
+
+    /// The client for a WebSocket upgrade to `base` (HTTP/1.1 only).
+    pub(crate) fn upgrade_client_for(&self, base: &url::Url) -> &reqwest::Client {
+        if is_loopback(base) {
+            &self.upgrade_clients.1
+        } else {
+            &self.upgrade_clients.0
         }
     }
 
@@ -393,6 +410,16 @@ impl Gateway {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         crate::server::serve(Arc::clone(self), listener, shutdown).await
+    }
+}
+
+/// Upstreams on this machine are never reached through a proxy.
+fn is_loopback(base: &url::Url) -> bool {
+    match base.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 

@@ -10,18 +10,29 @@ use axum::response::{IntoResponse, Response};
 
 use crate::config::Config;
 use crate::dialect::Dialect;
+use crate::stages::{Attach, Caller, Route};
 use crate::stages::{
     BodyKind, Forwarded, Recording, RequestBody, Upstream, admit, authorize, can_ask_openai,
     extra_models, fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list,
     meter, read_body, read_upload, route, within_budget, without_openai,
 };
-use crate::{Error, Gateway};
+use crate::{Error, Gateway, websocket};
 
 pub async fn proxy(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let config = gateway.config();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let dialect = Dialect::of(&parts);
     let mut recording = Recording::start(&gateway, &parts, &config);
+    if websocket::is_upgrade(&parts) {
+        let client = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+        return match open_websocket(&gateway, &config, &parts, &mut recording).await {
+            Ok(opened) => websocket::relay(opened, client, recording).await,
+            Err(error) => {
+                recording.fail(&error);
+                error.into_response(dialect)
+            }
+        };
+    }
     match pass(&gateway, &config, &parts, body, &mut recording).await {
         Ok(forwarded) => meter(forwarded, recording, dialect).await,
         Err(error) => {
@@ -55,15 +66,7 @@ async fn pass(
         recording.set_model(body.model.as_deref());
     }
     recording.set_request_bytes(body.bytes.len());
-    let caller = identify(parts, config)?;
-    recording.set_user(&caller.user_id);
-    admit(
-        &gateway.admission,
-        config,
-        &caller.user_id,
-        recording.month(),
-    )?;
-    recording.set_admitted(true);
+    let caller = identify_and_admit(gateway, config, parts, recording)?;
     let listing = is_model_list(parts, config);
     if listing && !can_ask_openai(gateway, &caller).await {
         // No key to ask OpenAI with: list what ClawBox can serve without one (local models, and
@@ -74,32 +77,13 @@ async fn pass(
             return Ok(without_openai(extra, body.bytes.len()));
         }
     }
-    let route = route(
-        parts,
+    let (route, attach) = route_and_authorize(
+        gateway,
         config,
+        parts,
         &caller,
         body.model.as_deref(),
-        &gateway.local_models.get(),
-        &gateway.codex_endpoints.backend,
-    )?;
-    recording.set_upstream(route.upstream);
-    if let Err(refused) = within_budget(
-        &gateway.admission,
-        config,
-        &caller.user_id,
-        recording.month(),
-        route.upstream,
-    ) {
-        recording.set_admitted(false);
-        return Err(refused);
-    }
-    let attach = authorize(
-        &route,
-        &caller,
-        config,
-        Dialect::of(parts),
-        &gateway.credentials,
-        gateway.codex.as_ref(),
+        recording,
     )
     .await?;
     // Kept for a second attempt only when failover may need one (an upload cannot be sent twice).
@@ -125,6 +109,90 @@ async fn pass(
         forwarded.add_models = Some(extra_models(gateway, config, &caller).await?);
     }
     Ok(forwarded)
+}
+
+/// A WebSocket upgrade (the Realtime API): stages 1–5 as for any request, then the upstream's
+/// handshake. Its model (for the row) is in the query; the route is OpenAI's (or hosted).
+async fn open_websocket(
+    gateway: &Arc<Gateway>,
+    config: &Config,
+    parts: &Parts,
+    recording: &mut Recording,
+) -> Result<websocket::Opened, Error> {
+    guard(parts, config, gateway.port())?;
+    recording.set_model(websocket::model_of(parts).as_deref());
+    let caller = identify_and_admit(gateway, config, parts, recording)?;
+    let (route, attach) =
+        route_and_authorize(gateway, config, parts, &caller, None, recording).await?;
+    websocket::open(
+        gateway.upgrade_client_for(&route.base),
+        &route,
+        parts,
+        &attach,
+        &caller.user_id,
+        config.idle_timeout,
+    )
+    .await
+}
+
+/// Stages 2–3: who is calling, and whether they may.
+fn identify_and_admit(
+    gateway: &Arc<Gateway>,
+    config: &Config,
+    parts: &Parts,
+    recording: &mut Recording,
+) -> Result<Caller, Error> {
+    let caller = identify(parts, config)?;
+    recording.set_user(&caller.user_id);
+    admit(
+        &gateway.admission,
+        config,
+        &caller.user_id,
+        recording.month(),
+    )?;
+    recording.set_admitted(true);
+    Ok(caller)
+}
+
+/// Stages 4–5: where the request goes (then the budget, now that who pays is known), and with
+/// which credential.
+async fn route_and_authorize(
+    gateway: &Arc<Gateway>,
+    config: &Config,
+    parts: &Parts,
+    caller: &Caller,
+    model: Option<&str>,
+    recording: &mut Recording,
+) -> Result<(Route, Attach), Error> {
+    let route = route(
+        parts,
+        config,
+        caller,
+        model,
+        &gateway.local_models.get(),
+        &gateway.codex_endpoints.backend,
+    )?;
+    recording.set_upstream(route.upstream);
+    if let Err(refused) = within_budget(
+        &gateway.admission,
+        config,
+        &caller.user_id,
+        recording.month(),
+        route.upstream,
+    ) {
+        recording.set_admitted(false);
+        return Err(refused);
+    }
+    let attach = authorize(
+        &route,
+        caller,
+        config,
+        Dialect::of(parts),
+        &gateway.credentials,
+        gateway.codex.as_ref(),
+    )
+    .await?;
+    Ok((route, attach))
 }
 
 pub async fn health(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {

@@ -240,11 +240,11 @@ fn filter(query: &LogQuery) -> Result<(Vec<String>, Vec<Value>), StoreError> {
     if let Some(status) = query.status.as_deref().filter(|s| !s.is_empty()) {
         clauses.push(
             match status {
-                "2xx" => "status BETWEEN 200 AND 399",
+                "2xx" => "(status BETWEEN 200 AND 399 OR status = 101)",
                 "4xx" => "status BETWEEN 400 AND 499 AND status NOT IN (402, 429)",
                 "429" => "status = 429",
                 "402" => "status = 402",
-                "5xx" => "(status >= 500 OR status < 200)",
+                "5xx" => "(status >= 500 OR (status < 200 AND status != 101))",
                 other => {
                     return Err(StoreError::BadQuery(format!(
                         "unknown status filter {other:?}: use 2xx, 4xx, 429, 402 or 5xx"

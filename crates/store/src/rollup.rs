@@ -34,12 +34,13 @@ pub(crate) fn latency_bucket(ms: u64) -> i64 {
 }
 
 /// The dashboard's status classes: 429 (rate limited) and 402 (over the monthly cap) apart from
-/// the other 4xx; redirects count as answered; anything else (5xx, or no answer) is a failure.
+/// the other 4xx; redirects and WebSocket sessions (101) count as answered; anything else (5xx,
+/// or no answer) is a failure.
 pub fn status_class(status: u16) -> &'static str {
     match status {
         429 => "429",
         402 => "402",
-        200..=399 => "2xx",
+        101 | 200..=399 => "2xx",
         400..=499 => "4xx",
         _ => "5xx",
     }
@@ -302,6 +303,7 @@ mod tests {
     fn status_classes_keep_limits_apart() {
         assert_eq!(status_class(200), "2xx");
         assert_eq!(status_class(304), "2xx");
+        assert_eq!(status_class(101), "2xx", "a WebSocket session");
         assert_eq!(status_class(404), "4xx");
         assert_eq!(status_class(429), "429");
         assert_eq!(status_class(402), "402");

@@ -41,7 +41,9 @@ const KEEP_REQUESTS: usize = 10_000;
 pub struct State {
     requests: Mutex<Vec<Recorded>>,
     behavior: Mutex<Behavior>,
-    require_auth: bool,
+    pub(crate) require_auth: bool,
+    /// The headers of each Realtime connection.
+    pub(crate) realtime_headers: Mutex<Vec<HeaderMap>>,
     /// What `GET /api/tags` lists (as an Ollama server does).
     local_models: Mutex<Vec<String>>,
     pub(crate) gate: Notify,
@@ -81,6 +83,10 @@ impl FakeUpstream {
             ..State::default()
         });
         let app = Router::new()
+            .route(
+                "/v1/realtime",
+                axum::routing::get(crate::realtime::realtime),
+            )
             .fallback(handle)
             .with_state(Arc::clone(&state));
         // As real providers do (and as ClawBox does): no delayed-ACK stalls between SSE chunks.
@@ -135,6 +141,15 @@ impl FakeUpstream {
     /// Lets a gated stream (see [`Behavior::gate`]) continue.
     pub fn release(&self) {
         self.state.gate.notify_one();
+    }
+
+    /// The headers of each Realtime (WebSocket) connection, oldest first.
+    pub fn realtime_connections(&self) -> Vec<HeaderMap> {
+        self.state
+            .realtime_headers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Streams that stopped because the reader went away.
@@ -336,7 +351,7 @@ async fn stalled(response: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from_stream(never))
 }
 
-fn has_key(headers: &HeaderMap) -> bool {
+pub(crate) fn has_key(headers: &HeaderMap) -> bool {
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

@@ -15,6 +15,7 @@ mod codex_backend;
 mod fake;
 mod messages;
 mod oauth;
+mod realtime;
 mod responses;
 pub mod script;
 mod sse;
@@ -23,6 +24,7 @@ mod uploads;
 pub use behavior::Behavior;
 pub use fake::{FakeUpstream, Recorded};
 pub use oauth::{FakeOAuth, RefreshFailure};
+pub use realtime::REALTIME;
 pub use uploads::pattern;
 
 /// The token counts the fakes report, per endpoint.

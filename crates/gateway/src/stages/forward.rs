@@ -169,7 +169,7 @@ async fn send_once(
 /// The upstream base followed by the incoming path and query, unchanged; for ChatGPT, the Codex
 /// backend's one endpoint. The guard has refused dot segments; should the URL parser still
 /// change the path or query in any way (it normalises as browsers do), nothing is sent.
-fn upstream_url(route: &Route, parts: &Parts) -> Result<url::Url, Error> {
+pub(crate) fn upstream_url(route: &Route, parts: &Parts) -> Result<url::Url, Error> {
     let base = route.base.as_str().trim_end_matches('/');
     if route.upstream == Upstream::Codex {
         return url::Url::parse(&format!("{base}/backend-api/codex/responses"))

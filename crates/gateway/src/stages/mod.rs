@@ -19,6 +19,7 @@ pub use admit::{admit, within_budget};
 pub use authorize::{Attach, authorize};
 pub use body::{RequestBody, read_body};
 pub use failover::fail_over_if_down;
+pub(crate) use forward::upstream_url;
 pub use forward::{Forwarded, forward};
 pub use guard::{BodyKind, guard, guard_addressing};
 pub use identify::{Caller, Credential, identify};
@@ -27,3 +28,4 @@ pub use models::{ExtraModel, can_ask_openai, extra_models, is_model_list, withou
 pub use record::Recording;
 pub use route::{Route, Upstream, route};
 pub use upload::{Upload, read_upload};
+pub(crate) use upstream_headers::upstream_headers;

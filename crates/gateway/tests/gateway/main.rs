@@ -18,6 +18,7 @@ mod logging;
 mod metering;
 mod plan;
 mod proxying;
+mod realtime;
 mod routing;
 mod settings;
 mod streaming;
