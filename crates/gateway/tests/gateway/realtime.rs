@@ -97,6 +97,26 @@ async fn events_go_both_ways_and_the_connection_is_one_row_with_its_usage() {
 }
 
 #[tokio::test]
+async fn the_local_key_is_exchanged_for_the_saved_key_and_never_goes_upstream() {
+    let h = Harness::start().await;
+    h.gateway
+        .credentials()
+        .save_provider_key(
+            clawbox_auth::Provider::OpenAi,
+            clawbox_auth::Secret::new("sk-saved-openai"),
+        )
+        .unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(request(&h, &h.local_key()))
+        .await
+        .unwrap();
+    assert!(matches!(socket.next().await, Some(Ok(Message::Text(_)))));
+    socket.close(None).await.unwrap();
+    let upstream = h.provider.realtime_connections();
+    assert_eq!(upstream[0]["authorization"], "Bearer sk-saved-openai");
+    assert!(!format!("{:?}", upstream[0]).contains("cbx_"));
+}
+
+#[tokio::test]
 async fn a_foreign_origin_is_refused_before_the_upgrade() {
     let h = Harness::start().await;
     let mut foreign = request(&h, "sk-test-caller-key");

@@ -69,6 +69,13 @@ async fn files_and_image_edits_pass_and_a_model_after_the_file_is_left_empty() {
     );
     assert_eq!(h.row_for(&id).await.model, None);
 
+    // A part of a large upload (the Uploads API), as the SDKs send it.
+    let form = Form::new().part("data", audio(8_000).file_name("part"));
+    let r = send(&h, "/v1/uploads/upload_abc/parts", form).await;
+    assert_eq!(r.status(), 200);
+    let part: Value = r.json().await.unwrap();
+    assert_eq!(part["upload_id"], "upload_abc");
+
     let form = Form::new()
         .part("image", audio(2_000).file_name("cat.png"))
         .text("prompt", "add a hat")
