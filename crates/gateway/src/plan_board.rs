@@ -62,8 +62,9 @@ impl PlanBoard {
             .as_ref()
             .is_none_or(|(at, last)| at.elapsed() >= FRESH || *last != windows);
         if due {
+            // Written under the lock: two readings never race on the temporary file. (A few
+            // hundred bytes, at most once a minute unless the windows changed.)
             *written = Some((Instant::now(), windows));
-            drop(written);
             write_file(&self.file, &limits);
         }
     }
@@ -109,9 +110,26 @@ impl PlanBoard {
 /// id, `GET /backend-api/wham/usage`. `None` when it cannot say.
 pub async fn ask(session: &CodexSession, client: &reqwest::Client) -> Option<PlanLimits> {
     let (token, account_id) = session.access().await.ok()?;
+    ask_with(
+        client,
+        &session.endpoints().usage_url(),
+        token.expose(),
+        &account_id,
+    )
+    .await
+}
+
+/// The same with a token in hand: for a process that must not refresh the sign-in itself (the
+/// command line, while the gateway may be refreshing it: a refresh token is good for one use).
+pub async fn ask_with(
+    client: &reqwest::Client,
+    usage_url: &str,
+    token: &str,
+    account_id: &str,
+) -> Option<PlanLimits> {
     let request = client
-        .get(session.endpoints().usage_url())
-        .bearer_auth(token.expose())
+        .get(usage_url)
+        .bearer_auth(token)
         .header("chatgpt-account-id", account_id)
         .header("accept", "application/json")
         .send();

@@ -43,6 +43,16 @@ pub fn model_of(parts: &Parts) -> Option<String> {
         .map(|(_, v)| v.chars().take(200).collect())
 }
 
+/// The subprotocols offered, less any that carry a ClawBox local key (`None`: none left).
+fn without_local_key(protocols: &str) -> Option<String> {
+    let kept: Vec<&str> = protocols
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.contains(clawbox_auth::LOCAL_KEY_PREFIX))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
 /// The upstream's answer to the handshake.
 pub struct Opened {
     response: reqwest::Response,
@@ -62,6 +72,17 @@ pub async fn open(
     let url = stages::upstream_url(route, parts)?;
     let mut headers = stages::upstream_headers(parts, attach, route.upstream, user_id, false);
     headers.remove(header::SEC_WEBSOCKET_EXTENSIONS);
+    // Browsers put the key in a subprotocol (`openai-insecure-api-key.<key>`): a ClawBox local
+    // key there stays here, like one in `Authorization`.
+    let kept = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(without_local_key)
+        .and_then(|p| HeaderValue::from_str(&p).ok());
+    match kept {
+        Some(value) => headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value),
+        None => headers.remove(header::SEC_WEBSOCKET_PROTOCOL),
+    };
     headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
     headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
     let started = Instant::now();
@@ -106,7 +127,7 @@ pub async fn relay(
     let (Some(client), StatusCode::SWITCHING_PROTOCOLS) = (client, status) else {
         // Refused upstream (a wrong key, an unknown model): its answer, as it came.
         let content_type = opened.response.headers().get(header::CONTENT_TYPE).cloned();
-        let body = opened.response.bytes().await.unwrap_or_default();
+        let body = refusal_body(opened.response).await;
         recording.set_response_end(None, 0, None);
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;
@@ -136,6 +157,24 @@ pub async fn relay(
         recording.set_response_end(usage, 0, None);
     });
     response
+}
+
+/// The upstream's refusal, read for at most 10 s and 64 KB (an error page, not a stream).
+async fn refusal_body(response: reqwest::Response) -> bytes::Bytes {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    let read = async {
+        while let Some(Ok(chunk)) = stream.next().await {
+            body.extend_from_slice(&chunk);
+            if body.len() > 64 * 1024 {
+                body.truncate(64 * 1024);
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(10), read).await;
+    body.into()
 }
 
 /// Relays until either side closes; returns the usage the provider reported.
@@ -358,6 +397,25 @@ mod tests {
                 "cut {cut}"
             );
         }
+    }
+
+    #[test]
+    fn a_local_key_in_a_subprotocol_stays_here() {
+        assert_eq!(
+            without_local_key(
+                "realtime, openai-insecure-api-key.cbx_secret, openai-beta.realtime-v1"
+            )
+            .as_deref(),
+            Some("realtime, openai-beta.realtime-v1")
+        );
+        assert_eq!(
+            without_local_key("openai-insecure-api-key.cbx_secret"),
+            None
+        );
+        assert_eq!(
+            without_local_key("openai-insecure-api-key.sk-own").as_deref(),
+            Some("openai-insecure-api-key.sk-own")
+        );
     }
 
     #[test]

@@ -71,7 +71,7 @@ describe("the dashboard", () => {
     expect(drawn["chart-tokens"]!.series).toEqual(["Reported by the provider", "Estimated"]);
     expect(drawn["chart-tokens"]!.data).toEqual([xs, [300, 0, 200, 100], [0, 0, 50, 0]]);
     expect(drawn["chart-latency"]!.data).toEqual([xs, [400, null, 350, 500], [900, null, 1200, 800]]);
-    expect(drawn["chart-cost"]!.series).toEqual(["Spent (API keys)", "Covered by your plan"]);
+    expect(drawn["chart-cost"]!.series).toEqual(["Spent (API keys)", "Covered by your plan or the hosted ClawBox"]);
     expect(drawn["chart-cost"]!.data).toEqual([xs, [0.5, 0, 0.25, 0], [0, 0, 0.75, 0]]);
   });
 

@@ -31,7 +31,7 @@ const TOKEN_SERIES: SeriesSpec[] = [
 ];
 const COST_SERIES: SeriesSpec[] = [
   { label: "Spent (API keys)", colorVar: "--chart-1", format: formatUsd },
-  { label: "Covered by your plan", colorVar: "--chart-2", format: formatUsd },
+  { label: "Covered by your plan or the hosted ClawBox", colorVar: "--chart-2", format: formatUsd },
 ];
 const LATENCY_SERIES: SeriesSpec[] = [
   { label: "p50 (typical)", colorVar: "--chart-1", format: formatLatency },
@@ -135,7 +135,7 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
   );
   const month = monthSummary(data, formatCount);
   const budget = budgetSummary(data);
-  const covered = data.cost.plan_value_usd + data.cost.hosted_usd;
+  const covered = data.cost.plan_value_usd;
   const per = bucketLabel(data.bucket_secs);
   const chartProps = makeChart === undefined ? {} : { make: makeChart };
 
@@ -155,6 +155,9 @@ function DashboardBody({ data, url, phrase, onSetup, makeChart }: BodyProps) {
           <dt>Spent</dt>
           <dd id="total-cost">{formatUsd(data.cost.cost_usd)}</dd>
           {covered > 0 && <dd class="hint">+ {formatUsd(covered)} covered by your plan</dd>}
+          {data.cost.hosted_usd > 0 && (
+            <dd class="hint">+ {formatUsd(data.cost.hosted_usd)} billed by the hosted ClawBox</dd>
+          )}
           {data.cost.unpriced > 0 && <dd class="hint">{formatCount(data.cost.unpriced)} requests with no price</dd>}
         </div>
         <div>

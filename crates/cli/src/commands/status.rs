@@ -1,6 +1,6 @@
 //! `clawbox-gateway status`: where things are and which credentials are stored, never a secret.
 
-use clawbox_auth::codex::{CodexEndpoints, CodexSession, CodexTokens};
+use clawbox_auth::codex::{CodexEndpoints, CodexTokens};
 use clawbox_auth::{Credentials, KeychainState, LocalKey, open_store};
 use clawbox_gateway::PlanLimits;
 use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
@@ -76,24 +76,36 @@ pub async fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), 
 }
 
 /// The plan's windows: the reading the gateway kept when it is fresh, else the usage endpoint's
-/// answer (kept in turn) when signed in. `None` when not signed in.
+/// answer (kept in turn) when signed in with a token that needs no refresh — the command line
+/// never refreshes the sign-in, which the running gateway may be doing (a refresh token works
+/// once). `None` when not signed in.
 async fn plan_limits(
     store: std::sync::Arc<dyn clawbox_auth::SecretStore>,
     dir: &std::path::Path,
 ) -> Option<PlanLimits> {
-    let endpoints = CodexEndpoints::from_env().ok()?;
-    let session = CodexSession::new(store, endpoints).ok()?;
-    session.account()?;
+    let tokens = CodexTokens::load(store.as_ref()).ok()??;
     let file = dir.join(plan_board::PLAN_FILE);
     let kept = plan_board::read_file(&file);
-    let fresh = plan_board::FRESH.as_secs() as i64;
-    if let Some(kept) = kept.as_ref()
-        && plan_board::now_secs() - kept.observed_at < fresh
+    let now = plan_board::now_secs();
+    if kept
+        .as_ref()
+        .is_some_and(|k| now - k.observed_at < plan_board::FRESH.as_secs() as i64)
     {
-        return Some(kept.clone());
+        return kept;
     }
+    if tokens.expires_within(60, now.saturating_mul(1000)) {
+        return kept;
+    }
+    let endpoints = CodexEndpoints::from_env().ok()?;
     let client = clawbox_auth::codex::oauth_http_client().ok()?;
-    match plan_board::ask(&session, &client).await {
+    let asked = plan_board::ask_with(
+        &client,
+        &endpoints.usage_url(),
+        tokens.access_token.expose(),
+        &tokens.account.account_id,
+    )
+    .await;
+    match asked {
         Some(limits) => {
             plan_board::write_file(&file, &limits);
             Some(limits)

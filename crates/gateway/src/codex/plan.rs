@@ -75,20 +75,26 @@ pub fn left(window: &PlanWindow) -> i64 {
 
 /// A window's name by its length: 5-hour, daily, weekly, monthly; else its hours or days.
 pub fn label(minutes: i64) -> String {
-    let near = |expected: i64| (minutes - expected).abs() * 20 <= expected;
+    let near = |expected: i64| {
+        minutes
+            .saturating_sub(expected)
+            .saturating_abs()
+            .saturating_mul(20)
+            <= expected
+    };
     match minutes {
         _ if near(5 * 60) => "5-hour".into(),
         _ if near(24 * 60) => "Daily".into(),
         _ if near(7 * 24 * 60) => "Weekly".into(),
         _ if near(30 * 24 * 60) => "Monthly".into(),
-        m if m < 24 * 60 => format!("{}-hour", (m + 30) / 60),
-        m => format!("{}-day", (m + 720) / 1440),
+        m if m < 24 * 60 => format!("{}-hour", m.saturating_add(30) / 60),
+        m => format!("{}-day", m.saturating_add(720) / 1440),
     }
 }
 
 /// "in 4 h 29 min" within a day, else "Tue 09:00 UTC".
 fn resets(at: i64, now: i64) -> String {
-    let secs = at - now;
+    let secs = at.saturating_sub(now);
     if secs <= 60 {
         return "in a minute".into();
     }
@@ -123,13 +129,12 @@ pub fn from_headers(headers: &HeaderMap, now: i64) -> Option<PlanLimits> {
             let minutes = get(format!("x-codex-{which}-window-minutes"))?
                 .parse::<i64>()
                 .ok()?;
-            let resets_at = get(format!("x-codex-{which}-reset-at"))
-                .and_then(|v| v.parse::<i64>().ok())
-                .or_else(|| {
-                    get(format!("x-codex-{which}-reset-after-seconds"))
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .map(|s| now + s)
-                });
+            let resets_at = reset_time(
+                get(format!("x-codex-{which}-reset-at")).and_then(|v| v.parse::<i64>().ok()),
+                get(format!("x-codex-{which}-reset-after-seconds"))
+                    .and_then(|v| v.parse::<i64>().ok()),
+                now,
+            );
             window(used, minutes, resets_at)
         })
         .collect();
@@ -158,7 +163,11 @@ pub fn from_event(data: &[u8], now: i64) -> Option<PlanLimits> {
             window(
                 w["used_percent"].as_f64()?,
                 w["window_minutes"].as_i64()?,
-                w["reset_at"].as_i64().or_else(|| w["resets_at"].as_i64()),
+                reset_time(
+                    w["reset_at"].as_i64().or_else(|| w["resets_at"].as_i64()),
+                    None,
+                    now,
+                ),
             )
         })
         .collect();
@@ -200,10 +209,12 @@ pub fn from_usage_answer(body: &[u8], now: i64) -> Option<PlanLimits> {
             let seconds = w["limit_window_seconds"].as_i64()?;
             window(
                 w["used_percent"].as_f64()?,
-                (seconds + 59) / 60,
-                w["reset_at"]
-                    .as_i64()
-                    .or_else(|| w["reset_after_seconds"].as_i64().map(|s| now + s)),
+                seconds.saturating_add(59) / 60,
+                reset_time(
+                    w["reset_at"].as_i64(),
+                    w["reset_after_seconds"].as_i64(),
+                    now,
+                ),
             )
         })
         .collect();
@@ -216,9 +227,22 @@ fn plan_of(value: &Value) -> Option<String> {
         .map(|p| p.chars().take(40).collect())
 }
 
-/// A window as reported, if it makes sense (a length, a finite percentage).
+/// When a window resets: its time when given (a zero or negative one means none), else `now`
+/// plus the seconds left.
+fn reset_time(at: Option<i64>, after_secs: Option<i64>, now: i64) -> Option<i64> {
+    at.filter(|at| *at > 0).or_else(|| {
+        after_secs
+            .filter(|s| *s >= 0)
+            .map(|s| now.saturating_add(s))
+    })
+}
+
+/// The longest window believed: a year (anything longer is a broken report).
+const MAX_WINDOW_MINUTES: i64 = 366 * 24 * 60;
+
+/// A window as reported, if it makes sense (a length up to a year, a finite percentage).
 fn window(used: f64, minutes: i64, resets_at: Option<i64>) -> Option<PlanWindow> {
-    (used.is_finite() && minutes > 0).then(|| PlanWindow {
+    (used.is_finite() && minutes > 0 && minutes <= MAX_WINDOW_MINUTES).then(|| PlanWindow {
         used_percent: used.clamp(0.0, 100.0),
         window_minutes: minutes,
         resets_at,
@@ -312,6 +336,21 @@ mod tests {
         );
         assert_eq!(window(f64::NAN, 300, None), None);
         assert_eq!(window(1.0, 0, None), None);
+        assert_eq!(window(1.0, i64::MAX, None), None);
+        // Hostile numbers neither panic nor wrap.
+        assert!(label(i64::MAX).ends_with("-day"));
+        assert_eq!(resets(i64::MAX, i64::MIN), "later");
+        let mut h = HeaderMap::new();
+        h.insert("x-codex-primary-used-percent", "50".parse().unwrap());
+        h.insert("x-codex-primary-window-minutes", "300".parse().unwrap());
+        h.insert(
+            "x-codex-primary-reset-after-seconds",
+            i64::MAX.to_string().parse().unwrap(),
+        );
+        assert_eq!(
+            from_headers(&h, NOW).unwrap().windows[0].resets_at,
+            Some(i64::MAX)
+        );
     }
 
     #[test]

@@ -121,11 +121,14 @@ impl Config {
                 .map(|h| h.0.into_iter().map(|h| h.to_ascii_lowercase()).collect())
                 .unwrap_or_default(),
             routes: pick.plain(|l| l.routes.clone()).unwrap_or_default(),
-            monthly_budget_usd: pick.value(
-                "monthly_budget_usd",
-                |l| l.monthly_budget_usd,
-                |v| parse_usd(&v.to_string()),
-            )?,
+            // 0 means no budget, as in the window's form (not "nothing may be spent").
+            monthly_budget_usd: pick
+                .value(
+                    "monthly_budget_usd",
+                    |l| l.monthly_budget_usd,
+                    |v| parse_usd(&v.to_string()),
+                )?
+                .filter(|budget| *budget > 0.0),
             prices: pick
                 .value(
                     "prices",
@@ -304,6 +307,21 @@ mod tests {
 
     fn layer(json: &str) -> SettingsLayer {
         serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn a_budget_of_zero_is_no_budget() {
+        let file: SettingsLayer = serde_json::from_str(r#"{"monthly_budget_usd": 0}"#).unwrap();
+        let c = Config::resolve(&file, &SettingsLayer::default()).unwrap();
+        assert_eq!(
+            c.monthly_budget_usd, None,
+            "0 must not refuse every request"
+        );
+        let file: SettingsLayer = serde_json::from_str(r#"{"monthly_budget_usd": 12.5}"#).unwrap();
+        let c = Config::resolve(&file, &SettingsLayer::default()).unwrap();
+        assert_eq!(c.monthly_budget_usd, Some(12.5));
+        let file: SettingsLayer = serde_json::from_str(r#"{"monthly_budget_usd": -1}"#).unwrap();
+        assert!(Config::resolve(&file, &SettingsLayer::default()).is_err());
     }
 
     #[test]

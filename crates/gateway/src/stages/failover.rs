@@ -83,6 +83,21 @@ async fn try_in(
         &gateway.local_models.get(),
         &gateway.codex_endpoints.backend,
     )?;
+    // The budget holds here too: a hosted request failing over to an API key is API spend.
+    if let Some(budget) = config.monthly_budget_usd
+        && route.upstream.billing() == clawbox_store::billing::API
+        && let Some(spent) =
+            gateway
+                .admission
+                .over_budget(&caller.user_id, &crate::clock::this_month(), budget)
+    {
+        return Err(Error::BudgetReached {
+            user: caller.user_id.clone(),
+            budget,
+            spent,
+            month: crate::clock::this_month(),
+        });
+    }
     let attach = authorize(
         &route,
         caller,

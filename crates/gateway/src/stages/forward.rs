@@ -59,24 +59,35 @@ pub async fn forward(
         // Sent once, as it streams in: no retry after a refresh (uploads never go to ChatGPT).
         let started = Instant::now();
         let headers = upstream_headers(parts, &attach, route.upstream, user_id, anthropic_dialect);
-        let exceeded = Arc::clone(&upload.exceeded);
-        let response = send_once(
-            client,
-            route,
-            parts,
-            &url,
-            headers,
-            upload.body,
-            idle_timeout,
-        )
-        .await
-        .map_err(|e| {
-            if exceeded.load(std::sync::atomic::Ordering::Relaxed) {
+        let origin = route.base.as_str().trim_end_matches('/').to_owned();
+        let send = client
+            .request(parts.method.clone(), url.clone())
+            .headers(headers)
+            .body(upload.body)
+            .send();
+        // No total timeout while the upload streams (its chunks have their own idle timeout):
+        // the provider's silence is timed from the upload's last byte.
+        let silent_after = async {
+            upload.sent.notified().await;
+            tokio::time::sleep(idle_timeout).await;
+        };
+        let sent = tokio::select! {
+            sent = send => sent,
+            () = silent_after => {
+                return Err(Error::UpstreamTimeout {
+                    upstream: route.upstream.display_name(),
+                    origin,
+                    secs: idle_timeout.as_secs(),
+                });
+            }
+        };
+        let response = sent.map_err(|e| {
+            if upload.exceeded.load(std::sync::atomic::Ordering::Relaxed) {
                 Error::BodyTooLarge {
                     limit_mb: usize::try_from(upload.limit_mb).unwrap_or(usize::MAX),
                 }
             } else {
-                e
+                upstream_error(route.upstream, origin, &e)
             }
         })?;
         return Ok(Forwarded {

@@ -20,6 +20,8 @@ use crate::Error;
 
 /// How much of the form is read before forwarding, looking for the `model` field.
 const PEEK_BYTES: usize = 64 * 1024;
+/// How much more must have come before the form is looked at again.
+const SCAN_STEP: usize = 1024;
 
 /// The upload, ready to send once.
 pub struct Upload {
@@ -29,6 +31,8 @@ pub struct Upload {
     /// Set when the client sent more than the cap: the failed send is then a 413, not a 502.
     pub exceeded: Arc<AtomicBool>,
     pub limit_mb: u64,
+    /// Notified when the whole upload has gone: the provider's silence is timed from then.
+    pub sent: Arc<tokio::sync::Notify>,
 }
 
 /// Reads the start of the form and wraps the rest as a stream for the provider.
@@ -57,15 +61,20 @@ pub async fn read_upload(
         .and_then(boundary_of);
     let mut stream = body.into_data_stream();
     let mut head = BytesMut::new();
+    // Where the form was last looked at: a client sending tiny pieces is not rescanned for each.
+    let mut scanned = 0;
     let model = loop {
         let Some(boundary) = boundary.as_deref() else {
             break None;
         };
-        match form_model(&head, boundary) {
-            Peek::Found(model) => break Some(model),
-            Peek::NotBeforeTheFile => break None,
-            Peek::ReadMore if head.len() >= PEEK_BYTES => break None,
-            Peek::ReadMore => {}
+        if head.is_empty() || head.len() >= scanned + SCAN_STEP || head.len() >= PEEK_BYTES {
+            scanned = head.len();
+            match form_model(&head, boundary) {
+                Peek::Found(model) => break Some(model),
+                Peek::NotBeforeTheFile => break None,
+                Peek::ReadMore if head.len() >= PEEK_BYTES => break None,
+                Peek::ReadMore => {}
+            }
         }
         match tokio::time::timeout(idle, stream.next()).await {
             Ok(Some(Ok(chunk))) => head.extend_from_slice(&chunk),
@@ -91,12 +100,14 @@ pub async fn read_upload(
         return Err(too_large());
     }
     let exceeded = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(tokio::sync::Notify::new());
     let rest = bounded(
         stream,
         head.len() as u64,
         limit,
         idle,
         Arc::clone(&exceeded),
+        Arc::clone(&sent),
     );
     let all = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(head.freeze())]).chain(rest);
     Ok(Upload {
@@ -104,6 +115,7 @@ pub async fn read_upload(
         model: model.map(|m| m.chars().take(200).collect()),
         exceeded,
         limit_mb,
+        sent,
     })
 }
 
@@ -115,11 +127,13 @@ fn bounded(
     limit: u64,
     idle: Duration,
     exceeded: Arc<AtomicBool>,
+    sent_all: Arc<tokio::sync::Notify>,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     futures_util::stream::unfold(
         (stream.boxed(), sent, false),
         move |(mut stream, sent, done)| {
             let exceeded = Arc::clone(&exceeded);
+            let sent_all = Arc::clone(&sent_all);
             async move {
                 if done {
                     return None;
@@ -140,7 +154,11 @@ fn bounded(
                         Some((Ok(chunk), (stream, sent, false)))
                     }
                     Ok(Some(Err(e))) => failed(e.to_string()),
-                    Ok(None) => None,
+                    Ok(None) => {
+                        // A permit is kept if nobody waits yet: the timer cannot miss it.
+                        sent_all.notify_one();
+                        None
+                    }
                     Err(_) => failed("the client stopped sending the upload".into()),
                 }
             }

@@ -152,7 +152,10 @@ async fn the_budget_stops_api_spend_with_a_402_but_not_the_plan_and_survives_a_r
     let settings = json!({"auth_mode": "codex", "monthly_budget_usd": 0.0004});
     let mut h = signed_in_with(&oauth, settings).await;
     for _ in 0..2 {
-        assert_eq!(chat_as(&h, "gpt-4o", "spender").await.status(), 200);
+        // Spend counts once the row is recorded: read each answer and wait for its row.
+        let r = chat_as(&h, "gpt-4o", "spender").await;
+        assert_eq!(r.status(), 200);
+        cost_of(&h, r).await;
     }
     let over = |body: Value| {
         assert_eq!(body["error"]["code"], "monthly_budget_reached", "{body}");

@@ -5,8 +5,24 @@
 use clawbox_testkit::FakeOAuth;
 use serde_json::json;
 
+use clawbox_gateway::PlanLimits;
+
 use crate::chatgpt::{post, signed_in};
 use crate::harness::{Harness, sse_data};
+
+/// The plan's windows once the gateway has read ones whose first is `used` percent used (the
+/// reading is taken when the answer's row is recorded, a moment after its last byte).
+async fn limits_at(h: &Harness, used: f64) -> PlanLimits {
+    for _ in 0..100 {
+        if let Some(limits) = h.gateway.plan_limits()
+            && limits.windows[0].used_percent == used
+        {
+            return limits;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("never read {used}%: {:?}", h.gateway.plan_limits());
+}
 
 fn stream() -> serde_json::Value {
     json!({"model": "gpt-5", "input": "hi", "stream": true})
@@ -22,7 +38,7 @@ async fn every_answer_updates_the_windows_and_only_codex_sees_the_event() {
         events.iter().all(|e| !e.contains("codex.rate_limits")),
         "an SDK fails on an event type it does not know: {events:?}"
     );
-    let limits = h.gateway.plan_limits().expect("read from the answer");
+    let limits = limits_at(&h, 22.0).await;
     let minutes: Vec<i64> = limits.windows.iter().map(|w| w.window_minutes).collect();
     assert_eq!(minutes, [300, 10_080]);
     assert_eq!(limits.plan.as_deref(), Some("plus"));

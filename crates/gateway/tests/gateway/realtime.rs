@@ -127,11 +127,15 @@ async fn a_foreign_origin_is_refused_before_the_upgrade() {
         Err(WsError::Http(response)) => assert_eq!(response.status(), 403),
         other => panic!("expected a 403 before the upgrade, got {other:?}"),
     }
-    // Without a key, the provider's own refusal comes back as it came.
+    // Without a key, ClawBox says which one to send, before any upgrade.
     let mut anonymous = request(&h, "");
     anonymous.headers_mut().remove("authorization");
     match tokio_tungstenite::connect_async(anonymous).await {
-        Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
+        Err(WsError::Http(response)) => {
+            assert_eq!(response.status(), 401);
+            let body: Value = serde_json::from_slice(response.body().as_deref().unwrap()).unwrap();
+            assert_eq!(body["error"]["code"], "missing_api_key", "{body}");
+        }
         other => panic!("expected a 401, got {other:?}"),
     }
     assert!(h.provider.realtime_connections().is_empty());

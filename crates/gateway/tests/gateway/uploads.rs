@@ -189,3 +189,46 @@ async fn speech_and_file_content_come_back_byte_for_byte() {
         clawbox_testkit::pattern("file-fake", 20_000)
     );
 }
+
+#[tokio::test]
+async fn a_slow_upload_is_not_cut_short_but_a_silent_provider_after_it_is() {
+    let settings = SettingsLayer {
+        idle_timeout: Some(1),
+        ..SettingsLayer::default()
+    };
+    let h = Harness::with(json!({}), settings).await;
+    // Four pieces 600 ms apart: 2.4 s in all, each gap under the 1 s idle timeout.
+    let slow = || {
+        futures_util::stream::unfold(0, |n| async move {
+            if n == 4 {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            Some((
+                Ok::<_, std::io::Error>(bytes::Bytes::from(vec![2u8; 1000])),
+                n + 1,
+            ))
+        })
+    };
+    let form = Form::new().text("purpose", "batch").part(
+        "file",
+        Part::stream(reqwest::Body::wrap_stream(slow())).file_name("slow.jsonl"),
+    );
+    let r = send(&h, "/v1/files", form).await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+
+    // A provider that takes the whole upload and then says nothing for longer than the timeout.
+    let form = Form::new()
+        .text("purpose", "batch")
+        .part("file", audio(1000));
+    let r = h
+        .client
+        .post(format!("{}/v1/files", h.url))
+        .bearer_auth("sk-test-caller-key")
+        .header("x-fake-headers-delay-ms", "3000")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 504);
+}

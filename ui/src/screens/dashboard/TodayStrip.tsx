@@ -8,7 +8,7 @@ type Props = { today: Today | null; plan: PlanLimits | null };
 
 export function TodayStrip({ today, plan }: Props) {
   if (!today) return null;
-  const covered = today.plan_usd + today.hosted_usd;
+  const covered = today.plan_usd;
   const low = plan ? tightest(plan) : null;
   return (
     <dl id="today" class="today" aria-label="Today">
@@ -24,6 +24,7 @@ export function TodayStrip({ today, plan }: Props) {
         <dt>Spent</dt>
         <dd id="today-spent">{formatUsd(today.api_usd)}</dd>
         {covered > 0 && <dd class="hint">+ {formatUsd(covered)} covered by your plan</dd>}
+        {today.hosted_usd > 0 && <dd class="hint">+ {formatUsd(today.hosted_usd)} billed by the hosted ClawBox</dd>}
       </div>
       {low && (
         <div>
