@@ -81,8 +81,11 @@ struct RawUsage {
     cache_creation_input_tokens: Option<u64>,
     cache_read_input_tokens: Option<u64>,
     prompt_tokens_details: Option<Details>,
+    /// The Realtime API spells it `input_token_details`.
+    #[serde(alias = "input_token_details")]
     input_tokens_details: Option<Details>,
     completion_tokens_details: Option<Details>,
+    #[serde(alias = "output_token_details")]
     output_tokens_details: Option<Details>,
 }
 
@@ -218,6 +221,12 @@ mod tests {
         );
         let nulls = read(br#"{"usage":{"prompt_tokens":1,"completion_tokens":1,"prompt_tokens_details":null,"completion_tokens_details":{"reasoning_tokens":null}}}"#).unwrap().usage.unwrap();
         assert_eq!((nulls.cached, nulls.reasoning), (None, None));
+    }
+
+    #[test]
+    fn realtime_usage_spells_its_details_in_the_singular() {
+        let u = read(br#"{"type":"response.done","response":{"usage":{"total_tokens":30,"input_tokens":12,"output_tokens":18,"input_token_details":{"cached_tokens":8,"text_tokens":4,"audio_tokens":8},"output_token_details":{"text_tokens":6,"audio_tokens":12}}}}"#).unwrap().usage.unwrap();
+        assert_eq!((u.input, u.cached, u.output), (Some(12), Some(8), Some(18)));
     }
 
     #[test]

@@ -306,6 +306,7 @@ impl Frames {
             sum.input = add(sum.input, found.input);
             sum.output = add(sum.output, found.output);
             sum.total = add(sum.total, found.total());
+            sum.cached = add(sum.cached, found.cached);
         }
         self.message.clear();
         self.reading = false;
