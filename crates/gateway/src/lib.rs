@@ -13,7 +13,7 @@
 //! - metered_body.rs, tap.rs, sse.rs, usage.rs: streaming pass-through and token metering.
 //! - admission.rs: the rolling per-user limit, the monthly cap and the monthly budget.
 //! - plan_board.rs: the ChatGPT plan's usage windows (codex/plan.rs reads them).
-//! - websocket.rs: `/v1/*` WebSocket upgrades (the Realtime API), relayed and metered.
+//! - websocket/: `/v1/*` WebSocket upgrades (the Realtime API), relayed and metered.
 //! - config/: settings layers (flags > env > settings.json > defaults) and the data dir.
 //! - error.rs: the one error type, and the one place it becomes a response.
 
