@@ -180,6 +180,8 @@ async fn route_and_authorize(
         recording.month(),
         route.upstream,
     ) {
+        // Refused after admission: the request uses no rate slot and no month's count.
+        gateway.admission.refund(&caller.user_id);
         recording.set_admitted(false);
         return Err(refused);
     }

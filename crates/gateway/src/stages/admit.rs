@@ -31,6 +31,7 @@ pub fn admit(admission: &Admission, config: &Config, user: &str, month: &str) ->
 
 /// The monthly budget, for a request routed to `upstream`: only what API keys pay counts, and
 /// only such requests are refused (a ChatGPT plan limits itself; a local model costs nothing).
+/// A caller that admitted the request gives the admission back on a refusal.
 pub fn within_budget(
     admission: &Admission,
     config: &Config,
@@ -46,14 +47,11 @@ pub fn within_budget(
     }
     match admission.over_budget(user, month, budget) {
         None => Ok(()),
-        Some(spent) => {
-            admission.refund(user);
-            Err(Error::BudgetReached {
-                user: user.to_owned(),
-                budget,
-                spent,
-                month: month.to_owned(),
-            })
-        }
+        Some(spent) => Err(Error::BudgetReached {
+            user: user.to_owned(),
+            budget,
+            spent,
+            month: month.to_owned(),
+        }),
     }
 }

@@ -9,7 +9,9 @@ use axum::http::request::Parts;
 
 use crate::config::{Config, Mode};
 use crate::dialect::Dialect;
-use crate::stages::{Caller, Forwarded, Recording, RequestBody, authorize, forward, route};
+use crate::stages::{
+    Caller, Forwarded, Recording, RequestBody, authorize, forward, route, within_budget,
+};
 use crate::{Error, Gateway};
 
 /// `first` is the configured mode's outcome; returns it, or the other mode's if that one could
@@ -84,20 +86,14 @@ async fn try_in(
         &gateway.codex_endpoints.backend,
     )?;
     // The budget holds here too: a hosted request failing over to an API key is API spend.
-    if let Some(budget) = config.monthly_budget_usd
-        && route.upstream.billing() == clawbox_store::billing::API
-        && let Some(spent) =
-            gateway
-                .admission
-                .over_budget(&caller.user_id, &crate::clock::this_month(), budget)
-    {
-        return Err(Error::BudgetReached {
-            user: caller.user_id.clone(),
-            budget,
-            spent,
-            month: crate::clock::this_month(),
-        });
-    }
+    // (The first attempt's admission stands: the request is logged as the first mode's failure.)
+    within_budget(
+        &gateway.admission,
+        config,
+        &caller.user_id,
+        &crate::clock::this_month(),
+        route.upstream,
+    )?;
     let attach = authorize(
         &route,
         caller,

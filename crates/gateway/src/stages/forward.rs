@@ -56,53 +56,8 @@ pub async fn forward(
     let anthropic_dialect = Dialect::of(parts) == Dialect::Anthropic;
     let request_bytes = body.bytes.len();
     if let Some(upload) = upload {
-        // Sent once, as it streams in: no retry after a refresh (uploads never go to ChatGPT).
-        let started = Instant::now();
         let headers = upstream_headers(parts, &attach, route.upstream, user_id, anthropic_dialect);
-        let origin = route.base.as_str().trim_end_matches('/').to_owned();
-        let send = client
-            .request(parts.method.clone(), url.clone())
-            .headers(headers)
-            .body(upload.body)
-            .send();
-        // No total timeout while the upload streams (its chunks have their own idle timeout):
-        // the provider's silence is timed from the upload's last byte.
-        let silent_after = async {
-            upload.sent.notified().await;
-            tokio::time::sleep(idle_timeout).await;
-        };
-        let sent = tokio::select! {
-            sent = send => sent,
-            () = silent_after => {
-                return Err(Error::UpstreamTimeout {
-                    upstream: route.upstream.display_name(),
-                    origin,
-                    secs: idle_timeout.as_secs(),
-                });
-            }
-        };
-        let response = sent.map_err(|e| {
-            if upload.exceeded.load(std::sync::atomic::Ordering::Relaxed) {
-                Error::BodyTooLarge {
-                    limit_mb: usize::try_from(upload.limit_mb).unwrap_or(usize::MAX),
-                }
-            } else {
-                upstream_error(route.upstream, origin, &e)
-            }
-        })?;
-        return Ok(Forwarded {
-            response,
-            upstream: route.upstream,
-            origin: route.base.as_str().trim_end_matches('/').to_owned(),
-            ttfb: started.elapsed(),
-            hide_usage_chunk: false,
-            idle_timeout,
-            request_bytes: 0,
-            head_request: false,
-            translation: Translation::None,
-            add_models: None,
-            keeps_plan_events: false,
-        });
+        return super::upload::send(client, route, parts, url, headers, upload, idle_timeout).await;
     }
     let (bytes, hide_usage_chunk, translation) = if route.upstream == Upstream::Codex {
         let (bytes, translation) = codex::prepare(parts.uri.path(), &body.bytes)?;
@@ -244,7 +199,7 @@ fn with_include_usage(body: &RequestBody) -> Option<Bytes> {
     serde_json::to_vec(&value).ok().map(Bytes::from)
 }
 
-fn upstream_error(upstream: Upstream, origin: String, e: &reqwest::Error) -> Error {
+pub(super) fn upstream_error(upstream: Upstream, origin: String, e: &reqwest::Error) -> Error {
     let reason = root_cause(e);
     if e.is_connect() {
         Error::UpstreamUnreachable {

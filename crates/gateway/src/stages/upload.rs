@@ -8,15 +8,18 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 
 use crate::Error;
+use crate::codex::Translation;
+use crate::stages::forward::upstream_error;
+use crate::stages::{Forwarded, Route};
 
 /// How much of the form is read before forwarding, looking for the `model` field.
 const PEEK_BYTES: usize = 64 * 1024;
@@ -116,6 +119,63 @@ pub async fn read_upload(
         exceeded,
         limit_mb,
         sent,
+    })
+}
+
+/// Sends the upload once, as it streams in: no retry after a refresh (uploads never go to
+/// ChatGPT). There is no total timeout while it streams (its chunks have their own idle
+/// timeout): the provider's silence is timed from the upload's last byte.
+pub(super) async fn send(
+    client: &reqwest::Client,
+    route: &Route,
+    parts: &Parts,
+    url: url::Url,
+    headers: HeaderMap,
+    upload: Upload,
+    idle: Duration,
+) -> Result<Forwarded, Error> {
+    let started = Instant::now();
+    let origin = route.base.as_str().trim_end_matches('/').to_owned();
+    let send = client
+        .request(parts.method.clone(), url)
+        .headers(headers)
+        .body(upload.body)
+        .send();
+    let silent_after = async {
+        upload.sent.notified().await;
+        tokio::time::sleep(idle).await;
+    };
+    let sent = tokio::select! {
+        sent = send => sent,
+        () = silent_after => {
+            return Err(Error::UpstreamTimeout {
+                upstream: route.upstream.display_name(),
+                origin,
+                secs: idle.as_secs(),
+            });
+        }
+    };
+    let response = sent.map_err(|e| {
+        if upload.exceeded.load(Ordering::Relaxed) {
+            Error::BodyTooLarge {
+                limit_mb: usize::try_from(upload.limit_mb).unwrap_or(usize::MAX),
+            }
+        } else {
+            upstream_error(route.upstream, origin.clone(), &e)
+        }
+    })?;
+    Ok(Forwarded {
+        response,
+        upstream: route.upstream,
+        origin,
+        ttfb: started.elapsed(),
+        hide_usage_chunk: false,
+        idle_timeout: idle,
+        request_bytes: 0,
+        head_request: false,
+        translation: Translation::None,
+        add_models: None,
+        keeps_plan_events: false,
     })
 }
 
