@@ -140,7 +140,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
             }
         }
         credentials
-            .forget_all()
+            .forget_all(&[])
             .map_err(|e| CommandError::new("keychain", e.to_string()))?;
         let conn = clawbox_store::database::connect(&db)
             .map_err(|e| CommandError::new("history", e.to_string()))?;

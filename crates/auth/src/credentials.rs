@@ -5,6 +5,7 @@
 //! is read once at start-up and cached; a miss (a local key that does not match, a provider key
 //! not cached) re-reads the store, at most once per [`REREAD_EVERY`], never per request.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -44,17 +45,64 @@ impl Provider {
     }
 }
 
+/// Names a person cannot give a provider of their own: the built-in upstreams and the words
+/// settings use for "no provider".
+const RESERVED_NAMES: [&str; 9] = [
+    "openai",
+    "anthropic",
+    "ollama",
+    "hosted",
+    "codex",
+    "chatgpt",
+    "local",
+    "none",
+    "default",
+];
+
+/// Whether `name` can name a provider of the person's own (`deepseek`, `lm-studio`): 1 to 32
+/// lower-case letters, digits, `-` or `_`, starting with a letter, and not a built-in name. The
+/// name becomes a keychain item, a log value and a response header, hence the narrow alphabet.
+pub fn check_provider_name(name: &str) -> Result<(), String> {
+    let valid = (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{}` cannot name a provider: use 1 to 32 lower-case letters, digits, - or _, \
+             starting with a letter (e.g. deepseek)",
+            name.chars().take(40).collect::<String>()
+        ));
+    }
+    if RESERVED_NAMES.contains(&name) {
+        return Err(format!(
+            "`{name}` is ClawBox's own name for a built-in upstream: choose another name"
+        ));
+    }
+    Ok(())
+}
+
+/// The store item holding a named provider's key (beside `openai-api-key`).
+fn named_item(name: &str) -> String {
+    format!("{name}-api-key")
+}
+
 /// A provider API key as a person pasted it: trimmed, and refused with a plain reason when it
 /// cannot be one (empty, a ClawBox local key, spaces or line breaks inside).
 pub fn check_provider_key(provider: Provider, pasted: &str) -> Result<Secret, String> {
+    check_key_for(provider.name(), pasted)
+}
+
+/// [`check_provider_key`] for a provider named by the person (or a built-in one, by name).
+pub fn check_key_for(provider: &str, pasted: &str) -> Result<Secret, String> {
     let key = pasted.trim();
     if key.is_empty() {
-        return Err(format!("no {} API key was given", provider.name()));
+        return Err(format!("no {provider} API key was given"));
     }
     if key.starts_with(crate::LOCAL_KEY_PREFIX) {
         return Err(format!(
-            "that is a ClawBox local key, not an {} API key",
-            provider.name()
+            "that is a ClawBox local key, not an API key for {provider}"
         ));
     }
     if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -79,6 +127,9 @@ struct Cache {
     local_key: Option<Secret>,
     openai: Option<Secret>,
     anthropic: Option<Secret>,
+    /// Keys of providers the person named, by name: read when first asked for (the store has
+    /// no list of them), then kept like the others.
+    named: HashMap<String, Secret>,
     problem: Option<String>,
 }
 
@@ -192,6 +243,51 @@ impl Credentials {
             .collect()
     }
 
+    /// The saved key of the provider the person named `name` (checked with
+    /// [`check_provider_name`]), re-reading the store when none is cached, at most once per
+    /// [`REREAD_EVERY`]. Blocking on a miss.
+    pub fn named_key(&self, name: &str) -> Option<Secret> {
+        if let Some(key) = self.cached_named_key(name) {
+            return Some(key);
+        }
+        let store = self.store.as_ref()?;
+        if !self.due() {
+            return None;
+        }
+        match store.get(&named_item(name)) {
+            Ok(Some(key)) => {
+                self.write_cache()
+                    .named
+                    .insert(name.to_owned(), key.clone());
+                Some(key)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read a provider's stored key");
+                None
+            }
+        }
+    }
+
+    /// The cached key of a named provider (never touches the store).
+    pub fn cached_named_key(&self, name: &str) -> Option<Secret> {
+        self.read_cache().named.get(name).cloned()
+    }
+
+    /// Saves the key of the provider named `name`.
+    pub fn save_named_key(&self, name: &str, key: Secret) -> Result<(), AuthError> {
+        self.store()?.set(&named_item(name), &key)?;
+        self.write_cache().named.insert(name.to_owned(), key);
+        Ok(())
+    }
+
+    /// Removes the key of the provider named `name` (removing what is not there is fine).
+    pub fn remove_named_key(&self, name: &str) -> Result<(), AuthError> {
+        self.store()?.delete(&named_item(name))?;
+        self.write_cache().named.remove(name);
+        Ok(())
+    }
+
     pub fn save_provider_key(&self, provider: Provider, key: Secret) -> Result<(), AuthError> {
         self.store()?.set(provider.item(), &key)?;
         let mut cache = self.write_cache();
@@ -221,21 +317,27 @@ impl Credentials {
         Ok(key)
     }
 
-    /// Deletes the saved provider keys and the local key from the store ("reset ClawBox"; the
-    /// ChatGPT sign-in is removed by signing out, which also revokes it).
-    pub fn forget_all(&self) -> Result<(), AuthError> {
+    /// Deletes the saved provider keys (the built-in two and those of the `named` providers) and
+    /// the local key from the store ("reset ClawBox"; the ChatGPT sign-in is removed by signing
+    /// out, which also revokes it).
+    pub fn forget_all(&self, named: &[&str]) -> Result<(), AuthError> {
         let store = self.store()?;
-        for item in [
+        let items = [
             Provider::OpenAi.item(),
             Provider::Anthropic.item(),
             LOCAL_KEY_ITEM,
-        ] {
-            store.delete(item)?;
+        ]
+        .map(str::to_owned)
+        .into_iter()
+        .chain(named.iter().map(|name| named_item(name)));
+        for item in items {
+            store.delete(&item)?;
         }
         let mut cache = self.write_cache();
         cache.openai = None;
         cache.anthropic = None;
         cache.local_key = None;
+        cache.named.clear();
         Ok(())
     }
 
@@ -250,27 +352,42 @@ impl Credentials {
 
     /// Re-reads the store unless it was read within [`REREAD_EVERY`]; returns whether it did.
     fn reread_if_due(&self) -> bool {
-        {
-            let mut last = self
-                .last_read
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if last.is_some_and(|t| t.elapsed() < REREAD_EVERY) {
-                return false;
-            }
-            *last = Some(Instant::now());
+        if !self.due() {
+            return false;
         }
         self.reread();
         true
     }
 
+    /// Whether the store may be read now (at most once per [`REREAD_EVERY`]); counts as a read.
+    fn due(&self) -> bool {
+        let mut last = self
+            .last_read
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if last.is_some_and(|t| t.elapsed() < REREAD_EVERY) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
+    }
+
     fn reread(&self) {
         let Some(store) = &self.store else { return };
+        // Named keys already asked for are read again too (one may have been removed).
+        let names: Vec<String> = self.read_cache().named.keys().cloned().collect();
         let read = || -> Result<Cache, AuthError> {
+            let mut named = HashMap::new();
+            for name in names {
+                if let Some(key) = store.get(&named_item(&name))? {
+                    named.insert(name, key);
+                }
+            }
             Ok(Cache {
                 local_key: store.get(LOCAL_KEY_ITEM)?,
                 openai: store.get(Provider::OpenAi.item())?,
                 anthropic: store.get(Provider::Anthropic.item())?,
+                named,
                 problem: None,
             })
         };
@@ -351,6 +468,47 @@ mod tests {
         }
         let allowed = 1 + started.elapsed().as_millis() / REREAD_EVERY.as_millis();
         assert!((store.reads() - reads) / 3 <= allowed as usize);
+    }
+
+    #[test]
+    fn a_named_providers_key_is_saved_read_elsewhere_and_forgotten_with_the_rest() {
+        let store = Arc::new(MemoryStore::new());
+        let serving = load(&store);
+        assert_eq!(serving.named_key("deepseek"), None);
+        let cli = load(&store);
+        cli.save_named_key("deepseek", Secret::new("sk-ds"))
+            .unwrap();
+        assert_eq!(
+            store.get("deepseek-api-key").unwrap(),
+            Some(Secret::new("sk-ds"))
+        );
+        std::thread::sleep(REREAD_EVERY);
+        assert_eq!(
+            serving.named_key("deepseek"),
+            Some(Secret::new("sk-ds")),
+            "a key saved by another process is found on a miss"
+        );
+        // Another provider's name never finds it.
+        assert_eq!(serving.named_key("groq"), None);
+        serving.forget_all(&["deepseek"]).unwrap();
+        assert_eq!(store.get("deepseek-api-key").unwrap(), None);
+        assert_eq!(serving.cached_named_key("deepseek"), None);
+        assert_eq!(store.get(LOCAL_KEY_ITEM).unwrap(), None);
+    }
+
+    #[test]
+    fn provider_names_are_narrow_and_never_built_in() {
+        for good in ["deepseek", "lm-studio", "vllm_2", "a"] {
+            assert_eq!(check_provider_name(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "", "DeepSeek", "1abc", "a b", "a/b", "x.y", "openai", "ollama", "none",
+        ] {
+            assert!(check_provider_name(bad).is_err(), "{bad}");
+        }
+        assert!(check_provider_name(&"a".repeat(33)).is_err());
+        let err = check_key_for("deepseek", "cbx_123").unwrap_err();
+        assert!(err.contains("deepseek"), "{err}");
     }
 
     #[test]

@@ -18,7 +18,9 @@ mod local_key;
 mod secret;
 mod store;
 
-pub use credentials::{Credentials, KeychainState, Provider, check_provider_key};
+pub use credentials::{
+    Credentials, KeychainState, Provider, check_key_for, check_provider_key, check_provider_name,
+};
 pub use error::AuthError;
 pub use local_key::{LOCAL_KEY_PREFIX, LocalKey};
 pub use secret::Secret;

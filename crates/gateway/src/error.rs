@@ -98,10 +98,14 @@ pub enum Error {
     },
     #[error(
         "this is a ClawBox local key (cbx_…), but ClawBox holds no {provider} key to use with \
-         it: save one in ClawBox (clawbox-gateway key set), or send your own {provider} key \
-         instead"
+         it: save one in ClawBox (`clawbox-gateway key set {key_name}`, or in the window), or \
+         send your own {provider} key instead"
     )]
-    NoSavedCredential { provider: &'static str },
+    NoSavedCredential {
+        provider: &'static str,
+        /// The name `key set` takes.
+        key_name: &'static str,
+    },
     #[error(
         "this ClawBox local key is not the current one (it may have been rotated): copy the \
          current key from ClawBox (clawbox-gateway key show-local) into your agent's settings"

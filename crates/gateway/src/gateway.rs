@@ -20,6 +20,7 @@ use crate::ip_hash::IpHasher;
 use crate::listener::ConnectionLimits;
 use crate::ollama::OllamaModels;
 use crate::plan_board::PlanBoard;
+use crate::providers::ProviderModels;
 use crate::{Error, clock};
 
 /// Rows the log queue holds before it drops (and counts) them: minutes of peak traffic.
@@ -85,6 +86,8 @@ pub struct Gateway {
     pub(crate) codex_endpoints: CodexEndpoints,
     /// The local model server's models, for routing.
     pub(crate) local_models: OllamaModels,
+    /// The named providers' model lists.
+    pub(crate) provider_models: ProviderModels,
     /// The ChatGPT plan's usage windows.
     pub(crate) plan: PlanBoard,
     log: RequestLogWriter,
@@ -163,6 +166,7 @@ impl Gateway {
             codex,
             codex_endpoints,
             local_models: OllamaModels::default(),
+            provider_models: ProviderModels::default(),
             plan: PlanBoard::load(&options.data_dir),
             port: AtomicU16::new(config.listen.port()),
             config: ArcSwap::from_pointee(config),
@@ -338,6 +342,36 @@ impl Gateway {
         self.local_models
             .refresh(self.client_for(&base), &base)
             .await;
+    }
+
+    /// Asks every named provider for its model list now (it is also done in the background: a
+    /// provider on this machine every few seconds, others every few minutes).
+    pub async fn refresh_provider_models(&self) {
+        self.provider_models.refresh(self, true).await;
+    }
+
+    /// The named providers' model lists as last fetched, by provider name (for the window).
+    pub fn provider_model_lists(&self) -> Vec<(String, Vec<String>)> {
+        let lists = self.provider_models.get();
+        self.config()
+            .providers
+            .iter()
+            .map(|p| {
+                let names = lists
+                    .get(p.name())
+                    .map(|l| l.names.to_vec())
+                    .unwrap_or_default();
+                (p.name().to_owned(), names)
+            })
+            .collect()
+    }
+
+    /// What the background refreshers know of the upstreams' models, for routing.
+    pub(crate) fn known_models(&self) -> crate::stages::Known {
+        crate::stages::Known {
+            local_models: self.local_models.get(),
+            listed: self.provider_models.get(),
+        }
     }
 
     /// The pooled HTTP client for an upstream: the proxy-honouring one, or for an upstream on

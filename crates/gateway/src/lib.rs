@@ -32,6 +32,7 @@ mod listener;
 mod metered_body;
 mod ollama;
 pub mod plan_board;
+pub mod providers;
 mod proxy;
 mod request_id;
 mod retention;

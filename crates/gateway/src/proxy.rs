@@ -169,7 +169,7 @@ async fn route_and_authorize(
         config,
         caller,
         model,
-        &gateway.local_models.get(),
+        &gateway.known_models(),
         &gateway.codex_endpoints.backend,
     )?;
     recording.set_upstream(route.upstream);

@@ -34,6 +34,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
     tokio::spawn(crate::ollama::keep_fresh(Arc::downgrade(&gateway)));
+    tokio::spawn(crate::providers::keep_fresh(Arc::downgrade(&gateway)));
     tokio::spawn(crate::retention::keep_pruned(Arc::downgrade(&gateway)));
     tokio::spawn(watch_settings(
         Arc::downgrade(&gateway),

@@ -98,6 +98,17 @@ pub fn models() -> Value {
     ]})
 }
 
+/// A model list of `names`, as an OpenAI-compatible provider reports its own.
+pub fn models_named(names: &[String]) -> Value {
+    let data: Vec<Value> = names
+        .iter()
+        .map(
+            |id| json!({"id": id, "object": "model", "created": 1_700_000_000, "owned_by": "fake"}),
+        )
+        .collect();
+    json!({"object": "list", "data": data})
+}
+
 pub fn error(status: u16) -> Value {
     json!({"error": {
         "message": format!("fake upstream failure ({status})"),

@@ -46,6 +46,11 @@ pub struct State {
     pub(crate) realtime_headers: Mutex<Vec<HeaderMap>>,
     /// What `GET /api/tags` lists (as an Ollama server does).
     local_models: Mutex<Vec<String>>,
+    /// What `GET /v1/models` lists instead of OpenAI's two, when set.
+    listed_models: Mutex<Option<Vec<String>>>,
+    /// The API's base path when it is not `/v1` (`/api/openai/v1`, as some OpenAI-compatible
+    /// providers have): served as `/v1`, and anything outside it is a 404.
+    base_path: Option<String>,
     pub(crate) gate: Notify,
     pub(crate) cancelled_streams: AtomicUsize,
     pub(crate) completed_streams: AtomicUsize,
@@ -76,10 +81,28 @@ impl FakeUpstream {
     }
 
     pub async fn start_on(addr: SocketAddr, require_auth: bool) -> std::io::Result<FakeUpstream> {
+        Self::serve(addr, require_auth, None).await
+    }
+
+    /// A fake OpenAI-compatible provider whose API lives under `base_path` (e.g.
+    /// `/api/openai/v1`; configure `<url()><base_path>` as its base URL), needing a key.
+    pub async fn compatible(base_path: &str) -> FakeUpstream {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self::serve(addr, true, Some(base_path.trim_end_matches('/').to_owned()))
+            .await
+            .unwrap_or_else(|e| panic!("the fake provider cannot listen: {e}"))
+    }
+
+    async fn serve(
+        addr: SocketAddr,
+        require_auth: bool,
+        base_path: Option<String>,
+    ) -> std::io::Result<FakeUpstream> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             require_auth,
+            base_path,
             ..State::default()
         });
         let app = Router::new()
@@ -128,6 +151,16 @@ impl FakeUpstream {
             .unwrap_or_else(PoisonError::into_inner) = behavior;
     }
 
+    /// The models `GET /v1/models` reports (instead of OpenAI's).
+    pub fn set_listed_models(&self, models: &[&str]) {
+        *self
+            .state
+            .listed_models
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            Some(models.iter().map(|m| (*m).to_owned()).collect());
+    }
+
     /// The models `GET /api/tags` reports, as an Ollama server lists what it has pulled.
     pub fn set_local_models(&self, models: &[&str]) {
         *self
@@ -170,7 +203,18 @@ impl Drop for FakeUpstream {
 }
 
 async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    let received = parts.uri.clone();
+    if let Some(base) = &state.base_path {
+        // Served as `/v1`: anything outside the base is not this API.
+        let inside = parts
+            .uri
+            .path_and_query()
+            .and_then(|pq| pq.as_str().strip_prefix(base.as_str()))
+            .filter(|rest| rest.starts_with('/'))
+            .and_then(|rest| format!("/v1{rest}").parse().ok());
+        parts.uri = inside.unwrap_or_else(|| axum::http::Uri::from_static("/outside-the-api"));
+    }
     // An upload is read as a stream and recorded as a summary of its form.
     let (form, body) = if crate::uploads::is_form(&parts) {
         match crate::uploads::read(&parts, body).await {
@@ -192,8 +236,7 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
     };
     let recorded = Recorded {
         method: parts.method.clone(),
-        uri: parts
-            .uri
+        uri: received
             .path_and_query()
             .map(|p| p.to_string())
             .unwrap_or_default(),
@@ -307,7 +350,14 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
             }
             ("POST", "/v1/messages") => json(messages::body(&model, &behavior)),
             ("GET", "/v1/models") if anthropic => json(messages::models()),
-            ("GET", "/v1/models") => json(chat::models()),
+            ("GET", "/v1/models") => {
+                let listed = state
+                    .listed_models
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                json(listed.map_or_else(chat::models, |names| chat::models_named(&names)))
+            }
             ("GET", "/api/tags") => {
                 let models = state
                 .local_models

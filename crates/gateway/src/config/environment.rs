@@ -5,9 +5,9 @@ use std::ffi::OsString;
 
 use crate::config::{SettingsLayer, parse_number, parse_origin_list, parse_switch, parse_usd};
 
-/// The environment variable behind each setting (`routes` and `prices` live in settings.json
-/// only).
-pub const ENV_VARS: [&str; 18] = [
+/// The environment variable behind each setting (`routes`, `prices` and `providers` live in
+/// settings.json only).
+pub const ENV_VARS: [&str; 19] = [
     "CLAWBOX_MODE",
     "CLAWBOX_LISTEN",
     "CLAWBOX_HOSTED_URL",
@@ -26,6 +26,7 @@ pub const ENV_VARS: [&str; 18] = [
     "CLAWBOX_ALLOWED_HOSTS",
     "CLAWBOX_MONTHLY_BUDGET_USD",
     "CLAWBOX_MULTIPART_LIMIT_MB",
+    "CLAWBOX_DEFAULT_UPSTREAM",
 ];
 
 impl SettingsLayer {
@@ -74,6 +75,8 @@ impl SettingsLayer {
             monthly_budget_usd: read(&var, "CLAWBOX_MONTHLY_BUDGET_USD", parse_usd)?,
             multipart_limit_mb: read(&var, "CLAWBOX_MULTIPART_LIMIT_MB", parse_number)?,
             prices: None,
+            providers: None,
+            default_upstream: read(&var, "CLAWBOX_DEFAULT_UPSTREAM", text)?,
         })
     }
 }

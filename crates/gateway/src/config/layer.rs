@@ -107,6 +107,10 @@ pub struct SettingsLayer {
     pub multipart_limit_mb: Option<u64>,
     /// Price overrides and additions (settings.json only): model name or `prefix*` → USD per 1M.
     pub prices: Option<std::collections::BTreeMap<String, clawbox_pricing::Price>>,
+    /// Providers the person named (settings.json only).
+    pub providers: Option<Vec<crate::providers::ProviderSetting>>,
+    /// Where a model no route claims goes: `none`, `openai` or a provider's name.
+    pub default_upstream: Option<String>,
 }
 
 /// A comma-separated list of exact origins (or host names).
@@ -138,6 +142,8 @@ impl SettingsLayer {
             monthly_budget_usd: self.monthly_budget_usd.or(lower.monthly_budget_usd),
             multipart_limit_mb: self.multipart_limit_mb.or(lower.multipart_limit_mb),
             prices: self.prices.or(lower.prices),
+            providers: self.providers.or(lower.providers),
+            default_upstream: self.default_upstream.or(lower.default_upstream),
         }
     }
 
@@ -167,6 +173,7 @@ impl SettingsLayer {
         note(self.allowed_hosts.is_some(), "allowed_hosts");
         note(self.monthly_budget_usd.is_some(), "monthly_budget_usd");
         note(self.multipart_limit_mb.is_some(), "multipart_limit_mb");
+        note(self.default_upstream.is_some(), "default_upstream");
         keys
     }
 }

@@ -56,6 +56,10 @@ pub struct Config {
     pub prices: clawbox_pricing::PriceBook,
     /// The largest upload (`multipart/form-data`) passed through, in MB.
     pub multipart_limit_mb: u64,
+    /// Providers the person named (local mode), in the order written.
+    pub providers: Vec<crate::providers::NamedProvider>,
+    /// Where a model no route claims goes (local mode, OpenAI dialect).
+    pub default_upstream: crate::providers::DefaultUpstream,
     /// Keys pinned by flags or the environment (shown locked in the app).
     pub pinned: Vec<&'static str>,
 }
@@ -149,8 +153,37 @@ impl Config {
                     },
                 )?
                 .unwrap_or(DEFAULT_MULTIPART_LIMIT_MB),
+            providers: pick
+                .value(
+                    "providers",
+                    |l| l.providers.clone(),
+                    |p| crate::providers::resolve_providers(&p),
+                )?
+                .unwrap_or_default(),
+            default_upstream: pick
+                .plain(|l| l.default_upstream.clone())
+                .map(|d| crate::providers::DefaultUpstream::parse(&d))
+                .unwrap_or_default(),
             pinned: overrides.keys_set(),
         };
+        crate::providers::check_default(&config.default_upstream, &config.providers).map_err(
+            |message| Error::Setting {
+                key: "default_upstream",
+                origin: if overrides.default_upstream.is_some() {
+                    Source::Override.describe("default_upstream")
+                } else {
+                    Source::File.describe("default_upstream")
+                },
+                message,
+            },
+        )?;
+        crate::routes::check_rules(&config.routes, &config.providers).map_err(|message| {
+            Error::Setting {
+                key: "routes",
+                origin: Source::File.describe("routes"),
+                message,
+            }
+        })?;
         if !config.listen.ip().is_loopback() && !config.allow_remote {
             return Err(Error::NotLoopback {
                 addr: config.listen,

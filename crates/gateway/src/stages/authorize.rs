@@ -43,13 +43,16 @@ pub async fn authorize(
     match (&caller.credential, config.mode) {
         (Credential::Provider, _) => Ok(Attach::PassThrough),
         (_, Mode::Local) if route.upstream == Upstream::Ollama => Ok(Attach::Strip),
+        // A named provider that takes no key (one saved for it still goes along: below).
+        (Credential::None, Mode::Local) if route.upstream.takes_no_key() => Ok(Attach::Strip),
         // The hosted gateway resolves the user's own credential by X-User-ID.
         (Credential::None, Mode::Hosted) => Ok(Attach::Strip),
         (Credential::None, Mode::Local) => Err(Error::MissingCredential {
             provider,
-            env_var: match route.upstream {
-                Upstream::Anthropic => "ANTHROPIC_API_KEY",
-                _ => "OPENAI_API_KEY",
+            env_var: if route.upstream.takes_x_api_key() {
+                "ANTHROPIC_API_KEY"
+            } else {
+                "OPENAI_API_KEY"
             },
         }),
         (Credential::LocalKey(presented), _) if route.upstream == Upstream::Codex => {
@@ -57,6 +60,17 @@ pub async fn authorize(
             let session = chatgpt.ok_or(Error::ChatGpt(SessionError::NotSignedIn))?;
             let (token, account_id) = session.access().await.map_err(Error::ChatGpt)?;
             Ok(Attach::ChatGpt { token, account_id })
+        }
+        (Credential::LocalKey(presented), _) if matches!(route.upstream, Upstream::Named(_)) => {
+            check_local_key(credentials, presented).await?;
+            match named_key(credentials, provider).await {
+                Some(key) => Ok(Attach::Saved(key)),
+                None if route.upstream.takes_no_key() => Ok(Attach::Strip),
+                None => Err(Error::NoSavedCredential {
+                    provider,
+                    key_name: provider,
+                }),
+            }
         }
         (Credential::LocalKey(presented), mode) => {
             check_local_key(credentials, presented).await?;
@@ -76,7 +90,10 @@ pub async fn authorize(
                         path: route.path.clone(),
                     })
                 }
-                (None, Mode::Local) => Err(Error::NoSavedCredential { provider }),
+                (None, Mode::Local) => Err(Error::NoSavedCredential {
+                    provider,
+                    key_name: wanted.name(),
+                }),
             }
         }
     }
@@ -116,6 +133,18 @@ pub(super) async fn saved_key(
     }
     let credentials = Arc::clone(credentials);
     tokio::task::spawn_blocking(move || credentials.provider_key(provider))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// The saved key of a named provider, re-reading the store off the async workers on a miss.
+async fn named_key(credentials: &Arc<Credentials>, name: &'static str) -> Option<Secret> {
+    if let Some(key) = credentials.cached_named_key(name) {
+        return Some(key);
+    }
+    let credentials = Arc::clone(credentials);
+    tokio::task::spawn_blocking(move || credentials.named_key(name))
         .await
         .ok()
         .flatten()

@@ -82,7 +82,7 @@ async fn try_in(
         config,
         caller,
         body.model.as_deref(),
-        &gateway.local_models.get(),
+        &gateway.known_models(),
         &gateway.codex_endpoints.backend,
     )?;
     // The budget holds here too: a hosted request failing over to an API key is API spend.

@@ -141,6 +141,22 @@ pub(crate) fn upstream_url(route: &Route, parts: &Parts) -> Result<url::Url, Err
         return url::Url::parse(&format!("{base}/backend-api/codex/responses"))
             .map_err(|_| Error::UnsafePath);
     }
+    if let Upstream::Named(_) = route.upstream {
+        // The base is the provider's API base (`…/v1`, `…/v1beta/openai`): `/v1/<rest>` goes to
+        // `<base>/<rest>`, and nothing may step out of the base.
+        let rest = parts
+            .uri
+            .path()
+            .strip_prefix("/v1/")
+            .ok_or(Error::UnsafePath)?;
+        let mut url = url::Url::parse(&format!("{base}/{rest}")).map_err(|_| Error::UnsafePath)?;
+        url.set_query(parts.uri.query());
+        let expected = format!("{}/{rest}", route.base.path().trim_end_matches('/'));
+        if url.path() != expected || url.query() != parts.uri.query() {
+            return Err(Error::UnsafePath);
+        }
+        return Ok(url);
+    }
     let url =
         url::Url::parse(&format!("{base}{}", parts.uri.path())).map_err(|_| Error::UnsafePath)?;
     // The base is an origin: the whole path is the caller's, as sent.

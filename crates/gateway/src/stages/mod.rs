@@ -26,6 +26,6 @@ pub use identify::{Caller, Credential, identify};
 pub use meter::meter;
 pub use models::{ExtraModel, can_ask_openai, extra_models, is_model_list, without_openai};
 pub use record::Recording;
-pub use route::{Route, Upstream, route};
+pub use route::{Known, Route, Upstream, route};
 pub use upload::{Upload, read_upload};
 pub(crate) use upstream_headers::upstream_headers;

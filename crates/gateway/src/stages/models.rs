@@ -1,6 +1,8 @@
 //! `GET /v1/models` in local mode (OpenAI dialect): every model ClawBox can route to by name, in
 //! one list — OpenAI's (when there is a key to ask with), Anthropic's (with the saved key, for
-//! holders of the local key) and the local model server's (always: they need no key).
+//! holders of the local key), the named providers' (as they last reported them: those that take
+//! no key always, the others for holders of the local key) and the local model server's
+//! (always: they need no key).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,17 +42,28 @@ pub async fn can_ask_openai(gateway: &Arc<Gateway>, caller: &Caller) -> bool {
     }
 }
 
-/// The models to add after OpenAI's: Anthropic's and the local server's.
+/// The models to add after OpenAI's: Anthropic's, the named providers' and the local server's.
 pub async fn extra_models(
     gateway: &Arc<Gateway>,
     config: &Config,
     caller: &Caller,
 ) -> Result<Vec<ExtraModel>, crate::Error> {
     let mut extra = Vec::new();
+    let local_key = matches!(caller.credential, Credential::LocalKey(_));
     if let Credential::LocalKey(presented) = &caller.credential {
         check_local_key(&gateway.credentials, presented).await?;
         if let Some(key) = saved_key(&gateway.credentials, Provider::Anthropic).await {
             extra.extend(anthropic_models(gateway, config, &key).await);
+        }
+    }
+    let listed = gateway.provider_models.get();
+    for provider in config
+        .providers
+        .iter()
+        .filter(|p| local_key || p.tag.keyless)
+    {
+        if let Some(list) = listed.get(provider.name()) {
+            extra.extend(list.names.iter().map(|m| (m.clone(), provider.name())));
         }
     }
     // As the local server names them: `llama3.2:latest`, not also its short alias.

@@ -110,7 +110,7 @@ fn attach_saved_key(
     anthropic_dialect: bool,
 ) {
     let anthropic =
-        upstream == Upstream::Anthropic || (upstream == Upstream::Hosted && anthropic_dialect);
+        upstream.takes_x_api_key() || (upstream == Upstream::Hosted && anthropic_dialect);
     let (name, value) = if anthropic {
         (
             HeaderName::from_static("x-api-key"),

@@ -17,6 +17,7 @@ mod limits;
 mod logging;
 mod metering;
 mod plan;
+mod providers;
 mod proxying;
 mod realtime;
 mod routing;
