@@ -13,15 +13,17 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use clawbox_gateway::config::SettingsLayer;
 use clawbox_gateway::{Error, Gateway, GatewayOptions, SecretsFrom};
 
 use commands::{KeyCommand, Place};
 use settings_flags::SettingsFlags;
 
 /// The subcommands; any of them as the first argument means "the command line, not the window".
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "serve",
     "key",
+    "provider",
     "login",
     "logout",
     "status",
@@ -75,6 +77,15 @@ enum Command {
         place: Place,
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// Add, list or remove the providers models are routed to (OpenRouter, DeepSeek, Groq,
+    /// Mistral, Together, Gemini, LM Studio, vLLM, or any OpenAI-compatible API), and choose
+    /// where models no route claims go
+    Provider {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        command: commands::ProviderCommand,
     },
     /// Sign in with ChatGPT (OpenAI's Codex sign-in) so agents use your plan
     Login {
@@ -172,6 +183,9 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Agent { .. } => Ok(()),
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
+        Command::Provider { place, command } => {
+            SettingsLayer::from_env().and_then(|env| commands::run_provider(&place, &env, &command))
+        }
         Command::Status { place, settings } => {
             runtime.block_on(commands::run_status(&place, &settings.layer()))
         }

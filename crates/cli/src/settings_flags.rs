@@ -91,6 +91,12 @@ pub struct SettingsFlags {
     /// [default: 512]
     #[arg(long, env = "CLAWBOX_MULTIPART_LIMIT_MB", value_name = "MB", value_parser = parse_number::<u64>)]
     pub multipart_limit_mb: Option<u64>,
+
+    /// Where models no route claims go: none (a "no route" answer), openai (OpenAI's API with
+    /// the saved OpenAI key, never the ChatGPT sign-in) or the name of a provider you added
+    /// [default: none]
+    #[arg(long, env = "CLAWBOX_DEFAULT_UPSTREAM", value_name = "UPSTREAM")]
+    pub default_upstream: Option<String>,
 }
 
 impl SettingsFlags {
@@ -118,6 +124,8 @@ impl SettingsFlags {
             monthly_budget_usd: f.monthly_budget_usd,
             multipart_limit_mb: f.multipart_limit_mb,
             prices: None,
+            providers: None,
+            default_upstream: f.default_upstream,
         }
     }
 }

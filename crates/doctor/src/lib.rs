@@ -14,8 +14,10 @@ use clawbox_auth::KeychainState;
 use serde::Serialize;
 
 mod exchange;
+mod providers;
 
 use exchange::{client, exchange};
+pub use providers::{ProviderCheck, provider_checks};
 
 use clawbox_auth::Provider;
 use clawbox_gateway::Gateway;
@@ -47,6 +49,8 @@ pub struct Probe {
     pub signed_in: bool,
     /// Why the keychain cannot be used, if it cannot.
     pub keychain_problem: Option<String>,
+    /// The providers the person added, to check one by one (`doctor` only).
+    pub providers: Vec<ProviderCheck>,
 }
 
 impl Probe {
@@ -65,6 +69,7 @@ impl Probe {
                 KeychainState::Unavailable(reason) => Some(reason),
                 KeychainState::Ready => None,
             },
+            providers: provider_checks(&config, credentials),
         }
     }
 
@@ -113,8 +118,16 @@ pub async fn check_agent(probe: &Probe) -> Vec<CheckStep> {
 }
 
 /// `doctor`: `/health`, then chat completions (plain and streamed with usage), the Responses
-/// API and Anthropic Messages through the current route.
+/// API and Anthropic Messages through the current route, then each named provider.
 pub async fn doctor(probe: &Probe) -> Vec<CheckStep> {
+    let mut steps = through_clawbox(probe).await;
+    if steps.first().is_some_and(|s| s.ok) {
+        steps.extend(providers::provider_steps(&probe.providers).await);
+    }
+    steps
+}
+
+async fn through_clawbox(probe: &Probe) -> Vec<CheckStep> {
     let client = match client() {
         Ok(c) => c,
         Err(e) => return vec![step(false, "ClawBox is running", e, None)],

@@ -177,6 +177,9 @@ pub enum Error {
     DataDir { path: PathBuf, message: String },
     #[error("the settings file {path} is unusable: {message}")]
     Settings { path: PathBuf, message: String },
+    /// A change to settings.json refused before anything was written.
+    #[error("{0}")]
+    SettingsChange(String),
     #[error("the setting {key} (from {origin}) is invalid: {message}")]
     Setting {
         key: &'static str,
@@ -320,6 +323,7 @@ impl Error {
             ),
             DataDir { .. }
             | Settings { .. }
+            | SettingsChange(_)
             | Setting { .. }
             | Store(_)
             | PortInUse { .. }

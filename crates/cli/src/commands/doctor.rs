@@ -32,6 +32,7 @@ pub async fn run_doctor(place: &Place, overrides: &SettingsLayer) -> Result<(), 
             KeychainState::Unavailable(reason) => Some(reason),
             KeychainState::Ready => None,
         },
+        providers: clawbox_doctor::provider_checks(&config, &credentials),
     };
     println!(
         "ClawBox at {} ({} mode)",

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal};
 
 use clap::Subcommand;
 use clawbox_auth::{LocalKey, Provider, Secret};
+use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
 
 use super::Place;
 
@@ -13,15 +14,14 @@ pub enum KeyCommand {
     /// Save a provider API key in the keychain, read from standard input
     /// (e.g. `pbpaste | clawbox-gateway key set openai`)
     Set {
-        /// `openai` or `anthropic`
-        #[arg(value_parser = parse_provider)]
-        provider: Provider,
+        /// `openai`, `anthropic`, or the name of a provider you added (`clawbox-gateway
+        /// provider list`)
+        provider: String,
     },
     /// Remove a saved provider API key
     Remove {
-        /// `openai` or `anthropic`
-        #[arg(value_parser = parse_provider)]
-        provider: Provider,
+        /// `openai`, `anthropic`, or the name of a provider you added
+        provider: String,
     },
     /// Print the local key (cbx_…) agents present to use the saved keys
     ShowLocal,
@@ -29,26 +29,75 @@ pub enum KeyCommand {
     RotateLocal,
 }
 
-fn parse_provider(s: &str) -> Result<Provider, String> {
-    Provider::parse(&s.to_ascii_lowercase()).ok_or_else(|| "use openai or anthropic".to_owned())
+/// Whose key: a built-in provider's, or one the person added.
+enum Holder {
+    BuiltIn(Provider),
+    Named(String),
+}
+
+/// `openai`, `anthropic`, or a provider in settings.json; anything else is refused with the way
+/// to add it.
+fn holder(place: &Place, name: &str) -> Result<Holder, String> {
+    let name = name.trim().to_ascii_lowercase();
+    if let Some(provider) = Provider::parse(&name) {
+        return Ok(Holder::BuiltIn(provider));
+    }
+    let dir = place.data_dir().map_err(|e| e.to_string())?;
+    let env = SettingsLayer::from_env()?;
+    let config = load_settings_file(&dir.join(SETTINGS_FILE))
+        .and_then(|file| Config::resolve(&file, &env))
+        .map_err(|e| e.to_string())?;
+    if config.providers.iter().any(|p| p.name() == name) {
+        return Ok(Holder::Named(name));
+    }
+    let added: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
+    let known = if added.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", added.join(", "))
+    };
+    Err(format!(
+        "`{name}` is not a provider ClawBox knows (openai, anthropic{known}): add it first with \
+         `clawbox-gateway provider add {name}`"
+    ))
 }
 
 pub fn run_key(place: &Place, command: &KeyCommand) -> Result<(), String> {
     let credentials = place.credentials()?;
     let store = credentials.store_name();
     match command {
-        KeyCommand::Set { provider } => {
-            let key = read_key(*provider)?;
-            credentials
-                .save_provider_key(*provider, key)
-                .map_err(|e| e.to_string())?;
-            println!("Saved your {} key in {store}.", provider.name());
-        }
+        KeyCommand::Set { provider } => match holder(place, provider)? {
+            Holder::BuiltIn(provider) => {
+                let key = read_key(provider.name())?;
+                credentials
+                    .save_provider_key(provider, key)
+                    .map_err(|e| e.to_string())?;
+                println!("Saved your {} key in {store}.", provider.name());
+            }
+            Holder::Named(name) => {
+                let key = read_key(&name)?;
+                credentials
+                    .save_named_key(&name, key)
+                    .map_err(|e| e.to_string())?;
+                println!("Saved your {name} key in {store}.");
+            }
+        },
         KeyCommand::Remove { provider } => {
-            credentials
-                .remove_provider_key(*provider)
-                .map_err(|e| e.to_string())?;
-            println!("Removed the saved {} key from {store}.", provider.name());
+            let name = match holder(place, provider)? {
+                Holder::BuiltIn(provider) => {
+                    credentials
+                        .remove_provider_key(provider)
+                        .map_err(|e| e.to_string())?;
+                    provider.name().to_owned()
+                }
+                Holder::Named(name) => {
+                    credentials
+                        .remove_named_key(&name)
+                        .map_err(|e| e.to_string())?;
+                    name
+                }
+            };
+            println!("Removed the saved {name} key from {store}.");
         }
         KeyCommand::ShowLocal => {
             let key = credentials
@@ -70,15 +119,15 @@ pub fn run_key(place: &Place, command: &KeyCommand) -> Result<(), String> {
     Ok(())
 }
 
-fn read_key(provider: Provider) -> Result<Secret, String> {
+fn read_key(provider: &str) -> Result<Secret, String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("Paste your {} API key, then press Enter:", provider.name());
+        eprintln!("Paste your {provider} API key, then press Enter:");
     }
     let mut line = String::new();
     stdin
         .lock()
         .read_line(&mut line)
         .map_err(|e| format!("cannot read the key from standard input: {e}"))?;
-    clawbox_auth::check_provider_key(provider, &line)
+    clawbox_auth::check_key_for(provider, &line)
 }

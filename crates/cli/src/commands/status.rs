@@ -12,6 +12,7 @@ pub async fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), 
     let dir = place.data_dir().map_err(|e| e.to_string())?;
     println!("data folder:     {}", dir.display());
     let settings = dir.join(SETTINGS_FILE);
+    let credentials = Credentials::load(open_store(place.store_kind(), &dir));
     match load_settings_file(&settings).and_then(|f| Config::resolve(&f, overrides)) {
         Ok(config) => {
             println!("mode:            {}", config.mode.as_str());
@@ -19,10 +20,27 @@ pub async fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), 
             for problem in config.problems() {
                 println!("problem:         {problem}");
             }
+            if !config.providers.is_empty() {
+                let providers: Vec<String> = config
+                    .providers
+                    .iter()
+                    .map(|p| {
+                        let key = if p.tag.keyless {
+                            "no key needed"
+                        } else if credentials.named_key(p.name()).is_some() {
+                            "key saved"
+                        } else {
+                            "no key saved"
+                        };
+                        format!("{} ({key})", p.name())
+                    })
+                    .collect();
+                println!("providers:       {}", providers.join(", "));
+            }
+            println!("default upstream: {}", config.default_upstream.as_str());
         }
         Err(e) => println!("settings:        {e}"),
     }
-    let credentials = Credentials::load(open_store(place.store_kind(), &dir));
     match credentials.state() {
         KeychainState::Ready => {
             println!("secrets in:      {}", credentials.store_name());

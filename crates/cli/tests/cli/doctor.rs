@@ -109,3 +109,85 @@ async fn doctor_passes_only_when_clients_get_answers_and_configs_point_here() {
     );
     stop(&mut gateway);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_each_provider_its_key_and_whether_it_answers() {
+    let provider = clawbox_testkit::FakeUpstream::provider().await;
+    let deepseek = clawbox_testkit::FakeUpstream::compatible("/v1").await;
+    deepseek.set_listed_models(&["deepseek-chat", "deepseek-reasoner"]);
+    let data = tempfile::tempdir().unwrap();
+    let env = vec![
+        ("CLAWBOX_DATA_DIR", data.path().display().to_string()),
+        ("CLAWBOX_SECRET_STORE", "file".to_owned()),
+        ("CLAWBOX_LISTEN", format!("127.0.0.1:{}", free_port())),
+        ("CLAWBOX_OPENAI_URL", provider.url()),
+        ("CLAWBOX_ANTHROPIC_URL", provider.url()),
+    ];
+    assert!(
+        run(&env, &["key", "set", "openai"], "sk-doctor-1234567890\n")
+            .status
+            .success()
+    );
+    let base = format!("{}/v1", deepseek.url());
+    let added = run(
+        &env,
+        &["provider", "add", "deepseek", "--base-url", &base],
+        "",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let gone = format!("http://127.0.0.1:{}/v1", free_port());
+    let added = run(&env, &["provider", "add", "vllm", "--base-url", &gone], "");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let (mut gateway, _) = start(command(&env, &["serve"]));
+
+    let out = run(&env, &["doctor"], "");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL Provider deepseek: no API key saved for it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix: Save its key: `clawbox-gateway key set deepseek`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("FAIL Provider vllm: could not reach {gone}")),
+        "{text}"
+    );
+
+    assert!(
+        run(&env, &["key", "set", "deepseek"], "sk-deepseek-doctor\n")
+            .status
+            .success()
+    );
+    assert!(
+        run(&env, &["provider", "remove", "vllm"], "")
+            .status
+            .success()
+    );
+    let out = run(&env, &["doctor"], "");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "ok   Provider deepseek: {base} is reachable, the key works; it lists 2 models"
+        )),
+        "{text}"
+    );
+    let asked = deepseek.last_request().unwrap();
+    assert_eq!(asked.uri, "/v1/models");
+    assert_eq!(
+        asked.header("authorization"),
+        Some("Bearer sk-deepseek-doctor")
+    );
+    stop(&mut gateway);
+}

@@ -10,5 +10,6 @@ mod cli;
 mod cli_accounts;
 mod connect;
 mod doctor;
+mod providers;
 mod provision;
 mod usage;

@@ -19,5 +19,7 @@ pub use layer::{
 };
 pub use resolve::parse_user_id;
 pub use resolve::{Config, DEFAULT_LISTEN, Upstreams};
-pub use settings_file::{SETTINGS_FILE, load as load_settings_file, set_setting, use_auth_mode};
+pub use settings_file::{
+    SETTINGS_FILE, load as load_settings_file, set_setting, update_settings, use_auth_mode,
+};
 pub(crate) use watch::watch_settings;

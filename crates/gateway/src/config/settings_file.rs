@@ -33,6 +33,19 @@ pub fn load(path: &Path) -> Result<SettingsLayer, Error> {
 /// Sets one key of the settings file, keeping every other key (the app's own included) as it
 /// was. The file is replaced atomically; a malformed file is an error and is left untouched.
 pub fn set_setting(path: &Path, key: &str, value: serde_json::Value) -> Result<(), Error> {
+    update_settings(path, |object| {
+        object.insert(key.to_owned(), value);
+        Ok(())
+    })
+}
+
+/// Changes the settings file as `change` says (it may refuse, with a message for the person),
+/// keeping every key it does not touch. The file is replaced atomically; a malformed file is an
+/// error and is left untouched.
+pub fn update_settings(
+    path: &Path,
+    change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>) -> Result<(), String>,
+) -> Result<(), Error> {
     let fail = |message: String| Error::Settings {
         path: path.to_owned(),
         message,
@@ -50,7 +63,7 @@ pub fn set_setting(path: &Path, key: &str, value: serde_json::Value) -> Result<(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::Map::new(),
         Err(e) => return Err(fail(format!("cannot read it: {e}"))),
     };
-    object.insert(key.to_owned(), value);
+    change(&mut object).map_err(Error::SettingsChange)?;
     let text = serde_json::to_string_pretty(&object).map_err(|e| fail(e.to_string()))?;
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, text + "\n").map_err(|e| fail(format!("cannot write it: {e}")))?;

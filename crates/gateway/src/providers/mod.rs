@@ -7,6 +7,7 @@
 //! provider gives it to SDKs; an incoming `/v1/<rest>` goes to `<base_url>/<rest>`.
 
 mod listing;
+mod manage;
 mod presets;
 
 use std::sync::{Mutex, PoisonError};
@@ -16,6 +17,7 @@ use url::Url;
 
 pub(crate) use listing::keep_fresh;
 pub use listing::{Listed, ProviderModels};
+pub use manage::{Added, Removed, add_provider, remove_provider, set_default_upstream};
 pub use presets::{PRESETS, Preset, preset};
 
 /// The API a provider speaks.

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::providers::ProviderKind;
+use crate::providers::{ProviderKind, ProviderSetting};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Preset {
@@ -103,6 +103,19 @@ pub const PRESETS: [Preset; 8] = [
     },
 ];
 
+impl Preset {
+    /// The provider this preset adds.
+    pub fn setting(&self) -> ProviderSetting {
+        ProviderSetting {
+            name: self.name.into(),
+            kind: self.kind,
+            base_url: self.base_url.into(),
+            models: self.models.iter().map(|m| (*m).to_owned()).collect(),
+            needs_key: self.needs_key,
+        }
+    }
+}
+
 /// The preset called `name`, if there is one.
 pub fn preset(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
@@ -111,20 +124,11 @@ pub fn preset(name: &str) -> Option<&'static Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::{ProviderSetting, resolve_providers};
+    use crate::providers::resolve_providers;
 
     #[test]
     fn every_preset_is_a_valid_provider() {
-        let settings: Vec<ProviderSetting> = PRESETS
-            .iter()
-            .map(|p| ProviderSetting {
-                name: p.name.into(),
-                kind: p.kind,
-                base_url: p.base_url.into(),
-                models: p.models.iter().map(|m| (*m).to_owned()).collect(),
-                needs_key: p.needs_key,
-            })
-            .collect();
+        let settings: Vec<ProviderSetting> = PRESETS.iter().map(Preset::setting).collect();
         let providers = resolve_providers(&settings).unwrap();
         let keyless: Vec<&str> = providers
             .iter()
