@@ -2,7 +2,7 @@
 //! only those the capability lists can be called.
 
 /// Every command the window may call (each also listed in capabilities/main.json).
-const COMMANDS: [&str; 40] = [
+const COMMANDS: [&str; 45] = [
     "gateway_status",
     "set_mode",
     "free_port",
@@ -16,6 +16,11 @@ const COMMANDS: [&str; 40] = [
     "sign_out_chatgpt",
     "copy_local_key",
     "rotate_local_key",
+    "providers",
+    "add_provider",
+    "save_provider_key",
+    "remove_provider",
+    "set_default_upstream",
     "check_agent",
     "choose_folder",
     "connect_env",

@@ -24,7 +24,7 @@ pub use gateway_host::GatewayHost;
 /// The app's commands on `base` (the real builder, or Tauri's mock one in tests).
 pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
     use commands::{
-        accounts, agents, history, onboarding, provisioning, settings, status, updates,
+        accounts, agents, history, onboarding, providers, provisioning, settings, status, updates,
     };
     base.plugin(tauri_plugin_store::Builder::new().build())
         // Usage alerts (alerts.rs) send notifications from Rust; the page has no access to it.
@@ -46,6 +46,11 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
             accounts::sign_out_chatgpt,
             accounts::copy_local_key,
             accounts::rotate_local_key,
+            providers::providers,
+            providers::add_provider,
+            providers::save_provider_key,
+            providers::remove_provider,
+            providers::set_default_upstream,
             onboarding::check_agent,
             onboarding::choose_folder,
             onboarding::connect_env,

@@ -5,6 +5,7 @@
 //! - status.rs: the gateway's state, the mode switch, a free port when ours is taken.
 //! - settings.rs: the settings form, "reset everything".
 //! - accounts.rs: ChatGPT sign-in, saved API keys, the local key.
+//! - providers.rs: the providers models are routed to, their keys, the default upstream.
 //! - onboarding.rs: the agent check and connecting an agent's `.env`.
 //! - history.rs: the dashboard, the request log, its CSV export, "clear history".
 //! - provisioning.rs: setup links and the provisioning file, offered to the wizard.
@@ -15,6 +16,7 @@ pub mod accounts;
 pub mod agents;
 pub mod history;
 pub mod onboarding;
+pub mod providers;
 pub mod provisioning;
 pub mod settings;
 pub mod status;

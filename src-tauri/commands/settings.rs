@@ -115,8 +115,8 @@ pub async fn save_settings<R: Runtime>(
     Ok(after)
 }
 
-/// Removes everything ClawBox keeps — settings, request history, saved keys, the local key and
-/// the ChatGPT sign-in (revoked) — and starts again as on first launch. Connected `.env` files
+/// Removes everything ClawBox keeps — settings, request history, saved keys (providers' too), the
+/// local key and the ChatGPT sign-in (revoked) — and starts again as on first launch. Connected `.env` files
 /// are restored first.
 #[tauri::command]
 pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
@@ -130,6 +130,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
             .map_err(|m| CommandError::new("keychain", m))?;
     }
     let credentials = std::sync::Arc::clone(gateway.credentials());
+    let providers = super::providers::provider_names(&gateway);
     let db = gateway.database_path();
     let undo_dir = dir.clone();
     blocking(move || {
@@ -139,8 +140,9 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
                 tracing::warn!(error = %e, "a connected file could not be restored");
             }
         }
+        let named: Vec<&str> = providers.iter().map(String::as_str).collect();
         credentials
-            .forget_all(&[])
+            .forget_all(&named)
             .map_err(|e| CommandError::new("keychain", e.to_string()))?;
         let conn = clawbox_store::database::connect(&db)
             .map_err(|e| CommandError::new("history", e.to_string()))?;

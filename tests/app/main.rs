@@ -11,6 +11,7 @@ mod agents;
 mod cost;
 mod history;
 mod onboarding;
+mod providers;
 mod provisioning;
 mod settings;
 mod status;
