@@ -43,8 +43,16 @@ import type { RequestDetail } from "./bindings/RequestDetail";
 import type { SnapshotInfo } from "./bindings/SnapshotInfo";
 import type { Today } from "./bindings/Today";
 import type { UsageAlert } from "./bindings/UsageAlert";
+import type { NewProvider } from "./bindings/NewProvider";
+import type { PresetView } from "./bindings/PresetView";
+import type { ProviderView } from "./bindings/ProviderView";
+import type { ProvidersView } from "./bindings/ProvidersView";
 
 export type {
+  NewProvider,
+  PresetView,
+  ProviderView,
+  ProvidersView,
   Accounts,
   AgentBatch,
   AgentCheck,
@@ -154,6 +162,28 @@ export function signOutChatGpt(): Promise<Accounts> {
 }
 
 /** The backend puts the key on the clipboard, so the key never enters this page. */
+// ---- Providers (Settings) --------------------------------------------------------------------
+
+export function providers(): Promise<ProvidersView> {
+  return invoke<ProvidersView>("providers");
+}
+
+export function addProvider(provider: NewProvider): Promise<ProvidersView> {
+  return invoke<ProvidersView>("add_provider", { provider });
+}
+
+export function saveProviderKey(name: string, key: string): Promise<ProvidersView> {
+  return invoke<ProvidersView>("save_provider_key", { name, key });
+}
+
+export function removeProvider(name: string): Promise<ProvidersView> {
+  return invoke<ProvidersView>("remove_provider", { name });
+}
+
+export function setDefaultUpstream(upstream: string): Promise<ProvidersView> {
+  return invoke<ProvidersView>("set_default_upstream", { upstream });
+}
+
 export function copyLocalKey(): Promise<void> {
   return invoke<void>("copy_local_key");
 }

@@ -6,6 +6,7 @@ import { ErrorNote, Loading } from "../components/ErrorNote";
 import { useAction, useLoad } from "../hooks";
 import { clearHistory, getSettings, resetEverything, saveSettings } from "../ipc";
 import { CAP_TIERS, diffSettings, FIELDS, pinnedBy, toForm, type Field, type FormValues } from "../settingsForm";
+import { Providers } from "./settings/Providers";
 import { Updates } from "./settings/Updates";
 
 export function Settings({ onReset }: { onReset: () => void }) {
@@ -77,6 +78,7 @@ export function Settings({ onReset }: { onReset: () => void }) {
           </div>
         </form>
       )}
+      <Providers />
       <Updates />
       <DangerZone onReset={onReset} />
     </section>
@@ -238,8 +240,8 @@ function DangerZone({ onReset }: { onReset: () => void }) {
             <li>all your settings,</li>
             <li>the whole request history,</li>
             <li>
-              everything ClawBox keeps in the keychain: your saved API keys, your ChatGPT sign-in and the local
-              key (connected agents stop working until you connect them again).
+              everything ClawBox keeps in the keychain: your saved API keys (your providers' too), your ChatGPT
+              sign-in and the local key (connected agents stop working until you connect them again).
             </li>
           </ul>
           <p>Setup then starts over.</p>

@@ -2,7 +2,7 @@
 // tests emit the gateway's events through Tauri's own mock.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import { accounts, dashboard, settings, status, today } from "./fixtures";
+import { accounts, dashboard, providersView, settings, status, today } from "./fixtures";
 
 export type Args = Record<string, unknown>;
 export type Handler = (args: Args) => unknown;
@@ -64,5 +64,6 @@ export function everyday(): Record<string, Handler> {
     free_port: () => 18790,
     pending_provision: () => null,
     agents: () => ({ agents: [], projects: [], sessions: [] }),
+    providers: () => providersView(),
   };
 }

@@ -1,5 +1,5 @@
 // Backend answers as the Rust side sends them, with only what a test cares about overridden.
-import type { Accounts, AppSettings, CostLine, Dashboard, GatewayStatus, LiveRequest, PlanLimits, Today } from "../ipc";
+import type { Accounts, AppSettings, CostLine, Dashboard, GatewayStatus, LiveRequest, PlanLimits, PresetView, ProvidersView, ProviderView, Today } from "../ipc";
 import type { LogRow } from "../bindings/LogRow";
 
 export function status(over: Partial<GatewayStatus> = {}): GatewayStatus {
@@ -161,4 +161,30 @@ export function plan(nowSecs: number, over: Partial<PlanLimits> = {}): PlanLimit
     observed_at: nowSecs,
     ...over,
   };
+}
+
+export const PRESETS: PresetView[] = [
+  { name: "openrouter", label: "OpenRouter", kind: "openai", base_url: "https://openrouter.ai/api/v1", models: [], needs_key: true, keys_at: "https://openrouter.ai/settings/keys" },
+  { name: "deepseek", label: "DeepSeek", kind: "openai", base_url: "https://api.deepseek.com/v1", models: ["deepseek-*"], needs_key: true, keys_at: "https://platform.deepseek.com/api_keys" },
+  { name: "lmstudio", label: "LM Studio (on this computer)", kind: "openai", base_url: "http://localhost:1234/v1", models: [], needs_key: false, keys_at: "" },
+];
+
+export function providerView(name: string, over: Partial<ProviderView> = {}): ProviderView {
+  const preset = PRESETS.find((p) => p.name === name);
+  return {
+    name,
+    label: preset?.label ?? name,
+    kind: "openai",
+    base_url: preset?.base_url ?? `https://${name}.example/v1`,
+    models: preset?.models ?? [],
+    needs_key: preset?.needs_key ?? true,
+    key_saved: false,
+    listed_models: 0,
+    keys_at: preset?.keys_at ?? "",
+    ...over,
+  };
+}
+
+export function providersView(over: Partial<ProvidersView> = {}): ProvidersView {
+  return { providers: [], presets: PRESETS, default_upstream: "none", default_pinned: false, ...over };
 }
