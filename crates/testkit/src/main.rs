@@ -1,7 +1,8 @@
 //! `clawbox-fake-upstream`: the testkit's fake provider as a process, for tests that drive the
 //! built gateway with real SDKs and for benchmarks. Prints `listening on http://127.0.0.1:PORT`.
 //! `--hosted`: a fake hosted gateway (no key needed); `--oauth`: the fake OpenAI sign-in server
-//! and ChatGPT Codex backend.
+//! and ChatGPT Codex backend; `--base-path /compat/v1`: an OpenAI-compatible provider whose API
+//! lives there; `--models a,b`: what its `GET …/models` lists.
 
 use std::net::SocketAddr;
 
@@ -12,6 +13,8 @@ async fn main() {
     let mut addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let mut require_auth = true;
     let mut oauth = false;
+    let mut base_path = None;
+    let mut models: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -21,6 +24,8 @@ async fn main() {
             }
             "--hosted" => require_auth = false,
             "--oauth" => oauth = true,
+            "--base-path" => base_path = Some(args.next().unwrap_or_else(|| usage())),
+            "--models" => models = Some(args.next().unwrap_or_else(|| usage())),
             _ => usage(),
         }
     }
@@ -31,18 +36,28 @@ async fn main() {
         let _ = tokio::signal::ctrl_c().await;
         return;
     }
-    let fake = match FakeUpstream::start_on(addr, require_auth).await {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
-            std::process::exit(1);
-        }
+    let fake = match base_path {
+        Some(path) => FakeUpstream::compatible(&path).await,
+        None => match FakeUpstream::start_on(addr, require_auth).await {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: cannot listen on {addr}: {e}");
+                std::process::exit(1);
+            }
+        },
     };
+    if let Some(models) = models {
+        let names: Vec<&str> = models.split(',').filter(|m| !m.is_empty()).collect();
+        fake.set_listed_models(&names);
+    }
     println!("listening on {}", fake.url());
     let _ = tokio::signal::ctrl_c().await;
 }
 
 fn usage() -> ! {
-    eprintln!("usage: clawbox-fake-upstream [--port PORT] [--hosted | --oauth]");
+    eprintln!(
+        "usage: clawbox-fake-upstream [--port PORT] [--hosted | --oauth | --base-path PATH] \
+         [--models A,B]"
+    );
     std::process::exit(2)
 }
