@@ -70,11 +70,18 @@ pub struct Connection {
     pub path: String,
 }
 
+/// What the checks need to know, read off the async workers (providers' keys may need the
+/// keychain).
+async fn probe(gateway: &Arc<Gateway>, url: String) -> Result<Probe, CommandError> {
+    let gateway = Arc::clone(gateway);
+    blocking(move || Ok(Probe::of(&gateway, &url))).await
+}
+
 /// Hits `/health`, then sends one real test request through the gateway, as an agent would.
 #[tauri::command]
 pub async fn check_agent(host: State<'_, GatewayHost>) -> Result<AgentCheck, CommandError> {
     let (gateway, url) = running(&host)?;
-    let steps = run_check(&Probe::of(&gateway, &url)).await;
+    let steps = run_check(&probe(&gateway, url).await?).await;
     Ok(AgentCheck {
         ready: steps.iter().all(|s| s.ok),
         steps,
@@ -155,7 +162,7 @@ pub async fn connect_tool(
 #[tauri::command]
 pub async fn run_doctor(host: State<'_, GatewayHost>) -> Result<AgentCheck, CommandError> {
     let (gateway, url) = running(&host)?;
-    let mut steps = doctor(&Probe::of(&gateway, &url)).await;
+    let mut steps = doctor(&probe(&gateway, url.clone()).await?).await;
     let settings = client_settings(&gateway);
     let dir = gateway.data_dir().to_owned();
     let verdicts = blocking(move || {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use clawbox_auth::check_key_for;
 use clawbox_gateway::Gateway;
 use clawbox_gateway::providers::{
-    DefaultUpstream, PRESETS, ProviderKind, ProviderSetting, add_provider as add, preset,
-    remove_provider as remove, set_default_upstream as set_default,
+    DefaultUpstream, PRESETS, ProviderKind, ProviderSetting, add_provider as add, key_id_of,
+    preset, remove_provider as remove, set_default_upstream as set_default,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -63,7 +63,7 @@ pub struct PresetView {
 }
 
 /// What the "Add a provider" form sends.
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[ts(export)]
 pub struct NewProvider {
     pub name: String,
@@ -74,6 +74,17 @@ pub struct NewProvider {
     pub needs_key: bool,
     /// Its API key, saved in the keychain (optional when it is already saved, or not needed).
     pub key: Option<String>,
+}
+
+impl std::fmt::Debug for NewProvider {
+    /// Never the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewProvider")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("key", &self.key.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
 }
 
 #[tauri::command]
@@ -113,12 +124,18 @@ pub async fn add_provider<R: Runtime>(
     let overrides = host.overrides();
     let credentials = Arc::clone(gateway.credentials());
     blocking(move || {
-        add(&settings, &setting, &overrides)
-            .map_err(|e| CommandError::new("invalid", e.to_string()))?;
+        // The key first: a provider is never listed without the key the person just gave.
+        let id = key_id_of(&setting).map_err(|m| CommandError::new("invalid", m))?;
         if let Some(key) = key {
             credentials
-                .save_named_key(&setting.name, key)
+                .save_named_key(&id, key)
                 .map_err(|e| CommandError::new("keychain", e.to_string()))?;
+        }
+        let added = add(&settings, &setting, &overrides)
+            .map_err(|e| CommandError::new("invalid", e.to_string()))?;
+        if let Some(old) = added.moved_from {
+            // The key saved for its old address does not follow it to the new one.
+            let _ = credentials.remove_named_key(&old);
         }
         Ok(())
     })
@@ -143,12 +160,12 @@ pub async fn save_provider_key<R: Runtime>(
             format!("there is no provider named `{name}`"),
         ));
     };
-    let name = provider.name();
-    let key = check_key_for(name, &key).map_err(|m| CommandError::new("bad_key", m))?;
+    let id = provider.key_id();
+    let key = check_key_for(provider.name(), &key).map_err(|m| CommandError::new("bad_key", m))?;
     let credentials = Arc::clone(gateway.credentials());
     blocking(move || {
         credentials
-            .save_named_key(name, key)
+            .save_named_key(&id, key)
             .map_err(|e| CommandError::new("keychain", e.to_string()))
     })
     .await?;
@@ -168,10 +185,10 @@ pub async fn remove_provider<R: Runtime>(
     let overrides = host.overrides();
     let credentials = Arc::clone(gateway.credentials());
     blocking(move || {
-        remove(&settings, &name, &overrides)
+        let removed = remove(&settings, &name, &overrides)
             .map_err(|e| CommandError::new("invalid", e.to_string()))?;
         credentials
-            .remove_named_key(&name)
+            .remove_named_key(&removed.key_id)
             .map_err(|e| CommandError::new("keychain", e.to_string()))
     })
     .await?;
@@ -229,7 +246,7 @@ fn view(gateway: &Gateway, host: &GatewayHost) -> ProvidersView {
                 base_url: p.base_url.as_str().trim_end_matches('/').to_owned(),
                 models: p.models.clone(),
                 needs_key: !p.tag.keyless,
-                key_saved: credentials.cached_named_key(p.name()).is_some(),
+                key_saved: credentials.cached_named_key(&p.key_id()).is_some(),
                 listed_models: listed
                     .iter()
                     .find(|(name, _)| name == p.name())
@@ -259,12 +276,13 @@ fn view(gateway: &Gateway, host: &GatewayHost) -> ProvidersView {
     }
 }
 
-/// The named providers' names (for "reset everything", which removes their keys too).
-pub(crate) fn provider_names(gateway: &Gateway) -> Vec<String> {
+/// The ids the named providers' keys are saved under (for "reset everything", which removes
+/// them too).
+pub(crate) fn provider_key_ids(gateway: &Gateway) -> Vec<String> {
     gateway
         .config()
         .providers
         .iter()
-        .map(|p| p.name().to_owned())
+        .map(|p| p.key_id())
         .collect()
 }

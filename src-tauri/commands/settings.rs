@@ -130,7 +130,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
             .map_err(|m| CommandError::new("keychain", m))?;
     }
     let credentials = std::sync::Arc::clone(gateway.credentials());
-    let providers = super::providers::provider_names(&gateway);
+    let providers = super::providers::provider_key_ids(&gateway);
     let db = gateway.database_path();
     let undo_dir = dir.clone();
     blocking(move || {

@@ -40,7 +40,10 @@ fn a_preset_added_with_its_key_serves_its_models_and_removing_it_forgets_the_key
         "needs_key": true, "key": "sk with spaces"});
     let err = invoke(&window, "add_provider", json!({"provider": new})).unwrap_err();
     assert_eq!(err["code"], "bad_key", "{err}");
-    assert!(!dir.path().join("settings.json").exists() || settings_file(dir.path()).get("providers").is_none());
+    assert!(
+        !dir.path().join("settings.json").exists()
+            || settings_file(dir.path()).get("providers").is_none()
+    );
 
     new["key"] = json!("sk-deepseek-from-the-window");
     let view = invoke(&window, "add_provider", json!({"provider": new})).unwrap();
@@ -48,7 +51,10 @@ fn a_preset_added_with_its_key_serves_its_models_and_removing_it_forgets_the_key
     assert_eq!(added["label"], "DeepSeek");
     assert_eq!(added["key_saved"], true);
     assert_eq!(added["listed_models"], 2, "asked at once: {view}");
-    assert!(!view.to_string().contains("sk-deepseek"), "never a key: {view}");
+    assert!(
+        !view.to_string().contains("sk-deepseek"),
+        "never a key: {view}"
+    );
 
     let host = app.state::<GatewayHost>();
     let (gateway, _) = host.gateway().unwrap();
@@ -68,20 +74,35 @@ fn a_preset_added_with_its_key_serves_its_models_and_removing_it_forgets_the_key
         .rev()
         .find(|r| r.uri == "/v1/chat/completions")
         .unwrap();
-    assert_eq!(call.header("authorization"), Some("Bearer sk-deepseek-from-the-window"));
+    assert_eq!(
+        call.header("authorization"),
+        Some("Bearer sk-deepseek-from-the-window")
+    );
 
     // The default upstream: a provider that exists, not one that does not.
-    let view = invoke(&window, "set_default_upstream", json!({"upstream": "deepseek"})).unwrap();
+    let view = invoke(
+        &window,
+        "set_default_upstream",
+        json!({"upstream": "deepseek"}),
+    )
+    .unwrap();
     assert_eq!(view["default_upstream"], "deepseek");
     let err = invoke(&window, "set_default_upstream", json!({"upstream": "groq"})).unwrap_err();
-    assert!(err["message"].as_str().unwrap().contains("no provider is named `groq`"), "{err}");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("no provider is named `groq`"),
+        "{err}"
+    );
     assert_eq!(settings_file(dir.path())["default_upstream"], "deepseek");
 
     let view = invoke(&window, "remove_provider", json!({"name": "deepseek"})).unwrap();
     assert_eq!(view["providers"], json!([]));
     assert_eq!(view["default_upstream"], "none");
     let store = gateway.credentials().secret_store().unwrap();
-    assert_eq!(store.get("deepseek-api-key").unwrap(), None);
+    let item = format!("deepseek@{}-api-key", fake.addr());
+    assert_eq!(store.get(&item).unwrap(), None);
     stop(&app);
 }
 
@@ -95,12 +116,18 @@ fn reset_everything_removes_the_providers_keys_too() {
         "key": "gsk-test-123456"});
     invoke(&window, "add_provider", json!({"provider": provider})).unwrap();
     let host = app.state::<GatewayHost>();
-    let store = host.gateway().unwrap().0.credentials().secret_store().unwrap();
-    assert!(store.get("groq-api-key").unwrap().is_some());
+    let store = host
+        .gateway()
+        .unwrap()
+        .0
+        .credentials()
+        .secret_store()
+        .unwrap();
+    assert!(store.get("groq@api.groq.com-api-key").unwrap().is_some());
 
     invoke(&window, "reset_everything", json!({})).unwrap();
     running_status(&window);
-    assert_eq!(store.get("groq-api-key").unwrap(), None);
+    assert_eq!(store.get("groq@api.groq.com-api-key").unwrap(), None);
     let view = invoke(&window, "providers", json!({})).unwrap();
     assert_eq!(view["providers"], json!([]));
     stop(&app);

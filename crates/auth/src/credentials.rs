@@ -83,9 +83,11 @@ pub fn check_provider_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The store item holding a named provider's key (beside `openai-api-key`).
-fn named_item(name: &str) -> String {
-    format!("{name}-api-key")
+/// The store item holding a named provider's key (beside `openai-api-key`). `id` is the
+/// provider's name and the address its key is for (`deepseek@api.deepseek.com`), so a provider
+/// pointed at another host never takes its old key there.
+fn named_item(id: &str) -> String {
+    format!("{id}-api-key")
 }
 
 /// A provider API key as a person pasted it: trimmed, and refused with a plain reason when it
@@ -127,8 +129,8 @@ struct Cache {
     local_key: Option<Secret>,
     openai: Option<Secret>,
     anthropic: Option<Secret>,
-    /// Keys of providers the person named, by name: read when first asked for (the store has
-    /// no list of them), then kept like the others.
+    /// Keys of providers the person named, by key id (`name@host`): read when first asked for
+    /// (the store has no list of them), then kept like the others.
     named: HashMap<String, Secret>,
     problem: Option<String>,
 }
@@ -146,6 +148,8 @@ pub struct Credentials {
     store: Option<Arc<dyn SecretStore>>,
     cache: RwLock<Cache>,
     last_read: Mutex<Option<Instant>>,
+    /// When each named key was last looked for in the store.
+    named_asked: Mutex<HashMap<String, Instant>>,
 }
 
 impl Credentials {
@@ -164,6 +168,7 @@ impl Credentials {
                 ..Cache::default()
             }),
             last_read: Mutex::new(None),
+            named_asked: Mutex::new(HashMap::new()),
         };
         credentials.reread();
         if credentials.state() == KeychainState::Ready
@@ -243,22 +248,27 @@ impl Credentials {
             .collect()
     }
 
-    /// The saved key of the provider the person named `name` (checked with
-    /// [`check_provider_name`]), re-reading the store when none is cached, at most once per
-    /// [`REREAD_EVERY`]. Blocking on a miss.
-    pub fn named_key(&self, name: &str) -> Option<Secret> {
-        if let Some(key) = self.cached_named_key(name) {
+    /// The saved key of a provider the person named, by its key id (`name@host`), re-reading
+    /// the store when none is cached — at most once per [`REREAD_EVERY`] for each id, so one
+    /// provider's misses never hide another's key. Blocking on a miss.
+    pub fn named_key(&self, id: &str) -> Option<Secret> {
+        if let Some(key) = self.cached_named_key(id) {
             return Some(key);
         }
         let store = self.store.as_ref()?;
-        if !self.due() {
-            return None;
+        {
+            let mut asked = self
+                .named_asked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if asked.get(id).is_some_and(|t| t.elapsed() < REREAD_EVERY) {
+                return None;
+            }
+            asked.insert(id.to_owned(), Instant::now());
         }
-        match store.get(&named_item(name)) {
+        match store.get(&named_item(id)) {
             Ok(Some(key)) => {
-                self.write_cache()
-                    .named
-                    .insert(name.to_owned(), key.clone());
+                self.write_cache().named.insert(id.to_owned(), key.clone());
                 Some(key)
             }
             Ok(None) => None,
@@ -269,23 +279,29 @@ impl Credentials {
         }
     }
 
-    /// The cached key of a named provider (never touches the store).
-    pub fn cached_named_key(&self, name: &str) -> Option<Secret> {
-        self.read_cache().named.get(name).cloned()
+    /// The cached key for a key id (never touches the store).
+    pub fn cached_named_key(&self, id: &str) -> Option<Secret> {
+        self.read_cache().named.get(id).cloned()
     }
 
-    /// Saves the key of the provider named `name`.
-    pub fn save_named_key(&self, name: &str, key: Secret) -> Result<(), AuthError> {
-        self.store()?.set(&named_item(name), &key)?;
-        self.write_cache().named.insert(name.to_owned(), key);
+    /// Saves the key for a key id (`name@host`).
+    pub fn save_named_key(&self, id: &str, key: Secret) -> Result<(), AuthError> {
+        self.store()?.set(&named_item(id), &key)?;
+        self.write_cache().named.insert(id.to_owned(), key);
         Ok(())
     }
 
-    /// Removes the key of the provider named `name` (removing what is not there is fine).
-    pub fn remove_named_key(&self, name: &str) -> Result<(), AuthError> {
-        self.store()?.delete(&named_item(name))?;
-        self.write_cache().named.remove(name);
+    /// Removes the key for a key id (removing what is not there is fine).
+    pub fn remove_named_key(&self, id: &str) -> Result<(), AuthError> {
+        self.store()?.delete(&named_item(id))?;
+        self.write_cache().named.remove(id);
         Ok(())
+    }
+
+    /// Forgets cached keys whose id is not in `ids` (the providers configured now), so a
+    /// provider removed elsewhere and added again reads its key afresh.
+    pub fn keep_named(&self, ids: &[String]) {
+        self.write_cache().named.retain(|id, _| ids.contains(id));
     }
 
     pub fn save_provider_key(&self, provider: Provider, key: Secret) -> Result<(), AuthError> {
@@ -317,7 +333,7 @@ impl Credentials {
         Ok(key)
     }
 
-    /// Deletes the saved provider keys (the built-in two and those of the `named` providers) and
+    /// Deletes the saved provider keys (the built-in two and those of the `named` key ids) and
     /// the local key from the store ("reset ClawBox"; the ChatGPT sign-in is removed by signing
     /// out, which also revokes it).
     pub fn forget_all(&self, named: &[&str]) -> Result<(), AuthError> {
@@ -352,23 +368,17 @@ impl Credentials {
 
     /// Re-reads the store unless it was read within [`REREAD_EVERY`]; returns whether it did.
     fn reread_if_due(&self) -> bool {
-        if !self.due() {
-            return false;
+        {
+            let mut last = self
+                .last_read
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|t| t.elapsed() < REREAD_EVERY) {
+                return false;
+            }
+            *last = Some(Instant::now());
         }
         self.reread();
-        true
-    }
-
-    /// Whether the store may be read now (at most once per [`REREAD_EVERY`]); counts as a read.
-    fn due(&self) -> bool {
-        let mut last = self
-            .last_read
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if last.is_some_and(|t| t.elapsed() < REREAD_EVERY) {
-            return false;
-        }
-        *last = Some(Instant::now());
         true
     }
 
@@ -474,25 +484,45 @@ mod tests {
     fn a_named_providers_key_is_saved_read_elsewhere_and_forgotten_with_the_rest() {
         let store = Arc::new(MemoryStore::new());
         let serving = load(&store);
-        assert_eq!(serving.named_key("deepseek"), None);
+        assert_eq!(serving.named_key("deepseek@api.deepseek.com"), None);
         let cli = load(&store);
-        cli.save_named_key("deepseek", Secret::new("sk-ds"))
+        cli.save_named_key("deepseek@api.deepseek.com", Secret::new("sk-ds"))
+            .unwrap();
+        cli.save_named_key("groq@api.groq.com", Secret::new("gsk"))
             .unwrap();
         assert_eq!(
-            store.get("deepseek-api-key").unwrap(),
+            store.get("deepseek@api.deepseek.com-api-key").unwrap(),
+            Some(Secret::new("sk-ds"))
+        );
+        // A fresh process reads each provider's key at once: one's read does not hold up
+        // another's.
+        let fresh = load(&store);
+        assert_eq!(
+            fresh.named_key("groq@api.groq.com"),
+            Some(Secret::new("gsk"))
+        );
+        assert_eq!(
+            fresh.named_key("deepseek@api.deepseek.com"),
             Some(Secret::new("sk-ds"))
         );
         std::thread::sleep(REREAD_EVERY);
         assert_eq!(
-            serving.named_key("deepseek"),
+            serving.named_key("deepseek@api.deepseek.com"),
             Some(Secret::new("sk-ds")),
             "a key saved by another process is found on a miss"
         );
-        // Another provider's name never finds it.
-        assert_eq!(serving.named_key("groq"), None);
-        serving.forget_all(&["deepseek"]).unwrap();
-        assert_eq!(store.get("deepseek-api-key").unwrap(), None);
-        assert_eq!(serving.cached_named_key("deepseek"), None);
+        // The same name at another host is another key.
+        assert_eq!(serving.named_key("deepseek@evil.example"), None);
+        serving.keep_named(&[]);
+        assert_eq!(serving.cached_named_key("deepseek@api.deepseek.com"), None);
+        serving
+            .forget_all(&["deepseek@api.deepseek.com", "groq@api.groq.com"])
+            .unwrap();
+        assert_eq!(
+            store.get("deepseek@api.deepseek.com-api-key").unwrap(),
+            None
+        );
+        assert_eq!(store.get("groq@api.groq.com-api-key").unwrap(), None);
         assert_eq!(store.get(LOCAL_KEY_ITEM).unwrap(), None);
     }
 

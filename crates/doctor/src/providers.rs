@@ -32,13 +32,22 @@ pub fn provider_checks(config: &Config, credentials: &Credentials) -> Vec<Provid
             kind: p.kind(),
             models_url: p.url_for("/v1/models").unwrap_or_default(),
             needs_key: !p.tag.keyless,
-            key: credentials.named_key(p.name()),
+            // A provider that takes no key is asked without one.
+            key: if p.tag.keyless {
+                None
+            } else {
+                credentials.named_key(&p.key_id())
+            },
         })
         .collect()
 }
 
 pub(crate) async fn provider_steps(checks: &[ProviderCheck]) -> Vec<CheckStep> {
-    let client = reqwest::Client::builder().timeout(TIMEOUT).build();
+    // No redirects: a key must not follow one to another host.
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
     let mut steps = Vec::with_capacity(checks.len());
     for check in checks {
         let title = format!("Provider {}", check.name);

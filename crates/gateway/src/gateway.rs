@@ -267,6 +267,8 @@ impl Gateway {
             .and_then(|file| Config::resolve(&file, &self.overrides));
         let problem = match result {
             Ok(new) => {
+                let ids: Vec<String> = new.providers.iter().map(|p| p.key_id()).collect();
+                self.credentials.keep_named(&ids);
                 let old = self.config();
                 let problem = (new.listen != old.listen).then(|| {
                     format!(

@@ -65,6 +65,7 @@ async fn ask(client: &reqwest::Client, url: &str) -> Result<HashSet<String>, Str
 /// Runs until the gateway is dropped.
 pub(crate) async fn keep_fresh(gateway: Weak<Gateway>) {
     let mut tick = tokio::time::interval(REFRESH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let Some(gateway) = gateway.upgrade() else {

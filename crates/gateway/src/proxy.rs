@@ -77,15 +77,13 @@ async fn pass(
             return Ok(without_openai(extra, body.bytes.len()));
         }
     }
-    let (route, attach) = route_and_authorize(
-        gateway,
-        config,
-        parts,
-        &caller,
-        body.model.as_deref(),
-        recording,
-    )
-    .await?;
+    // An upload routes by its form's `model` (when it came before the file), like JSON by its own.
+    let model = match &upload {
+        Some(upload) => upload.model.clone(),
+        None => body.model.clone(),
+    };
+    let (route, attach) =
+        route_and_authorize(gateway, config, parts, &caller, model.as_deref(), recording).await?;
     // Kept for a second attempt only when failover may need one (an upload cannot be sent twice).
     let retry_body = (config.failover && upload.is_none()).then(|| body.clone());
     let forwarded = forward(

@@ -177,12 +177,19 @@ pub fn pick(model: &str, c: &Candidates<'_>) -> Result<Picked, String> {
 }
 
 /// An Anthropic-dialect request's provider: an Anthropic-compatible named provider that claims
-/// or lists the model, else Anthropic.
+/// the model by its patterns, or lists it (unless it is one of Anthropic's own `claude-*`:
+/// a provider that merely lists Claude never takes it), else Anthropic.
 pub fn pick_anthropic(model: Option<&str>, c: &Candidates<'_>) -> Upstream {
+    let anthropics = |m: &str| ANTHROPIC_PREFIXES.iter().any(|p| m.starts_with(p));
     model
         .and_then(|m| {
-            claimed(c.providers, ProviderKind::Anthropic, m)
-                .or_else(|| listing(c, ProviderKind::Anthropic, m))
+            claimed(c.providers, ProviderKind::Anthropic, m).or_else(|| {
+                if anthropics(m) {
+                    None
+                } else {
+                    listing(c, ProviderKind::Anthropic, m)
+                }
+            })
         })
         .map_or(Upstream::Anthropic, |p| Upstream::Named(p.tag))
 }
@@ -401,5 +408,41 @@ mod tests {
         assert_eq!(to(&c, "mistral-large"), Ok(("deepseek", true)));
         c.default = &DefaultUpstream::Openai;
         assert_eq!(to(&c, "mistral-large"), Ok(("openai", true)));
+    }
+
+    #[test]
+    fn in_anthropics_dialect_a_list_never_takes_claude() {
+        use crate::providers::{ProviderSetting, resolve_providers};
+        let providers = resolve_providers(&[ProviderSetting {
+            name: "kimi".into(),
+            kind: ProviderKind::Anthropic,
+            base_url: "https://api.moonshot.ai/anthropic".into(),
+            models: vec!["moonshot-*".into()],
+            needs_key: true,
+        }])
+        .unwrap();
+        let listed: HashMap<String, Listed> = [(
+            "kimi".to_owned(),
+            Listed::of(&["kimi-k2", "claude-sonnet-4-6"]),
+        )]
+        .into();
+        let c = Candidates {
+            rules: &[],
+            local_models: &HashSet::new(),
+            providers: &providers,
+            listed: &listed,
+            default: &DefaultUpstream::None,
+        };
+        let to = |m: &str| pick_anthropic(Some(m), &c).id();
+        assert_eq!(to("moonshot-v1"), "kimi", "its pattern");
+        assert_eq!(to("kimi-k2"), "kimi", "its list");
+        assert_eq!(
+            to("claude-sonnet-4-6"),
+            "anthropic",
+            "never Claude by a list"
+        );
+        assert_eq!(pick_anthropic(None, &c).id(), "anthropic");
+        // OpenAI-dialect requests never pick an Anthropic-compatible provider by its list.
+        assert!(super::pick("kimi-k2", &c).is_err());
     }
 }

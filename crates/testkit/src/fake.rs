@@ -349,14 +349,17 @@ async fn handle(AxumState(state): AxumState<Arc<State>>, request: Request) -> Re
                 sse::stream(messages::stream_events(&model, &behavior), behavior, state)
             }
             ("POST", "/v1/messages") => json(messages::body(&model, &behavior)),
-            ("GET", "/v1/models") if anthropic => json(messages::models()),
             ("GET", "/v1/models") => {
                 let listed = state
                     .listed_models
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
-                json(listed.map_or_else(chat::models, |names| chat::models_named(&names)))
+                json(match listed {
+                    Some(names) => chat::models_named(&names),
+                    None if anthropic => messages::models(),
+                    None => chat::models(),
+                })
             }
             ("GET", "/api/tags") => {
                 let models = state

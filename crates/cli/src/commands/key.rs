@@ -29,10 +29,11 @@ pub enum KeyCommand {
     RotateLocal,
 }
 
-/// Whose key: a built-in provider's, or one the person added.
+/// Whose key: a built-in provider's, or one the person added (its name, and the id its key is
+/// saved under: the name and the host it is for).
 enum Holder {
     BuiltIn(Provider),
-    Named(String),
+    Named { name: String, id: String },
 }
 
 /// `openai`, `anthropic`, or a provider in settings.json; anything else is refused with the way
@@ -47,8 +48,11 @@ fn holder(place: &Place, name: &str) -> Result<Holder, String> {
     let config = load_settings_file(&dir.join(SETTINGS_FILE))
         .and_then(|file| Config::resolve(&file, &env))
         .map_err(|e| e.to_string())?;
-    if config.providers.iter().any(|p| p.name() == name) {
-        return Ok(Holder::Named(name));
+    if let Some(provider) = config.providers.iter().find(|p| p.name() == name) {
+        return Ok(Holder::Named {
+            id: provider.key_id(),
+            name,
+        });
     }
     let added: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
     let known = if added.is_empty() {
@@ -74,12 +78,13 @@ pub fn run_key(place: &Place, command: &KeyCommand) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
                 println!("Saved your {} key in {store}.", provider.name());
             }
-            Holder::Named(name) => {
+            Holder::Named { name, id } => {
                 let key = read_key(&name)?;
                 credentials
-                    .save_named_key(&name, key)
+                    .save_named_key(&id, key)
                     .map_err(|e| e.to_string())?;
-                println!("Saved your {name} key in {store}.");
+                let host = id.split_once('@').map_or("", |(_, host)| host);
+                println!("Saved your {name} key in {store}, for {host}.");
             }
         },
         KeyCommand::Remove { provider } => {
@@ -90,9 +95,9 @@ pub fn run_key(place: &Place, command: &KeyCommand) -> Result<(), String> {
                         .map_err(|e| e.to_string())?;
                     provider.name().to_owned()
                 }
-                Holder::Named(name) => {
+                Holder::Named { name, id } => {
                     credentials
-                        .remove_named_key(&name)
+                        .remove_named_key(&id)
                         .map_err(|e| e.to_string())?;
                     name
                 }

@@ -5,8 +5,8 @@ use clap::Subcommand;
 use clawbox_auth::Credentials;
 use clawbox_gateway::config::{Config, SETTINGS_FILE, SettingsLayer, load_settings_file};
 use clawbox_gateway::providers::{
-    Added, DefaultUpstream, PRESETS, ProviderKind, ProviderSetting, add_provider, preset,
-    remove_provider, set_default_upstream,
+    DefaultUpstream, PRESETS, ProviderKind, ProviderSetting, add_provider, preset, remove_provider,
+    set_default_upstream,
 };
 
 use super::Place;
@@ -59,16 +59,18 @@ pub fn run_provider(
         } => {
             let provider = to_add(name, base_url.as_deref(), *kind, models.as_deref(), *no_key)?;
             let added = add_provider(&settings, &provider, overrides).map_err(|e| e.to_string())?;
-            let verb = if added == Added::Replaced {
-                "Changed"
-            } else {
-                "Added"
-            };
+            let verb = if added.replaced { "Changed" } else { "Added" };
             println!("{verb} {} ({}).", provider.name, provider.base_url);
+            let credentials = place.credentials().ok();
+            if let (Some(old), Some(credentials)) = (&added.moved_from, &credentials) {
+                // Its key was for the old address: it is not taken to the new one.
+                let _ = credentials.remove_named_key(old);
+                println!("Its saved key was for the old address and was removed.");
+            }
             if provider.needs_key {
-                let has_key = place
-                    .credentials()
-                    .is_ok_and(|c| c.named_key(&provider.name).is_some());
+                let has_key = credentials
+                    .as_ref()
+                    .is_some_and(|c| c.named_key(&added.key_id).is_some());
                 if !has_key {
                     let at = preset(&provider.name)
                         .filter(|p| !p.keys_at.is_empty())
@@ -86,7 +88,7 @@ pub fn run_provider(
             let removed = remove_provider(&settings, name, overrides).map_err(|e| e.to_string())?;
             let key = match place.credentials() {
                 Ok(credentials) => credentials
-                    .remove_named_key(name)
+                    .remove_named_key(&removed.key_id)
                     .map(|()| " and its saved key".to_owned())
                     .map_err(|e| e.to_string())?,
                 Err(_) => String::new(),
@@ -105,6 +107,12 @@ pub fn run_provider(
             }
         }
         ProviderCommand::Default { upstream } => {
+            if let Some(pinned) = &overrides.default_upstream {
+                eprintln!(
+                    "Note: CLAWBOX_DEFAULT_UPSTREAM={pinned} is set in this environment and wins \
+                     over settings.json wherever it is set."
+                );
+            }
             let default = DefaultUpstream::parse(upstream);
             set_default_upstream(&settings, &default, overrides).map_err(|e| e.to_string())?;
             match default {
@@ -184,7 +192,7 @@ fn list(
         for p in &config.providers {
             let key = match (&credentials, p.tag.keyless) {
                 (_, true) => "not needed",
-                (Some(c), false) if c.named_key(p.name()).is_some() => "saved",
+                (Some(c), false) if c.named_key(&p.key_id()).is_some() => "saved",
                 (Some(_), false) => "missing",
                 (None, false) => "unknown",
             };

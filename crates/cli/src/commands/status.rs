@@ -27,7 +27,7 @@ pub async fn run_status(place: &Place, overrides: &SettingsLayer) -> Result<(), 
                     .map(|p| {
                         let key = if p.tag.keyless {
                             "no key needed"
-                        } else if credentials.named_key(p.name()).is_some() {
+                        } else if credentials.named_key(&p.key_id()).is_some() {
                             "key saved"
                         } else {
                             "no key saved"

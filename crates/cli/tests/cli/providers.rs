@@ -134,4 +134,18 @@ async fn a_provider_added_here_serves_its_models_with_the_key_from_the_keychain(
     assert!(out.contains("missing"), "the key went with it: {out}");
     let (ok, _, err) = cli(dir.path(), &["provider", "remove", "nobody"], "");
     assert!(!ok && err.contains("the providers are deepseek"), "{err}");
+
+    // Pointed at another host, a provider's key does not go along.
+    let (_, _, err) = cli(dir.path(), &["key", "set", "deepseek"], "sk-deepseek-2\n");
+    assert!(err.is_empty(), "{err}");
+    let elsewhere = "https://deepseek.example/v1";
+    let (ok, out, err) = cli(
+        dir.path(),
+        &["provider", "add", "deepseek", "--base-url", elsewhere],
+        "",
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("key was for the old address"), "{out}");
+    let (_, out, _) = cli(dir.path(), &["provider", "list"], "");
+    assert!(out.contains("missing"), "{out}");
 }

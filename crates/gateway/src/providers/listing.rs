@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 
 use crate::Gateway;
 use crate::providers::{NamedProvider, ProviderKind};
+use crate::stages::named_key;
 
 /// How often the loop looks; a provider that takes no key (a server of one's own, which comes and
 /// goes) is asked every time.
@@ -67,59 +68,70 @@ impl ProviderModels {
         self.lists.load_full()
     }
 
-    /// Asks each provider whose list is due; `force` asks them all. Providers no longer
-    /// configured are forgotten.
+    /// Asks each provider whose list is due, all at once; `force` asks them all. Providers no
+    /// longer configured are forgotten.
     pub(crate) async fn refresh(&self, gateway: &Gateway, force: bool) {
         let _one_at_a_time = self.refreshing.lock().await;
         let providers = gateway.config().providers.clone();
         let old = self.get();
-        let mut lists = HashMap::new();
-        for provider in &providers {
-            let before = old.get(provider.name());
-            if !force && before.is_some_and(|b| !due(provider, b)) {
-                if let Some(b) = before {
-                    lists.insert(provider.name().to_owned(), b.clone());
-                }
-                continue;
+        let asked = providers.iter().map(|provider| {
+            let before = old.get(provider.name()).cloned();
+            async move {
+                let listed = match before {
+                    Some(before) if !force && !due(provider, &before) => before,
+                    before => fetch(gateway, provider, before).await,
+                };
+                (provider.name().to_owned(), listed)
             }
-            let key = key_for(gateway, provider).await;
-            let fetched = match (&key, provider.tag.keyless) {
-                (None, false) => Err("no key saved".to_owned()),
-                _ => ask(gateway, provider, key.as_ref()).await,
-            };
-            let listed = match fetched {
-                Ok(mut names) => {
-                    names.sort();
-                    names.dedup();
-                    Listed {
-                        lookup: Arc::new(names.iter().cloned().collect()),
-                        names: Arc::new(names),
-                        base: provider.base_url.clone(),
-                        at: Instant::now(),
-                        ok: true,
-                    }
-                }
-                Err(why) => {
-                    tracing::debug!(provider = provider.name(), %why, "no model list");
-                    // A provider's last good list stays (a hiccup is not a change); a server of
-                    // one's own that does not answer has no models.
-                    let keep =
-                        before.filter(|b| !provider.tag.keyless && b.base == provider.base_url);
-                    let mut listed = keep.cloned().unwrap_or_else(|| Listed {
-                        names: Arc::default(),
-                        lookup: Arc::default(),
-                        base: provider.base_url.clone(),
-                        at: Instant::now(),
-                        ok: false,
-                    });
-                    listed.at = Instant::now();
-                    listed.ok = false;
-                    listed
-                }
-            };
-            lists.insert(provider.name().to_owned(), listed);
-        }
+        });
+        let lists: HashMap<String, Listed> = futures_util::future::join_all(asked)
+            .await
+            .into_iter()
+            .collect();
         self.lists.store(Arc::new(lists));
+    }
+}
+
+/// One provider's list, asked now; on a failure, what to keep.
+async fn fetch(gateway: &Gateway, provider: &NamedProvider, before: Option<Listed>) -> Listed {
+    // A provider that takes no key is asked without one.
+    let key = if provider.tag.keyless {
+        None
+    } else {
+        named_key(gateway.credentials(), provider.key_id()).await
+    };
+    let fetched = match (&key, provider.tag.keyless) {
+        (None, false) => Err("no key saved".to_owned()),
+        _ => ask(gateway, provider, key.as_ref()).await,
+    };
+    match fetched {
+        Ok(mut names) => {
+            names.sort();
+            names.dedup();
+            Listed {
+                lookup: Arc::new(names.iter().cloned().collect()),
+                names: Arc::new(names),
+                base: provider.base_url.clone(),
+                at: Instant::now(),
+                ok: true,
+            }
+        }
+        Err(why) => {
+            tracing::debug!(provider = provider.name(), %why, "no model list");
+            // A provider's last good list stays (a hiccup is not a change); a server of one's
+            // own that does not answer has no models.
+            let keep = before.filter(|b| !provider.tag.keyless && b.base == provider.base_url);
+            let mut listed = keep.unwrap_or_else(|| Listed {
+                names: Arc::default(),
+                lookup: Arc::default(),
+                base: provider.base_url.clone(),
+                at: Instant::now(),
+                ok: false,
+            });
+            listed.at = Instant::now();
+            listed.ok = false;
+            listed
+        }
     }
 }
 
@@ -132,15 +144,6 @@ fn due(provider: &NamedProvider, listed: &Listed) -> bool {
         RETRY_EVERY
     };
     listed.base != provider.base_url || listed.at.elapsed() >= every
-}
-
-async fn key_for(gateway: &Gateway, provider: &NamedProvider) -> Option<Secret> {
-    let credentials = Arc::clone(gateway.credentials());
-    let name = provider.name();
-    tokio::task::spawn_blocking(move || credentials.named_key(name))
-        .await
-        .ok()
-        .flatten()
 }
 
 /// `GET <base_url>/models`, read bounded: the ids in `data`, as OpenAI's (and Anthropic's) list
@@ -191,6 +194,8 @@ async fn ask(
 /// Runs until the gateway is dropped.
 pub(crate) async fn keep_fresh(gateway: Weak<Gateway>) {
     let mut tick = tokio::time::interval(TICK);
+    // A slow round (a provider timing out) is not made up for with a burst.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         let Some(gateway) = gateway.upgrade() else {

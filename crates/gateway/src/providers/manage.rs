@@ -7,19 +7,25 @@ use serde_json::{Map, Value, json};
 
 use crate::Error;
 use crate::config::{Config, SettingsLayer, update_settings};
-use crate::providers::{DefaultUpstream, ProviderSetting};
+use crate::providers::{DefaultUpstream, ProviderSetting, resolve_providers};
 
 /// What adding did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Added {
-    New,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
     /// A provider of that name was there and now has these settings.
-    Replaced,
+    pub replaced: bool,
+    /// The id its key is saved under now (`name@host`).
+    pub key_id: String,
+    /// The id its key was saved under before, when the host changed: that key is not used at
+    /// the new address.
+    pub moved_from: Option<String>,
 }
 
 /// What removing also did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Removed {
+    /// The id its key was saved under.
+    pub key_id: String,
     /// `default_upstream` named it and is now `none`.
     pub default_cleared: bool,
     /// Routes that sent models to it, now gone.
@@ -33,13 +39,19 @@ pub fn add_provider(
     provider: &ProviderSetting,
     overrides: &SettingsLayer,
 ) -> Result<Added, Error> {
-    let mut added = Added::New;
+    let key_id = key_id_of(provider).map_err(Error::SettingsChange)?;
+    let mut added = Added {
+        replaced: false,
+        key_id: key_id.clone(),
+        moved_from: None,
+    };
     update_settings(settings, |file| {
         let mut list = providers_in(file)?;
         match list.iter_mut().find(|p| p.name == provider.name) {
             Some(existing) => {
+                added.replaced = true;
+                added.moved_from = key_id_of(existing).ok().filter(|before| *before != key_id);
                 *existing = provider.clone();
-                added = Added::Replaced;
             }
             None => list.push(provider.clone()),
         }
@@ -60,6 +72,9 @@ pub fn remove_provider(
     let mut removed = Removed::default();
     update_settings(settings, |file| {
         let mut list = providers_in(file)?;
+        if let Some(gone) = list.iter().find(|p| p.name == name) {
+            removed.key_id = key_id_of(gone)?;
+        }
         let before = list.len();
         list.retain(|p| p.name != name);
         if list.len() == before {
@@ -113,6 +128,11 @@ pub fn set_default_upstream(
     })
 }
 
+/// The id `provider`'s key is saved under, checking the provider as the gateway would.
+pub fn key_id_of(provider: &ProviderSetting) -> Result<String, String> {
+    resolve_providers(std::slice::from_ref(provider)).map(|p| p[0].key_id())
+}
+
 fn providers_in(file: &Map<String, Value>) -> Result<Vec<ProviderSetting>, String> {
     match file.get("providers") {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -153,20 +173,25 @@ mod tests {
         )
         .unwrap();
         let none = SettingsLayer::default();
-        assert_eq!(
-            add_provider(&path, &from_preset("deepseek"), &none).unwrap(),
-            Added::New
-        );
-        assert_eq!(
-            add_provider(&path, &from_preset("groq"), &none).unwrap(),
-            Added::New
+        let added = add_provider(&path, &from_preset("deepseek"), &none).unwrap();
+        assert!(!added.replaced && added.key_id == "deepseek@api.deepseek.com");
+        assert!(
+            !add_provider(&path, &from_preset("groq"), &none)
+                .unwrap()
+                .replaced
         );
         let mut changed = from_preset("deepseek");
         changed.models = vec!["deepseek-chat".into()];
+        let added = add_provider(&path, &changed, &none).unwrap();
+        assert!(added.replaced && added.moved_from.is_none());
+        let mut moved = changed.clone();
+        moved.base_url = "https://deepseek.example/v1".into();
+        let added = add_provider(&path, &moved, &none).unwrap();
         assert_eq!(
-            add_provider(&path, &changed, &none).unwrap(),
-            Added::Replaced
+            added.moved_from.as_deref(),
+            Some("deepseek@api.deepseek.com")
         );
+        add_provider(&path, &changed, &none).unwrap();
         set_default_upstream(&path, &DefaultUpstream::parse("deepseek"), &none).unwrap();
         update_settings(&path, |f| {
             f["routes"]
@@ -183,6 +208,7 @@ mod tests {
 
         let removed = remove_provider(&path, "deepseek", &none).unwrap();
         assert!(removed.default_cleared);
+        assert_eq!(removed.key_id, "deepseek@api.deepseek.com");
         assert_eq!(removed.routes_removed, ["kimi-*"]);
         let v = file(&path);
         assert_eq!(v["routes"], json!([{"model":"x-*","upstream":"ollama"}]));

@@ -4,7 +4,9 @@
 //! In settings.json: `"providers": [{"name": "deepseek", "kind": "openai", "base_url":
 //! "https://api.deepseek.com/v1", "models": ["deepseek-*"]}]` and `"default_upstream"`: `none`,
 //! `openai` or a provider's name, for models no route claims. `base_url` is the API base as the
-//! provider gives it to SDKs; an incoming `/v1/<rest>` goes to `<base_url>/<rest>`.
+//! provider gives it to SDKs: for an OpenAI-compatible one an incoming `/v1/<rest>` goes to
+//! `<base_url>/<rest>`; for an Anthropic-compatible one the path is appended whole. Its key is
+//! saved under its name and host (`key_id`).
 
 mod listing;
 mod manage;
@@ -17,7 +19,7 @@ use url::Url;
 
 pub(crate) use listing::keep_fresh;
 pub use listing::{Listed, ProviderModels};
-pub use manage::{Added, Removed, add_provider, remove_provider, set_default_upstream};
+pub use manage::{Added, Removed, add_provider, key_id_of, remove_provider, set_default_upstream};
 pub use presets::{PRESETS, Preset, preset};
 
 /// The API a provider speaks.
@@ -139,13 +141,37 @@ impl NamedProvider {
         })
     }
 
-    /// `<base_url>/<rest>` for an incoming `/v1/<rest>`.
+    /// Where an incoming `path` goes (see [`provider_url`]).
     pub fn url_for(&self, path: &str) -> Option<String> {
-        let rest = path.strip_prefix("/v1/")?;
-        Some(format!(
-            "{}/{rest}",
-            self.base_url.as_str().trim_end_matches('/')
-        ))
+        provider_url(self.kind(), &self.base_url, path)
+    }
+
+    /// The id its key is saved under (see [`key_id`]).
+    pub fn key_id(&self) -> String {
+        key_id(self.name(), &self.base_url)
+    }
+}
+
+/// Where an incoming `path` goes, by each SDK's own convention for a base URL: OpenAI's SDKs
+/// take the API base with its version (`https://api.deepseek.com/v1`), so `/v1/<rest>` goes to
+/// `<base_url>/<rest>`; Anthropic's take the origin (`https://api.moonshot.ai/anthropic`), so
+/// the whole path is appended. `None` for an OpenAI path outside `/v1/`.
+pub fn provider_url(kind: ProviderKind, base_url: &Url, path: &str) -> Option<String> {
+    let base = base_url.as_str().trim_end_matches('/');
+    match kind {
+        ProviderKind::Openai => Some(format!("{base}/{}", path.strip_prefix("/v1/")?)),
+        ProviderKind::Anthropic => Some(format!("{base}{path}")),
+    }
+}
+
+/// The id a provider's key is saved under: its name and the host (with a port, if any) of its
+/// base URL. A provider pointed at another host has no key there until one is saved for it, so
+/// a key never follows a name to an address it was not given for.
+pub fn key_id(name: &str, base_url: &Url) -> String {
+    let host = base_url.host_str().unwrap_or_default();
+    match base_url.port() {
+        Some(port) => format!("{name}@{host}:{port}"),
+        None => format!("{name}@{host}"),
     }
 }
 
@@ -191,6 +217,13 @@ pub fn resolve_providers(settings: &[ProviderSetting]) -> Result<Vec<NamedProvid
         }
         let base_url = parse_base_url(&setting.base_url)
             .map_err(|why| format!("provider `{name}`'s base_url {why}"))?;
+        if base_url.scheme() == "http" && setting.needs_key && !is_this_machine(&base_url) {
+            return Err(format!(
+                "provider `{name}`'s base_url must start with https://: its key would cross the \
+                 network unencrypted (http:// is for a server on this computer, or one that takes \
+                 no key)"
+            ));
+        }
         for pattern in &setting.models {
             let body = pattern.strip_suffix('*').unwrap_or(pattern);
             if body.is_empty() || body.contains('*') || pattern.chars().any(char::is_whitespace) {
@@ -233,6 +266,16 @@ pub fn check_default(default: &DefaultUpstream, providers: &[NamedProvider]) -> 
                 name.chars().take(40).collect::<String>(),
             ))
         }
+    }
+}
+
+/// Whether `url` names this computer.
+fn is_this_machine(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -288,6 +331,16 @@ mod tests {
             p.url_for("/v1/chat/completions").unwrap(),
             "https://api.together.xyz/v1/chat/completions"
         );
+        assert_eq!(p.key_id(), "together@api.together.xyz");
+        let base = Url::parse("https://api.moonshot.ai/anthropic").unwrap();
+        assert_eq!(
+            provider_url(ProviderKind::Anthropic, &base, "/v1/messages").unwrap(),
+            "https://api.moonshot.ai/anthropic/v1/messages"
+        );
+        assert_eq!(
+            key_id("lmstudio", &Url::parse("http://localhost:1234/v1").unwrap()),
+            "lmstudio@localhost:1234"
+        );
         assert!(!p.tag.keyless);
     }
 
@@ -300,6 +353,7 @@ mod tests {
             ),
             (setting("openai", "https://x", &[]), "built-in"),
             (setting("x", "ftp://host/v1", &[]), "https://"),
+            (setting("x", "http://lan-box:8000/v1", &[]), "unencrypted"),
             (setting("x", "https://u:sk@host/v1", &[]), "key set"),
             (setting("x", "https://host/v1?k=1", &[]), "?query"),
             (setting("x", "api.deepseek.com", &[]), "not a URL"),
@@ -328,8 +382,13 @@ mod tests {
     fn the_default_upstream_names_an_openai_compatible_provider() {
         let mut claude_like = setting("kimi", "https://api.moonshot.ai/anthropic", &[]);
         claude_like.kind = ProviderKind::Anthropic;
-        let mut lmstudio = setting("lmstudio", "http://localhost:1234/v1", &[]);
+        let mut lmstudio = setting("lmstudio", "http://192.168.1.5:1234/v1", &[]);
         lmstudio.needs_key = false;
+        let local_vllm = setting("vllm", "http://127.0.0.1:8000/v1", &[]);
+        assert!(
+            resolve_providers(&[local_vllm]).is_ok(),
+            "a keyed server on this computer"
+        );
         let providers = resolve_providers(&[lmstudio, claude_like]).unwrap();
         assert!(providers[0].tag.keyless && !providers[1].tag.keyless);
         assert_eq!(DefaultUpstream::parse(""), DefaultUpstream::None);

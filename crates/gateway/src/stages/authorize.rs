@@ -43,8 +43,12 @@ pub async fn authorize(
     match (&caller.credential, config.mode) {
         (Credential::Provider, _) => Ok(Attach::PassThrough),
         (_, Mode::Local) if route.upstream == Upstream::Ollama => Ok(Attach::Strip),
-        // A named provider that takes no key (one saved for it still goes along: below).
+        // A named provider that takes no key gets none (and is billed as local).
         (Credential::None, Mode::Local) if route.upstream.takes_no_key() => Ok(Attach::Strip),
+        (Credential::LocalKey(presented), Mode::Local) if route.upstream.takes_no_key() => {
+            check_local_key(credentials, presented).await?;
+            Ok(Attach::Strip)
+        }
         // The hosted gateway resolves the user's own credential by X-User-ID.
         (Credential::None, Mode::Hosted) => Ok(Attach::Strip),
         (Credential::None, Mode::Local) => Err(Error::MissingCredential {
@@ -63,14 +67,14 @@ pub async fn authorize(
         }
         (Credential::LocalKey(presented), _) if matches!(route.upstream, Upstream::Named(_)) => {
             check_local_key(credentials, presented).await?;
-            match named_key(credentials, provider).await {
-                Some(key) => Ok(Attach::Saved(key)),
-                None if route.upstream.takes_no_key() => Ok(Attach::Strip),
-                None => Err(Error::NoSavedCredential {
+            let id = crate::providers::key_id(provider, &route.base);
+            named_key(credentials, id)
+                .await
+                .map(Attach::Saved)
+                .ok_or(Error::NoSavedCredential {
                     provider,
                     key_name: provider,
-                }),
-            }
+                })
         }
         (Credential::LocalKey(presented), mode) => {
             check_local_key(credentials, presented).await?;
@@ -138,13 +142,14 @@ pub(super) async fn saved_key(
         .flatten()
 }
 
-/// The saved key of a named provider, re-reading the store off the async workers on a miss.
-async fn named_key(credentials: &Arc<Credentials>, name: &'static str) -> Option<Secret> {
-    if let Some(key) = credentials.cached_named_key(name) {
+/// The saved key of a named provider (by key id), re-reading the store off the async workers on
+/// a miss.
+pub(crate) async fn named_key(credentials: &Arc<Credentials>, id: String) -> Option<Secret> {
+    if let Some(key) = credentials.cached_named_key(&id) {
         return Some(key);
     }
     let credentials = Arc::clone(credentials);
-    tokio::task::spawn_blocking(move || credentials.named_key(name))
+    tokio::task::spawn_blocking(move || credentials.named_key(&id))
         .await
         .ok()
         .flatten()

@@ -141,17 +141,19 @@ pub(crate) fn upstream_url(route: &Route, parts: &Parts) -> Result<url::Url, Err
         return url::Url::parse(&format!("{base}/backend-api/codex/responses"))
             .map_err(|_| Error::UnsafePath);
     }
-    if let Upstream::Named(_) = route.upstream {
-        // The base is the provider's API base (`…/v1`, `…/v1beta/openai`): `/v1/<rest>` goes to
-        // `<base>/<rest>`, and nothing may step out of the base.
-        let rest = parts
-            .uri
-            .path()
-            .strip_prefix("/v1/")
-            .ok_or(Error::UnsafePath)?;
-        let mut url = url::Url::parse(&format!("{base}/{rest}")).map_err(|_| Error::UnsafePath)?;
+    if let Upstream::Named(tag) = route.upstream {
+        // The base is the provider's API base (`…/v1`, `…/v1beta/openai`, or an Anthropic-style
+        // origin): nothing may step out of it.
+        let path = parts.uri.path();
+        let joined =
+            crate::providers::provider_url(tag.kind, &route.base, path).ok_or(Error::UnsafePath)?;
+        let mut url = url::Url::parse(&joined).map_err(|_| Error::UnsafePath)?;
         url.set_query(parts.uri.query());
-        let expected = format!("{}/{rest}", route.base.path().trim_end_matches('/'));
+        let expected = match tag.kind {
+            crate::providers::ProviderKind::Openai => path.strip_prefix("/v1").unwrap_or(path),
+            crate::providers::ProviderKind::Anthropic => path,
+        };
+        let expected = format!("{}{expected}", route.base.path().trim_end_matches('/'));
         if url.path() != expected || url.query() != parts.uri.query() {
             return Err(Error::UnsafePath);
         }

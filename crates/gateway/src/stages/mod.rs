@@ -16,6 +16,7 @@ mod upload;
 mod upstream_headers;
 
 pub use admit::{admit, within_budget};
+pub(crate) use authorize::named_key;
 pub use authorize::{Attach, authorize};
 pub use body::{RequestBody, read_body};
 pub use failover::fail_over_if_down;

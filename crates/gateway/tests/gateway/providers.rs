@@ -42,13 +42,18 @@ async fn post_with_local_key(h: &Harness, body: &Value) -> reqwest::Response {
         .unwrap()
 }
 
-/// A gateway with `settings` whose keychain holds `deepseek`'s key.
-async fn with_deepseek_key(settings: Value) -> Harness {
+/// The id a provider's key is saved under: its name and the fake's host and port.
+fn key_id(name: &str, fake: &FakeUpstream) -> String {
+    format!("{name}@{}", fake.addr())
+}
+
+/// A gateway with `settings` whose keychain holds `deepseek`'s key (for `fake`'s address).
+async fn with_deepseek_key(settings: Value, fake: &FakeUpstream) -> Harness {
     let secrets = Arc::new(MemoryStore::new());
     let h = Harness::with_secrets(settings, secrets).await;
     h.gateway
         .credentials()
-        .save_named_key("deepseek", Secret::new("sk-deepseek-saved"))
+        .save_named_key(&key_id("deepseek", fake), Secret::new("sk-deepseek-saved"))
         .unwrap();
     h
 }
@@ -56,7 +61,11 @@ async fn with_deepseek_key(settings: Value) -> Harness {
 #[tokio::test]
 async fn a_providers_model_goes_to_its_base_url_with_its_saved_key_and_is_metered() {
     let fake = FakeUpstream::compatible(BASE_PATH).await;
-    let h = with_deepseek_key(json!({"providers": [deepseek(&fake, &["deepseek-*"])]})).await;
+    let h = with_deepseek_key(
+        json!({"providers": [deepseek(&fake, &["deepseek-*"])]}),
+        &fake,
+    )
+    .await;
 
     let r = post_with_local_key(&h, &chat("deepseek-chat", false)).await;
     assert_eq!(r.status(), 200);
@@ -104,7 +113,7 @@ async fn a_providers_model_goes_to_its_base_url_with_its_saved_key_and_is_metere
 async fn a_model_it_lists_is_routed_there_and_shown_in_the_model_list() {
     let fake = FakeUpstream::compatible(BASE_PATH).await;
     fake.set_listed_models(&["deepseek-chat", "deepseek-reasoner"]);
-    let h = with_deepseek_key(json!({"providers": [deepseek(&fake, &[])]})).await;
+    let h = with_deepseek_key(json!({"providers": [deepseek(&fake, &[])]}), &fake).await;
     h.gateway.refresh_provider_models().await;
     let asked = fake.last_request().unwrap();
     assert_eq!(asked.uri, "/compat/v1/models");
@@ -160,10 +169,13 @@ async fn a_model_it_lists_is_routed_there_and_shown_in_the_model_list() {
 #[tokio::test]
 async fn the_default_upstream_takes_models_no_route_claims_and_none_keeps_the_404() {
     let fake = FakeUpstream::compatible(BASE_PATH).await;
-    let h = with_deepseek_key(json!({
-        "providers": [deepseek(&fake, &[])],
-        "default_upstream": "deepseek"
-    }))
+    let h = with_deepseek_key(
+        json!({
+            "providers": [deepseek(&fake, &[])],
+            "default_upstream": "deepseek"
+        }),
+        &fake,
+    )
     .await;
     let r = post_with_local_key(&h, &chat("deepseek-chat", false)).await;
     assert_eq!(r.status(), 200);
@@ -300,7 +312,11 @@ async fn a_provider_that_takes_no_key_is_used_without_one_and_costs_nothing() {
 #[tokio::test]
 async fn a_bad_provider_in_settings_keeps_the_last_good_settings_and_says_why() {
     let fake = FakeUpstream::compatible(BASE_PATH).await;
-    let h = with_deepseek_key(json!({"providers": [deepseek(&fake, &["deepseek-*"])]})).await;
+    let h = with_deepseek_key(
+        json!({"providers": [deepseek(&fake, &["deepseek-*"])]}),
+        &fake,
+    )
+    .await;
     h.write_settings(&json!({"providers": [{"name": "Deep Seek", "base_url": "https://x/v1"}]}));
     h.gateway.reload_settings();
     let health = h.health().await;
@@ -314,4 +330,137 @@ async fn a_bad_provider_in_settings_keeps_the_last_good_settings_and_says_why() 
         200,
         "the provider configured before still serves"
     );
+}
+
+#[tokio::test]
+async fn an_upload_for_a_providers_model_streams_to_that_provider_with_its_key() {
+    use reqwest::multipart::{Form, Part};
+    let fake = FakeUpstream::compatible("/openai/v1").await;
+    let groq = json!({"name": "groq", "base_url": format!("{}/openai/v1", fake.url()),
+                      "models": ["whisper-large-*"]});
+    let h = Harness::with_secrets(json!({"providers": [groq]}), Arc::new(MemoryStore::new())).await;
+    h.gateway
+        .credentials()
+        .save_named_key(&key_id("groq", &fake), Secret::new("gsk-saved"))
+        .unwrap();
+    let audio = Part::bytes(vec![7u8; 20_000])
+        .file_name("hello.wav")
+        .mime_str("audio/wav")
+        .unwrap();
+    let form = Form::new()
+        .text("model", "whisper-large-v3")
+        .part("file", audio);
+    let r = h
+        .client
+        .post(format!("{}/v1/audio/transcriptions", h.url))
+        .bearer_auth(h.local_key())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    if status != 200 {
+        panic!("{status}: {}", r.text().await.unwrap());
+    }
+    assert_eq!(r.headers()["x-clawbox-upstream"], "groq");
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["text"], "Heard 20000 bytes of hello.wav");
+    let sent = last_call(&fake);
+    assert_eq!(sent.uri, "/openai/v1/audio/transcriptions");
+    assert_eq!(sent.header("authorization"), Some("Bearer gsk-saved"));
+    assert!(h.provider.requests().is_empty(), "OpenAI never sees it");
+}
+
+#[tokio::test]
+async fn an_anthropic_compatible_provider_takes_its_models_in_anthropics_dialect() {
+    // Its base URL is an origin, as Anthropic's SDKs take it: `/v1/messages` is appended whole.
+    let fake = FakeUpstream::compatible("/anthropic/v1").await;
+    fake.set_listed_models(&["kimi-k2", "claude-sonnet-4-6"]);
+    let kimi = json!({"name": "kimi", "kind": "anthropic",
+                      "base_url": format!("{}/anthropic", fake.url()), "models": []});
+    let h = Harness::with_secrets(json!({"providers": [kimi]}), Arc::new(MemoryStore::new())).await;
+    h.gateway
+        .credentials()
+        .save_named_key(&key_id("kimi", &fake), Secret::new("sk-kimi-saved"))
+        .unwrap();
+    h.gateway.refresh_provider_models().await;
+    let asked = fake.last_request().unwrap();
+    assert_eq!(asked.uri, "/anthropic/v1/models");
+    assert_eq!(asked.header("x-api-key"), Some("sk-kimi-saved"));
+
+    let messages = |model: &str| json!({"model": model, "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]});
+    let r = h
+        .client
+        .post(format!("{}/v1/messages", h.url))
+        .header("x-api-key", h.local_key())
+        .header("anthropic-version", "2023-06-01")
+        .json(&messages("kimi-k2"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    if status != 200 {
+        panic!("{status}: {}", r.text().await.unwrap());
+    }
+    assert_eq!(r.headers()["x-clawbox-upstream"], "kimi");
+    let sent = last_call(&fake);
+    assert_eq!(sent.uri, "/anthropic/v1/messages");
+    assert_eq!(sent.header("x-api-key"), Some("sk-kimi-saved"));
+    assert_eq!(sent.header("authorization"), None);
+
+    // It lists a Claude model too, but a list never takes Anthropic's own.
+    let r = h
+        .post_anthropic("/v1/messages", &messages("claude-sonnet-4-6"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-clawbox-upstream"], "anthropic");
+    assert_eq!(
+        h.provider.last_request().unwrap().header("x-api-key"),
+        Some("sk-ant-test-caller-key")
+    );
+}
+
+#[tokio::test]
+async fn a_provider_that_takes_no_key_never_gets_one_and_a_key_stays_with_its_host() {
+    let fake = FakeUpstream::hosted().await;
+    let lmstudio = |base: String| {
+        json!({"providers": [{"name": "lmstudio", "base_url": base, "models": ["qwen*"],
+                              "needs_key": false}]})
+    };
+    let h = Harness::with_secrets(
+        lmstudio(format!("{}/v1", fake.url())),
+        Arc::new(MemoryStore::new()),
+    )
+    .await;
+    // Even a key saved for it stays here: it takes none, and is billed as local.
+    h.gateway
+        .credentials()
+        .save_named_key(&key_id("lmstudio", &fake), Secret::new("sk-should-stay"))
+        .unwrap();
+    let r = post_with_local_key(&h, &chat("qwen3-8b", false)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(last_call(&fake).header("authorization"), None);
+
+    // A keyed provider moved to another host has no key there.
+    let deepseek_fake = FakeUpstream::compatible(BASE_PATH).await;
+    let other = FakeUpstream::compatible(BASE_PATH).await;
+    h.gateway
+        .credentials()
+        .save_named_key(
+            &key_id("deepseek", &deepseek_fake),
+            Secret::new("sk-for-the-first"),
+        )
+        .unwrap();
+    h.write_settings(&json!({"providers": [deepseek(&other, &["deepseek-*"])]}));
+    h.gateway.reload_settings();
+    let r = post_with_local_key(&h, &chat("deepseek-chat", false)).await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        other
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization").is_none())
+    );
+    assert!(deepseek_fake.requests().is_empty());
 }
