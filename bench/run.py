@@ -382,6 +382,12 @@ def store_benchmark(rows):
                          cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         return lines + [f"pricing benchmark failed: {out.stderr.strip().splitlines()[-1:]}"]
+    lines += [line for line in out.stdout.splitlines() if line.strip()]
+    # What kept conversations cost (crates/conversations/benches/chain.rs).
+    out = subprocess.run(["cargo", "bench", "--locked", "-p", "clawbox-conversations", "--bench", "chain"],
+                         cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        return lines + [f"conversations benchmark failed: {out.stderr.strip().splitlines()[-1:]}"]
     return lines + [line for line in out.stdout.splitlines() if line.strip()]
 
 

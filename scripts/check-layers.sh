@@ -11,6 +11,7 @@ rules=(
   "clawbox-store: tauri clawbox-gateway clawbox-auth clap"
   "clawbox-pricing: tauri clawbox-gateway clawbox-store clawbox-auth clap rusqlite"
   "clawbox-auth: tauri clawbox-gateway clawbox-store clap"
+  "clawbox-conversations: tauri clawbox-gateway clawbox-store clawbox-auth clap reqwest axum"
   "clawbox-gateway: tauri clap qrcode png csv toml_edit jsonc-parser similar agent-client-protocol clawbox-connect clawbox-provision clawbox-doctor clawbox-agents clawbox-cli"
   "clawbox-agents: tauri clap clawbox-connect clawbox-provision clawbox-doctor clawbox-cli"
   "clawbox-connect: tauri clap clawbox-provision clawbox-doctor clawbox-cli"

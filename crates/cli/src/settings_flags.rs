@@ -97,6 +97,17 @@ pub struct SettingsFlags {
     /// [default: none]
     #[arg(long, env = "CLAWBOX_DEFAULT_UPSTREAM", value_name = "UPSTREAM")]
     pub default_upstream: Option<String>,
+
+    /// Keep Responses API conversations (`previous_response_id`, `GET /v1/responses/{id}`) for
+    /// the ChatGPT sign-in, local models and named providers, which keep none: encrypted, in
+    /// conversations.db [default: 1]
+    #[arg(long, env = "CLAWBOX_KEEP_CONVERSATIONS", value_name = "0|1", value_parser = parse_switch)]
+    pub keep_conversations: Option<bool>,
+
+    /// Days kept conversations are kept; 0 keeps them until forgotten [default: 30]
+    #[arg(long, env = "CLAWBOX_CONVERSATION_RETENTION_DAYS", value_name = "DAYS",
+          value_parser = parse_number::<u32>)]
+    pub conversation_retention_days: Option<u32>,
 }
 
 impl SettingsFlags {
@@ -126,6 +137,8 @@ impl SettingsFlags {
             prices: None,
             providers: None,
             default_upstream: f.default_upstream,
+            keep_conversations: f.keep_conversations,
+            conversation_retention_days: f.conversation_retention_days,
         }
     }
 }

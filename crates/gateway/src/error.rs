@@ -137,6 +137,22 @@ pub enum Error {
     ChatGptCannotServe { path: String },
     #[error("this request cannot be sent to ChatGPT: {detail}")]
     NotTranslatable { detail: String },
+    #[error("Previous response with id '{id}' not found.")]
+    PreviousResponseNotFound { id: String },
+    #[error("Response with id '{id}' not found.")]
+    ResponseNotFound { id: String },
+    #[error(
+        "this request continues a conversation (previous_response_id), but ClawBox cannot keep \
+         conversations here: {reason}"
+    )]
+    ConversationsUnavailable { reason: String },
+    #[error(
+        "this conversation is too long to send again in full: {detail}; start a new one \
+         (without previous_response_id)"
+    )]
+    ConversationTooLong { detail: String },
+    #[error("ClawBox's conversation store failed: {reason}")]
+    ConversationStore { reason: String },
 
     // ---- requests: the upstream's side ------------------------------------------------------
     #[error(
@@ -291,6 +307,29 @@ impl Error {
             ),
             ChatGptCannotServe { .. } => (StatusCode::BAD_REQUEST, "needs_api_key", INVALID),
             NotTranslatable { .. } => (StatusCode::BAD_REQUEST, "not_translatable", INVALID),
+            PreviousResponseNotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "previous_response_not_found",
+                ("invalid_request_error", "not_found_error"),
+            ),
+            ResponseNotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "response_not_found",
+                ("invalid_request_error", "not_found_error"),
+            ),
+            ConversationsUnavailable { .. } => (
+                StatusCode::BAD_REQUEST,
+                "conversations_unavailable",
+                INVALID,
+            ),
+            ConversationTooLong { .. } => {
+                (StatusCode::BAD_REQUEST, "conversation_too_long", INVALID)
+            }
+            ConversationStore { .. } => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "conversation_store",
+                ("api_error", "api_error"),
+            ),
             KeychainUnavailable { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "keychain_unavailable",
@@ -339,6 +378,16 @@ impl Error {
         (status, code, openai, anthropic)
     }
 
+    /// The request parameter an OpenAI-style error names, if any.
+    fn param(&self) -> Option<&'static str> {
+        match self {
+            Error::PreviousResponseNotFound { .. } | Error::ConversationTooLong { .. } => {
+                Some("previous_response_id")
+            }
+            _ => None,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         self.classify().0
     }
@@ -354,7 +403,8 @@ impl Error {
         let message = self.to_string();
         let body = match dialect {
             Dialect::OpenAi => json!({
-                "error": { "message": message, "type": openai_type, "code": code, "param": null }
+                "error": { "message": message, "type": openai_type, "code": code,
+                           "param": self.param() }
             }),
             Dialect::Anthropic => json!({
                 "type": "error",

@@ -86,6 +86,8 @@ pub struct Gateway {
     pub(crate) codex_endpoints: CodexEndpoints,
     /// The local model server's models, for routing.
     pub(crate) local_models: OllamaModels,
+    /// Kept conversations (the Responses API's state on stateless routes).
+    pub(crate) conversations: Arc<crate::conversations::Conversations>,
     /// The named providers' model lists.
     pub(crate) provider_models: ProviderModels,
     /// The ChatGPT plan's usage windows.
@@ -159,10 +161,15 @@ impl Gateway {
             .ok()
             .and_then(|s| CodexSession::new(s, codex_endpoints.clone()).ok())
             .map(Arc::new);
+        let conversations = Arc::new(crate::conversations::Conversations::open(
+            &options.data_dir,
+            store.clone().ok(),
+        ));
         let credentials = Arc::new(Credentials::load(store));
 
         Ok(Arc::new(Gateway {
             credentials,
+            conversations,
             codex,
             codex_endpoints,
             local_models: OllamaModels::default(),
@@ -344,6 +351,11 @@ impl Gateway {
         self.local_models
             .refresh(self.client_for(&base), &base)
             .await;
+    }
+
+    /// Kept conversations: the store (when one could be opened) and why not, otherwise.
+    pub fn conversations(&self) -> &Arc<crate::conversations::Conversations> {
+        &self.conversations
     }
 
     /// Asks every named provider for its model list now (it is also done in the background: a

@@ -21,6 +21,7 @@ mod admission;
 mod clock;
 mod codex;
 pub mod config;
+pub mod conversations;
 mod dialect;
 mod error;
 pub mod events;

@@ -16,7 +16,7 @@ use crate::stages::{
     extra_models, fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list,
     meter, read_body, read_upload, route, within_budget, without_openai,
 };
-use crate::{Error, Gateway, websocket};
+use crate::{Error, Gateway, conversations, websocket};
 
 pub async fn proxy(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
     let config = gateway.config();
@@ -67,6 +67,11 @@ async fn pass(
     }
     recording.set_request_bytes(body.bytes.len());
     let caller = identify_and_admit(gateway, config, parts, recording)?;
+    // A response ClawBox kept is read (or deleted) here, not upstream.
+    if let Some(answer) = conversations::answer_from_store(gateway, config, parts, &caller)? {
+        recording.set_upstream(Upstream::Kept);
+        return Ok(answer);
+    }
     let listing = is_model_list(parts, config);
     if listing && !can_ask_openai(gateway, &caller).await {
         // No key to ask OpenAI with: list what ClawBox can serve without one (local models, and
@@ -84,6 +89,15 @@ async fn pass(
     };
     let (route, attach) =
         route_and_authorize(gateway, config, parts, &caller, model.as_deref(), recording).await?;
+    // On a route whose upstream keeps nothing, ClawBox keeps the Responses API's state.
+    let (body, keep) = conversations::prepare(
+        &gateway.conversations,
+        config,
+        parts,
+        &route,
+        conversations::owner_of(&caller, parts),
+        body,
+    )?;
     // Kept for a second attempt only when failover may need one (an upload cannot be sent twice).
     let retry_body = (config.failover && upload.is_none()).then(|| body.clone());
     let forwarded = forward(
@@ -102,6 +116,9 @@ async fn pass(
         gateway, config, parts, &caller, retry_body, forwarded, recording,
     )
     .await?;
+    if forwarded.upstream == route.upstream {
+        forwarded.keep = keep.map(conversations::Keeper::new);
+    }
     // The model list in local mode shows every model ClawBox can route to by name.
     if listing && forwarded.upstream == Upstream::OpenAi {
         forwarded.add_models = Some(extra_models(gateway, config, &caller).await?);

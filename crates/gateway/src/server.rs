@@ -35,6 +35,7 @@ pub async fn serve(
 ) -> Result<(), Error> {
     tokio::spawn(crate::ollama::keep_fresh(Arc::downgrade(&gateway)));
     tokio::spawn(crate::providers::keep_fresh(Arc::downgrade(&gateway)));
+    tokio::spawn(crate::conversations::forget_old(Arc::downgrade(&gateway)));
     tokio::spawn(crate::retention::keep_pruned(Arc::downgrade(&gateway)));
     tokio::spawn(watch_settings(
         Arc::downgrade(&gateway),

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use crate::codex::ChatStream;
 use crate::codex::plan::{self, PlanLimits};
+use crate::conversations::Keeper;
 use crate::sse::{self, EventSplitter};
 use crate::usage::{self, Usage};
 
@@ -63,6 +64,8 @@ pub enum Tap {
         /// one token; bytes would count the framing 30–50 times over).
         events: u64,
         plan: PlanTap,
+        /// A Responses answer to keep (conversations/): ids rewritten event by event.
+        keeper: Option<Box<Keeper>>,
     },
     /// ChatGPT's Responses events, translated into chat-completion chunks as they pass.
     Chat {
@@ -87,6 +90,7 @@ impl Tap {
                 hide_usage_chunk,
                 events: 0,
                 plan,
+                keeper: None,
             }
         } else if ct.contains("json") {
             Tap::Json {
@@ -97,6 +101,18 @@ impl Tap {
             Tap::Opaque {
                 text: ct.starts_with("text/"),
             }
+        }
+    }
+
+    /// Keeps the answer as a conversation's turn, if it is a stream (a JSON answer is kept whole,
+    /// in meter.rs). Returns the keeper back when this tap cannot keep it.
+    pub(crate) fn keep(&mut self, keeper: Keeper) -> Option<Keeper> {
+        match self {
+            Tap::Sse { keeper: slot, .. } => {
+                *slot = Some(Box::new(keeper));
+                None
+            }
+            _ => Some(keeper),
         }
     }
 
@@ -117,8 +133,9 @@ impl Tap {
             Tap::Sse {
                 hide_usage_chunk,
                 plan,
+                keeper,
                 ..
-            } => *hide_usage_chunk || plan.hide,
+            } => *hide_usage_chunk || plan.hide || keeper.is_some(),
             Tap::Chat { .. } => true,
             Tap::Json { .. } | Tap::Opaque { .. } => false,
         }
@@ -156,8 +173,9 @@ impl Tap {
                 hide_usage_chunk,
                 events,
                 plan,
+                keeper,
             } => {
-                let by_event = *hide_usage_chunk || plan.hide;
+                let by_event = *hide_usage_chunk || plan.hide || keeper.is_some();
                 if !by_event {
                     // Nothing to remove: forward the chunk as it came, and only read it.
                     out.push_back(chunk.clone());
@@ -166,7 +184,10 @@ impl Tap {
                 splitter.feed(chunk, |event| {
                     *events += 1;
                     if read_event(&event, usage, hide, plan) && by_event {
-                        out.push_back(event);
+                        out.push_back(match keeper {
+                            Some(keeper) => keeper.event(event),
+                            None => event,
+                        });
                     }
                 });
             }
@@ -198,14 +219,21 @@ impl Tap {
                 usage,
                 hide_usage_chunk,
                 plan,
+                keeper,
                 ..
             } => {
-                let by_event = *hide_usage_chunk || plan.hide;
+                let by_event = *hide_usage_chunk || plan.hide || keeper.is_some();
                 if let Some(rest) = splitter.finish()
                     && read_event(&rest, usage, *hide_usage_chunk, plan)
                     && by_event
                 {
-                    out.push_back(rest);
+                    out.push_back(match keeper {
+                        Some(keeper) => keeper.event(rest),
+                        None => rest,
+                    });
+                }
+                if let Some(keeper) = keeper.take() {
+                    keeper.finish();
                 }
                 *usage
             }

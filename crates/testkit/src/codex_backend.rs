@@ -64,13 +64,35 @@ pub(crate) async fn codex_responses(
     if !request["input"].is_array() {
         return bad("Input must be a list");
     }
+    // With `store: false` nothing was kept to continue from, as on the real backend.
+    if let Some(id) = request["previous_response_id"].as_str() {
+        return bad(&format!("Previous response with id '{id}' not found."));
+    }
+    // Replayed reasoning must not name an id the backend never kept.
+    if let Some(item) = request["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["type"] == "reasoning" && i.get("id").is_some())
+    {
+        return bad(&format!(
+            "Item with id {} not found. Items are not persisted when `store` is set to false.",
+            item["id"]
+        ));
+    }
     let windows = s.plan_windows.clone();
     drop(s);
     let model = request["model"].as_str().unwrap_or("gpt-5").to_owned();
     let behavior = crate::Behavior::default();
-    let wants_weather = request["tools"]
+    // The weather tool is called unless its result is already the last input item.
+    let answered = request["input"]
         .as_array()
-        .is_some_and(|tools| tools.iter().any(|t| t["name"] == "get_weather"));
+        .and_then(|input| input.last())
+        .is_some_and(|last| last["type"] == "function_call_output");
+    let wants_weather = !answered
+        && request["tools"]
+            .as_array()
+            .is_some_and(|tools| tools.iter().any(|t| t["name"] == "get_weather"));
     let scripted = crate::script::for_responses(&request);
     if scripted == Some(crate::script::Scripted::Hang) {
         return hang(&model, state.clone());
@@ -81,6 +103,11 @@ pub(crate) async fn codex_responses(
         crate::responses::tool_call_events(&model)
     } else {
         crate::responses::stream_events(&model, &behavior)
+    };
+    let events = if asks_for_reasoning(&request) {
+        with_reasoning(events, request["input"].as_array().map_or(0, Vec::len))
+    } else {
+        events
     };
     // With `store: false` the real backend's response.completed carries `output: []`: the items
     // arrive only in the output_item events.
@@ -199,6 +226,46 @@ fn hang(
         .header("content-type", "text/event-stream")
         .body(axum::body::Body::from_stream(body))
         .unwrap_or_default()
+}
+
+fn asks_for_reasoning(request: &Value) -> bool {
+    request["include"]
+        .as_array()
+        .is_some_and(|i| i.iter().any(|v| v == "reasoning.encrypted_content"))
+}
+
+/// The answer with a reasoning item first, its encrypted content naming the turn (how many
+/// input items it saw), as a reasoning model's answer has when `include` asks for it.
+fn with_reasoning(events: Vec<Bytes>, turn: usize) -> Vec<Bytes> {
+    let reasoning = json!({"type": "reasoning", "id": format!("rs_fake_{turn}"), "summary": [],
+                           "encrypted_content": format!("enc:turn-{turn}")});
+    let mut out = Vec::with_capacity(events.len() + 1);
+    for event in events {
+        let text = String::from_utf8_lossy(&event).into_owned();
+        let (head, data) = text.split_once("data: ").unwrap_or(("", &text));
+        let Ok(mut value) = serde_json::from_str::<Value>(data.trim_end()) else {
+            out.push(event);
+            continue;
+        };
+        if let Some(index) = value["output_index"].as_u64() {
+            value["output_index"] = json!(index + 1);
+        }
+        if value["type"] == "response.completed"
+            && let Some(output) = value["response"]["output"].as_array_mut()
+        {
+            output.insert(0, reasoning.clone());
+        }
+        let created = value["type"] == "response.created";
+        out.push(Bytes::from(format!("{head}data: {value}\n\n")));
+        if created {
+            let done = json!({"type": "response.output_item.done", "output_index": 0,
+                              "item": reasoning});
+            out.push(Bytes::from(format!(
+                "event: response.output_item.done\ndata: {done}\n\n"
+            )));
+        }
+    }
+    out
 }
 
 fn without_stored_output(event: &[u8]) -> Vec<u8> {

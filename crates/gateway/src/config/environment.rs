@@ -7,7 +7,7 @@ use crate::config::{SettingsLayer, parse_number, parse_origin_list, parse_switch
 
 /// The environment variable behind each setting (`routes`, `prices` and `providers` live in
 /// settings.json only).
-pub const ENV_VARS: [&str; 19] = [
+pub const ENV_VARS: [&str; 21] = [
     "CLAWBOX_MODE",
     "CLAWBOX_LISTEN",
     "CLAWBOX_HOSTED_URL",
@@ -27,6 +27,8 @@ pub const ENV_VARS: [&str; 19] = [
     "CLAWBOX_MONTHLY_BUDGET_USD",
     "CLAWBOX_MULTIPART_LIMIT_MB",
     "CLAWBOX_DEFAULT_UPSTREAM",
+    "CLAWBOX_KEEP_CONVERSATIONS",
+    "CLAWBOX_CONVERSATION_RETENTION_DAYS",
 ];
 
 impl SettingsLayer {
@@ -77,6 +79,12 @@ impl SettingsLayer {
             prices: None,
             providers: None,
             default_upstream: read(&var, "CLAWBOX_DEFAULT_UPSTREAM", text)?,
+            keep_conversations: read(&var, "CLAWBOX_KEEP_CONVERSATIONS", parse_switch)?,
+            conversation_retention_days: read(
+                &var,
+                "CLAWBOX_CONVERSATION_RETENTION_DAYS",
+                parse_number,
+            )?,
         })
     }
 }

@@ -111,6 +111,11 @@ pub struct SettingsLayer {
     pub providers: Option<Vec<crate::providers::ProviderSetting>>,
     /// Where a model no route claims goes: `none`, `openai` or a provider's name.
     pub default_upstream: Option<String>,
+    /// Keep Responses API conversations on routes whose upstream keeps none.
+    #[serde(deserialize_with = "switch_from_json")]
+    pub keep_conversations: Option<bool>,
+    /// Days kept conversations are kept.
+    pub conversation_retention_days: Option<u32>,
 }
 
 /// A comma-separated list of exact origins (or host names).
@@ -144,6 +149,10 @@ impl SettingsLayer {
             prices: self.prices.or(lower.prices),
             providers: self.providers.or(lower.providers),
             default_upstream: self.default_upstream.or(lower.default_upstream),
+            keep_conversations: self.keep_conversations.or(lower.keep_conversations),
+            conversation_retention_days: self
+                .conversation_retention_days
+                .or(lower.conversation_retention_days),
         }
     }
 
@@ -174,6 +183,11 @@ impl SettingsLayer {
         note(self.monthly_budget_usd.is_some(), "monthly_budget_usd");
         note(self.multipart_limit_mb.is_some(), "multipart_limit_mb");
         note(self.default_upstream.is_some(), "default_upstream");
+        note(self.keep_conversations.is_some(), "keep_conversations");
+        note(
+            self.conversation_retention_days.is_some(),
+            "conversation_retention_days",
+        );
         keys
     }
 }

@@ -16,6 +16,7 @@ const DEFAULT_RATE_LIMIT: u32 = 50;
 const DEFAULT_IDLE_TIMEOUT_SECS: u64 = 300;
 const DEFAULT_RETENTION_DAYS: u32 = 90;
 const DEFAULT_MULTIPART_LIMIT_MB: u64 = 512;
+const DEFAULT_CONVERSATION_RETENTION_DAYS: u32 = 30;
 /// The longest user id accepted from settings or the X-User-ID header.
 pub(crate) const MAX_USER_ID_LEN: usize = 128;
 
@@ -60,6 +61,10 @@ pub struct Config {
     pub providers: Vec<crate::providers::NamedProvider>,
     /// Where a model no route claims goes (local mode, OpenAI dialect).
     pub default_upstream: crate::providers::DefaultUpstream,
+    /// Keep Responses API conversations on routes whose upstream keeps none.
+    pub keep_conversations: bool,
+    /// Days kept conversations are kept (0: until forgotten by hand).
+    pub conversation_retention_days: u32,
     /// Keys pinned by flags or the environment (shown locked in the app).
     pub pinned: Vec<&'static str>,
 }
@@ -164,6 +169,10 @@ impl Config {
                 .plain(|l| l.default_upstream.clone())
                 .map(|d| crate::providers::DefaultUpstream::parse(&d))
                 .unwrap_or_default(),
+            keep_conversations: pick.plain(|l| l.keep_conversations).unwrap_or(true),
+            conversation_retention_days: pick
+                .plain(|l| l.conversation_retention_days)
+                .unwrap_or(DEFAULT_CONVERSATION_RETENTION_DAYS),
             pinned: overrides.keys_set(),
         };
         crate::providers::check_default(&config.default_upstream, &config.providers).map_err(

@@ -35,6 +35,8 @@ pub struct Forwarded {
     pub add_models: Option<Vec<crate::stages::ExtraModel>>,
     /// The client is Codex, which reads the plan's `codex.rate_limits` event itself.
     pub keeps_plan_events: bool,
+    /// The answer is to be kept as a conversation's turn (conversations/), its ids ClawBox's.
+    pub keep: Option<crate::conversations::Keeper>,
 }
 
 #[expect(
@@ -103,6 +105,7 @@ pub async fn forward(
         translation,
         add_models: None,
         keeps_plan_events: crate::stages::identify::is_codex(&parts.headers),
+        keep: None,
     })
 }
 

@@ -52,6 +52,9 @@ pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     if forwarded.translation.assembles() && status.is_success() {
         return assembled(forwarded, recording, dialect).await;
     }
+    if forwarded.keep.is_some() && status.is_success() && !is_event_stream(&forwarded.response) {
+        return kept_json(forwarded, recording, dialect).await;
+    }
     if forwarded.add_models.is_some() && status.is_success() {
         return with_local_models(forwarded, recording).await;
     }
@@ -61,7 +64,12 @@ pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dial
 /// The usual path: the body streams through as it arrives, metered on the way. An answer that is
 /// not a stream is held until its first byte arrives, so a provider that sends headers and then
 /// nothing gives the client a 504, never a 200 with a cut body.
-async fn streamed(forwarded: Forwarded, mut recording: Recording, dialect: Dialect) -> Response {
+async fn streamed(
+    mut forwarded: Forwarded,
+    mut recording: Recording,
+    dialect: Dialect,
+) -> Response {
+    let keeper = forwarded.keep.take();
     let upstream = forwarded.response;
     let status = upstream.status();
     let content_type = upstream
@@ -80,6 +88,11 @@ async fn streamed(forwarded: Forwarded, mut recording: Recording, dialect: Diale
         }
         _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk, plan),
     };
+    let mut tap = tap;
+    if let Some(keeper) = keeper.filter(|_| status.is_success()) {
+        // Only a stream reaches here with one (a JSON answer is kept whole, below).
+        let _ = tap.keep(keeper);
+    }
     let rewrites_body = tap.rewrites();
 
     let mut builder = Response::builder().status(status);
@@ -178,10 +191,21 @@ fn copy_response_headers(
 
 /// A ChatGPT answer for a client that wanted one JSON body: read the whole stream (each chunk
 /// still bounded by the idle timeout), then answer with the completed response.
-async fn assembled(forwarded: Forwarded, mut recording: Recording, dialect: Dialect) -> Response {
+async fn assembled(
+    mut forwarded: Forwarded,
+    mut recording: Recording,
+    dialect: Dialect,
+) -> Response {
     recording.set_response_start(200, forwarded.ttfb, false);
     let upstream = forwarded.upstream;
-    let whole = read_whole(forwarded.response, forwarded.idle_timeout).await;
+    let keeper = forwarded.keep.take();
+    let whole = read_whole(
+        forwarded.response,
+        forwarded.idle_timeout,
+        upstream,
+        "chatgpt.com",
+    )
+    .await;
     let answer = whole.and_then(|bytes| {
         recording.set_plan_limits(codex::plan::in_stream(
             &bytes,
@@ -194,7 +218,67 @@ async fn assembled(forwarded: Forwarded, mut recording: Recording, dialect: Dial
         })
     });
     match answer {
-        Ok(json) => {
+        Ok(mut json) => {
+            if let Some(mut keeper) = keeper {
+                keeper.json(&mut json);
+                keeper.finish();
+            }
+            let text = json.to_string();
+            let reported = usage::read(text.as_bytes()).and_then(|r| r.usage);
+            recording.set_response_end(reported, text.len().div_ceil(4) as u64, None);
+            let mut response = (StatusCode::OK, axum::Json(json)).into_response();
+            response.headers_mut().insert(
+                HeaderName::from_static("x-clawbox-upstream"),
+                HeaderValue::from_static(upstream.id()),
+            );
+            response
+        }
+        Err(error) => {
+            recording.fail(&error);
+            error.into_response(dialect)
+        }
+    }
+}
+
+fn is_event_stream(response: &reqwest::Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("text/event-stream"))
+}
+
+/// A Responses answer to keep that came as one JSON body: read whole (bounded), given
+/// ClawBox's id, kept, and answered.
+async fn kept_json(
+    mut forwarded: Forwarded,
+    mut recording: Recording,
+    dialect: Dialect,
+) -> Response {
+    recording.set_response_start(200, forwarded.ttfb, false);
+    let upstream = forwarded.upstream;
+    let keeper = forwarded.keep.take();
+    let origin = forwarded.origin.clone();
+    let whole = read_whole(
+        forwarded.response,
+        forwarded.idle_timeout,
+        upstream,
+        &origin,
+    )
+    .await;
+    let answer = whole.and_then(|bytes| {
+        serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| Error::UpstreamBroken {
+            upstream: upstream.display_name(),
+            origin: origin.clone(),
+            reason: e.to_string(),
+        })
+    });
+    match answer {
+        Ok(mut json) => {
+            if let Some(mut keeper) = keeper {
+                keeper.json(&mut json);
+                keeper.finish();
+            }
             let text = json.to_string();
             let reported = usage::read(text.as_bytes()).and_then(|r| r.usage);
             recording.set_response_end(reported, text.len().div_ceil(4) as u64, None);
@@ -218,7 +302,7 @@ async fn with_local_models(mut forwarded: Forwarded, mut recording: Recording) -
     let extra = forwarded.add_models.take().unwrap_or_default();
     let upstream = forwarded.upstream;
     let mut list: serde_json::Value =
-        match read_whole(forwarded.response, forwarded.idle_timeout).await {
+        match read_whole(forwarded.response, forwarded.idle_timeout, upstream, "").await {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
             Err(_) => serde_json::Value::Null,
         };
@@ -251,9 +335,14 @@ async fn usage_limit_or_pass(
     let headers = forwarded.response.headers().clone();
     let upstream = forwarded.upstream;
     recording.set_response_start(429, forwarded.ttfb, false);
-    let body = read_whole(forwarded.response, forwarded.idle_timeout)
-        .await
-        .unwrap_or_default();
+    let body = read_whole(
+        forwarded.response,
+        forwarded.idle_timeout,
+        upstream,
+        "chatgpt.com",
+    )
+    .await
+    .unwrap_or_default();
     if let Some(error) = codex::usage_limit(429, &body) {
         recording.fail(&error);
         return error.into_response(dialect);
@@ -265,10 +354,15 @@ async fn usage_limit_or_pass(
     response
 }
 
-async fn read_whole(response: reqwest::Response, idle: Duration) -> Result<Bytes, Error> {
+async fn read_whole(
+    response: reqwest::Response,
+    idle: Duration,
+    upstream: Upstream,
+    origin: &str,
+) -> Result<Bytes, Error> {
     let broken = |reason: String| Error::UpstreamBroken {
-        upstream: "ChatGPT",
-        origin: "chatgpt.com".into(),
+        upstream: upstream.display_name(),
+        origin: origin.to_owned(),
         reason,
     };
     let mut stream = response.bytes_stream();
@@ -285,8 +379,8 @@ async fn read_whole(response: reqwest::Response, idle: Duration) -> Result<Bytes
             Ok(None) => return Ok(whole.freeze()),
             Err(_) => {
                 return Err(Error::UpstreamTimeout {
-                    upstream: "ChatGPT",
-                    origin: "chatgpt.com".into(),
+                    upstream: upstream.display_name(),
+                    origin: origin.to_owned(),
                     secs: idle.as_secs(),
                 });
             }

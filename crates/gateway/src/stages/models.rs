@@ -97,6 +97,7 @@ pub fn without_openai(extra: Vec<ExtraModel>, request_bytes: usize) -> Forwarded
         translation: Translation::None,
         add_models: Some(extra),
         keeps_plan_events: false,
+        keep: None,
     }
 }
 

@@ -23,6 +23,8 @@ pub enum Upstream {
     Codex,
     /// A provider the person named in settings (`providers`).
     Named(&'static ProviderTag),
+    /// ClawBox itself: a kept response read or deleted (conversations/).
+    Kept,
 }
 
 impl Upstream {
@@ -35,6 +37,7 @@ impl Upstream {
             Upstream::Hosted => "hosted",
             Upstream::Codex => "codex",
             Upstream::Named(tag) => &tag.name,
+            Upstream::Kept => "clawbox",
         }
     }
 
@@ -47,6 +50,7 @@ impl Upstream {
             Upstream::Ollama => billing::LOCAL,
             Upstream::Hosted => billing::HOSTED,
             Upstream::Named(tag) if tag.keyless => billing::LOCAL,
+            Upstream::Kept => billing::LOCAL,
             Upstream::Named(_) => billing::API,
         }
     }
@@ -60,6 +64,7 @@ impl Upstream {
             Upstream::Hosted => "the hosted gateway",
             Upstream::Codex => "ChatGPT",
             Upstream::Named(tag) => &tag.name,
+            Upstream::Kept => "ClawBox",
         }
     }
 

@@ -176,6 +176,7 @@ pub(super) async fn send(
         translation: Translation::None,
         add_models: None,
         keeps_plan_events: false,
+        keep: None,
     })
 }
 

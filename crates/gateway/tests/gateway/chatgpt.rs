@@ -99,10 +99,14 @@ async fn a_non_streaming_responses_client_gets_one_json_response() {
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["object"], "response");
-    assert_eq!(
-        body["output"][0]["content"][0]["text"],
-        "Hello from the fake"
-    );
+    // A reasoning model's output starts with its reasoning; the message follows.
+    let message = body["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["type"] == "message")
+        .unwrap();
+    assert_eq!(message["content"][0]["text"], "Hello from the fake");
     assert_eq!(body["usage"]["total_tokens"], RESPONSES.0 + RESPONSES.1);
 }
 

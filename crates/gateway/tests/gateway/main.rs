@@ -8,6 +8,7 @@
 mod harness;
 
 mod chatgpt;
+mod conversations;
 mod cost;
 mod credentials;
 mod failover;
