@@ -91,6 +91,8 @@ impl FakeOAuth {
             // For tests that run this fake as a process (`clawbox-fake-upstream --oauth`): set
             // the plan's windows, `[[used_percent, window_minutes], …]`.
             .route("/test/plan-windows", post(set_plan_windows))
+            // … and read the bodies the backend got, oldest first.
+            .route("/test/backend-requests", get(backend_requests))
             .with_state((Arc::clone(&state), Arc::clone(&refreshes)));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -174,6 +176,16 @@ impl FakeOAuth {
     pub fn backend_requests(&self) -> Vec<(HeaderMap, Value)> {
         self.with(|s| s.backend_requests.clone())
     }
+}
+
+async fn backend_requests(State((state, _)): State<Shared>) -> axum::Json<Vec<Value>> {
+    let s = state.lock().unwrap_or_else(PoisonError::into_inner);
+    axum::Json(
+        s.backend_requests
+            .iter()
+            .map(|(_, body)| body.clone())
+            .collect(),
+    )
 }
 
 async fn set_plan_windows(

@@ -47,6 +47,8 @@ impl Keeper {
         }
         self.own(&mut value["response"]);
         if kind == "response.completed" || kind == "response.incomplete" {
+            // The client gets the output the upstream left out (as OpenAI sends it).
+            self.fill_output(&mut value["response"]);
             self.completed = Some(value["response"].clone());
         }
         let mut out = Vec::with_capacity(event.len() + 16);
@@ -81,16 +83,22 @@ impl Keeper {
         }
     }
 
-    /// The answer ended: keep it if it completed.
-    pub fn finish(self) {
-        let Some(mut response) = self.completed else {
-            return;
-        };
+    /// An upstream asked to keep nothing sends the completed response with an empty `output`:
+    /// the items gathered from `response.output_item.done`, in order, fill it.
+    fn fill_output(&self, response: &mut Value) {
         if response["output"].as_array().is_none_or(Vec::is_empty) && !self.items.is_empty() {
-            let mut items = self.items;
+            let mut items = self.items.clone();
             items.sort_by_key(|(index, _)| *index);
             response["output"] = Value::Array(items.into_iter().map(|(_, item)| item).collect());
         }
+    }
+
+    /// The answer ended: keep it if it completed.
+    pub fn finish(self) {
+        let Some(mut response) = self.completed.clone() else {
+            return;
+        };
+        self.fill_output(&mut response);
         let keep = self.keep;
         keep.conversations.keep(
             keep.owner,

@@ -105,6 +105,9 @@ async fn three_turns_chain_through_the_chatgpt_route_with_a_tool_call_and_reason
         .find(|e| e["type"] == "response.completed")
         .unwrap();
     assert_eq!(completed["response"]["id"], second_id.as_str());
+    // The completed event carries the output the backend left out (as OpenAI sends it).
+    let output = completed["response"]["output"].as_array().unwrap();
+    assert_eq!(output.last().unwrap()["type"], "message", "{output:?}");
     assert_eq!(
         completed["response"]["previous_response_id"],
         first_id.as_str()
