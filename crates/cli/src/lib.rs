@@ -20,10 +20,11 @@ use commands::{KeyCommand, Place};
 use settings_flags::SettingsFlags;
 
 /// The subcommands; any of them as the first argument means "the command line, not the window".
-const SUBCOMMANDS: [&str; 11] = [
+const SUBCOMMANDS: [&str; 12] = [
     "serve",
     "key",
     "provider",
+    "conversations",
     "login",
     "logout",
     "status",
@@ -86,6 +87,14 @@ enum Command {
         place: Place,
         #[command(subcommand)]
         command: commands::ProviderCommand,
+    },
+    /// What ClawBox keeps of Responses API conversations for the ChatGPT plan, local models and
+    /// named providers (counts and size, never content), and forgetting it
+    Conversations {
+        #[command(flatten)]
+        place: Place,
+        #[command(subcommand)]
+        command: commands::ConversationsCommand,
     },
     /// Sign in with ChatGPT (OpenAI's Codex sign-in) so agents use your plan
     Login {
@@ -183,6 +192,8 @@ pub fn run(name: &'static str, args: impl IntoIterator<Item = OsString>) -> Exit
         Command::Agent { .. } => Ok(()),
         Command::Serve(args) => runtime.block_on(serve(args)).map_err(|e| e.to_string()),
         Command::Key { place, command } => commands::run_key(&place, &command),
+        Command::Conversations { place, command } => SettingsLayer::from_env()
+            .and_then(|env| commands::run_conversations(&place, &env, &command)),
         Command::Provider { place, command } => {
             SettingsLayer::from_env().and_then(|env| commands::run_provider(&place, &env, &command))
         }

@@ -3,6 +3,7 @@
 
 mod agent;
 mod connect;
+mod conversations;
 mod doctor;
 mod key;
 mod login;
@@ -20,6 +21,7 @@ use clawbox_gateway::config::{default_data_dir, prepare_data_dir};
 
 pub use agent::{AgentCommand, run_agent};
 pub use connect::{ConnectCommand, run_connect};
+pub use conversations::{ConversationsCommand, run_conversations};
 pub use doctor::run_doctor;
 pub use key::{KeyCommand, run_key};
 pub use login::{Account, run_login, run_logout};

@@ -9,6 +9,7 @@ mod agent;
 mod cli;
 mod cli_accounts;
 mod connect;
+mod conversations;
 mod doctor;
 mod providers;
 mod provision;
