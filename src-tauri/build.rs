@@ -2,13 +2,15 @@
 //! only those the capability lists can be called.
 
 /// Every command the window may call (each also listed in capabilities/main.json).
-const COMMANDS: [&str; 45] = [
+const COMMANDS: [&str; 47] = [
     "gateway_status",
     "set_mode",
     "free_port",
     "get_settings",
     "save_settings",
     "reset_everything",
+    "conversations_summary",
+    "forget_conversations",
     "accounts",
     "save_api_key",
     "remove_api_key",

@@ -39,6 +39,8 @@ pub fn with_commands<R: tauri::Runtime>(base: tauri::Builder<R>) -> tauri::Build
             settings::get_settings,
             settings::save_settings,
             settings::reset_everything,
+            settings::conversations_summary,
+            settings::forget_conversations,
             accounts::accounts,
             accounts::save_api_key,
             accounts::remove_api_key,

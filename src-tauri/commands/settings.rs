@@ -39,6 +39,10 @@ pub struct AppSettings {
     pub failover: bool,
     /// Days the request log keeps rows; 0: forever.
     pub retention_days: u32,
+    /// Keep Responses API conversations for the routes whose upstream keeps none.
+    pub keep_conversations: bool,
+    /// Days kept conversations are kept; 0: until forgotten.
+    pub conversation_retention_days: u32,
     pub launch_at_login: bool,
     /// `openai` (API keys) or `codex` (the ChatGPT sign-in).
     pub auth_mode: String,
@@ -64,6 +68,8 @@ pub struct SettingsChange {
     pub usage_alerts: Option<bool>,
     pub failover: Option<bool>,
     pub retention_days: Option<u32>,
+    pub keep_conversations: Option<bool>,
+    pub conversation_retention_days: Option<u32>,
     pub launch_at_login: Option<bool>,
     pub onboarded: Option<bool>,
 }
@@ -115,8 +121,8 @@ pub async fn save_settings<R: Runtime>(
     Ok(after)
 }
 
-/// Removes everything ClawBox keeps — settings, request history, saved keys (providers' too), the
-/// local key and the ChatGPT sign-in (revoked) — and starts again as on first launch. Connected `.env` files
+/// Removes everything ClawBox keeps — settings, request history, kept conversations (and their
+/// key), saved keys (providers' too), the local key and the ChatGPT sign-in (revoked) — and starts again as on first launch. Connected `.env` files
 /// are restored first.
 #[tauri::command]
 pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
@@ -152,6 +158,16 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
             .map_err(|e| CommandError::new("history", e.to_string()))?;
         // The plan's last usage windows went with the sign-in.
         let _ = std::fs::remove_file(undo_dir.join(clawbox_gateway::plan_board::PLAN_FILE));
+        // Kept conversations: the file and the key that opens it.
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{}{suffix}", clawbox_conversations::CONVERSATIONS_FILE);
+            let _ = std::fs::remove_file(undo_dir.join(file));
+        }
+        if let Some(store) = credentials.secret_store() {
+            store
+                .delete(clawbox_gateway::conversations::KEY_ITEM)
+                .map_err(|e| CommandError::new("keychain", e.to_string()))?;
+        }
         Ok(())
     })
     .await?;
@@ -266,6 +282,8 @@ fn current(host: &GatewayHost) -> Result<AppSettings, CommandError> {
         usage_alerts: usage_alerts_on(&file),
         failover: config.failover,
         retention_days: config.retention_days,
+        keep_conversations: config.keep_conversations,
+        conversation_retention_days: config.conversation_retention_days,
         launch_at_login: file.get("launch_at_login") == Some(&Value::Bool(true)),
         auth_mode: config.auth_mode.as_str().into(),
         pinned: config
@@ -360,6 +378,12 @@ fn entries(change: &SettingsChange) -> Result<Vec<(&'static str, Value)>, Comman
     if let Some(days) = change.retention_days {
         out.push(("retention_days", json!(days)));
     }
+    if let Some(on) = change.keep_conversations {
+        out.push(("keep_conversations", json!(on)));
+    }
+    if let Some(days) = change.conversation_retention_days {
+        out.push(("conversation_retention_days", json!(days)));
+    }
     if let Some(on) = change.launch_at_login {
         out.push(("launch_at_login", json!(on)));
     }
@@ -412,4 +436,63 @@ async fn refresh_connections(
         ClientSettings::new(config.listen.port(), &config, local_key, held),
     )
     .await;
+}
+
+/// What is kept of conversations, in numbers (never content).
+#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[ts(export)]
+pub struct ConversationsSummary {
+    #[ts(type = "number")]
+    pub responses: u64,
+    #[ts(type = "number")]
+    pub conversations: u64,
+    /// The file's size on disk.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// Why nothing can be kept (no secret store), when nothing can be.
+    pub problem: Option<String>,
+}
+
+#[tauri::command]
+pub async fn conversations_summary(
+    host: State<'_, GatewayHost>,
+) -> Result<ConversationsSummary, CommandError> {
+    let (gateway, _) = super::running(&host)?;
+    let kept = std::sync::Arc::clone(gateway.conversations());
+    blocking(move || summary(&kept)).await
+}
+
+/// Forgets every kept conversation ("Forget conversations" in Settings).
+#[tauri::command]
+pub async fn forget_conversations(
+    host: State<'_, GatewayHost>,
+) -> Result<ConversationsSummary, CommandError> {
+    let (gateway, _) = super::running(&host)?;
+    let kept = std::sync::Arc::clone(gateway.conversations());
+    blocking(move || {
+        if let Some(store) = kept.store() {
+            store
+                .clear()
+                .map_err(|e| CommandError::new("conversations", e.to_string()))?;
+        }
+        summary(&kept)
+    })
+    .await
+}
+
+fn summary(
+    kept: &clawbox_gateway::conversations::Conversations,
+) -> Result<ConversationsSummary, CommandError> {
+    let stats = match kept.store() {
+        Some(store) => store
+            .stats()
+            .map_err(|e| CommandError::new("conversations", e.to_string()))?,
+        None => clawbox_conversations::Stats::default(),
+    };
+    Ok(ConversationsSummary {
+        responses: stats.responses,
+        conversations: stats.conversations,
+        bytes: stats.bytes,
+        problem: kept.problem().map(str::to_owned),
+    })
 }

@@ -8,6 +8,7 @@
 mod harness;
 
 mod agents;
+mod conversations;
 mod cost;
 mod history;
 mod onboarding;

@@ -1,10 +1,13 @@
 """Settings → Providers in the real window: a preset added with its key (kept in the secret
 store, never shown again) serves its models through ClawBox at once, becomes the default
-upstream, and is removed with its key. The screenshot (settings-providers.png) goes to
-target/e2e-screenshots/ and is the README's."""
+upstream, and is removed with its key; a Responses answer from it is kept as a conversation,
+shown in Settings → Conversations and forgotten from there. The screenshots
+(settings-providers.png, settings-conversations.png) go to target/e2e-screenshots/ and are the
+README's."""
 
 import json
 import os
+import sqlite3
 import subprocess
 
 import openai
@@ -18,6 +21,11 @@ KEY = "sk-e2e-deepseek-0123456789"
 
 def settings(app):
     return json.loads((app.data_dir / "settings.json").read_text())
+
+
+def kept_count(app):
+    with sqlite3.connect(app.data_dir / "conversations.db") as db:
+        return db.execute("SELECT count(*) FROM responses").fetchone()[0]
 
 
 def local_key(app):
@@ -63,6 +71,20 @@ def test_a_provider_added_in_settings_serves_its_models(app, provider):
         assert raw.headers["x-clawbox-upstream"] == "deepseek", model
     logged = "SELECT count(*) FROM requests WHERE upstream = 'deepseek' AND status = 200"
     WebDriverWait(app, 10).until(lambda _: rows(app.data_dir, logged)[0][0] == 2)
+
+    # A provider keeps no conversation: ClawBox does, under its own id, and Settings says so.
+    kept = client.responses.create(model="deepseek-chat", input="remember the number 42")
+    assert kept.id.startswith("resp_") and kept.id != "resp_fake"
+    WebDriverWait(app, 10).until(lambda _: kept_count(app) == 1)  # kept off the request path
+    click(app, "#nav-dashboard")
+    click(app, "#nav-settings")
+    wait_for_text(app, "#conversations", "1 response kept")
+    app.execute_script("document.getElementById('conversations').scrollIntoView({block: 'start'})")
+    app.save_screenshot(str(SCREENSHOTS / "settings-conversations.png"))
+    click(app, "#forget-conversations")
+    click(app, "#confirm-yes")
+    wait_for_text(app, "#conversations", "No conversations are kept")
+    assert kept_count(app) == 0
 
     click(app, "#provider-deepseek-remove")
     click(app, "#confirm-yes")

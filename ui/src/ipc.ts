@@ -43,12 +43,14 @@ import type { RequestDetail } from "./bindings/RequestDetail";
 import type { SnapshotInfo } from "./bindings/SnapshotInfo";
 import type { Today } from "./bindings/Today";
 import type { UsageAlert } from "./bindings/UsageAlert";
+import type { ConversationsSummary } from "./bindings/ConversationsSummary";
 import type { NewProvider } from "./bindings/NewProvider";
 import type { PresetView } from "./bindings/PresetView";
 import type { ProviderView } from "./bindings/ProviderView";
 import type { ProvidersView } from "./bindings/ProvidersView";
 
 export type {
+  ConversationsSummary,
   NewProvider,
   PresetView,
   ProviderView,
@@ -162,6 +164,16 @@ export function signOutChatGpt(): Promise<Accounts> {
 }
 
 /** The backend puts the key on the clipboard, so the key never enters this page. */
+// ---- Kept conversations (Settings) --------------------------------------------------------------
+
+export function conversationsSummary(): Promise<ConversationsSummary> {
+  return invoke<ConversationsSummary>("conversations_summary");
+}
+
+export function forgetConversations(): Promise<ConversationsSummary> {
+  return invoke<ConversationsSummary>("forget_conversations");
+}
+
 // ---- Providers (Settings) --------------------------------------------------------------------
 
 export function providers(): Promise<ProvidersView> {

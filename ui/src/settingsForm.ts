@@ -76,6 +76,18 @@ export const FIELDS: readonly Field[] = [
     kind: "number",
     hint: "Older requests are deleted from the log (0 = keep them forever).",
   },
+  {
+    key: "keep_conversations",
+    label: "Keep conversations",
+    kind: "checkbox",
+    hint: "For your ChatGPT plan, local models and other providers, which keep nothing themselves: agents that continue a conversation (previous_response_id) work as they do with OpenAI. Kept encrypted on this computer.",
+  },
+  {
+    key: "conversation_retention_days",
+    label: "Keep conversations for (days)",
+    kind: "number",
+    hint: "Older ones are forgotten (0 = until you forget them).",
+  },
   { key: "launch_at_login", label: "Start ClawBox when I log in", kind: "checkbox", hint: "" },
   {
     key: "auth_mode",

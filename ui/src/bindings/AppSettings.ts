@@ -32,7 +32,15 @@ usage_alerts: boolean, failover: boolean,
 /**
  * Days the request log keeps rows; 0: forever.
  */
-retention_days: number, launch_at_login: boolean, 
+retention_days: number, 
+/**
+ * Keep Responses API conversations for the routes whose upstream keeps none.
+ */
+keep_conversations: boolean, 
+/**
+ * Days kept conversations are kept; 0: until forgotten.
+ */
+conversation_retention_days: number, launch_at_login: boolean, 
 /**
  * `openai` (API keys) or `codex` (the ChatGPT sign-in).
  */

@@ -3,4 +3,4 @@
 /**
  * The fields to change; absent fields stay as they are.
  */
-export type SettingsChange = { mode?: string, port?: number, hosted_url?: string, openai_url?: string, anthropic_url?: string, ollama_url?: string, user_id?: string, rate_limit?: number, monthly_cap?: number, monthly_budget_usd?: number, usage_alerts?: boolean, failover?: boolean, retention_days?: number, launch_at_login?: boolean, onboarded?: boolean, };
+export type SettingsChange = { mode?: string, port?: number, hosted_url?: string, openai_url?: string, anthropic_url?: string, ollama_url?: string, user_id?: string, rate_limit?: number, monthly_cap?: number, monthly_budget_usd?: number, usage_alerts?: boolean, failover?: boolean, retention_days?: number, keep_conversations?: boolean, conversation_retention_days?: number, launch_at_login?: boolean, onboarded?: boolean, };

@@ -6,6 +6,7 @@ import { ErrorNote, Loading } from "../components/ErrorNote";
 import { useAction, useLoad } from "../hooks";
 import { clearHistory, getSettings, resetEverything, saveSettings } from "../ipc";
 import { CAP_TIERS, diffSettings, FIELDS, pinnedBy, toForm, type Field, type FormValues } from "../settingsForm";
+import { Conversations } from "./settings/Conversations";
 import { Providers } from "./settings/Providers";
 import { Updates } from "./settings/Updates";
 
@@ -79,6 +80,7 @@ export function Settings({ onReset }: { onReset: () => void }) {
         </form>
       )}
       <Providers />
+      <Conversations />
       <Updates />
       <DangerZone onReset={onReset} />
     </section>
@@ -238,7 +240,7 @@ function DangerZone({ onReset }: { onReset: () => void }) {
           <p>This deletes, and can't be undone:</p>
           <ul>
             <li>all your settings,</li>
-            <li>the whole request history,</li>
+            <li>the whole request history, and every kept conversation,</li>
             <li>
               everything ClawBox keeps in the keychain: your saved API keys (your providers' too), your ChatGPT
               sign-in and the local key (connected agents stop working until you connect them again).

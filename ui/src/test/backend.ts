@@ -65,5 +65,6 @@ export function everyday(): Record<string, Handler> {
     pending_provision: () => null,
     agents: () => ({ agents: [], projects: [], sessions: [] }),
     providers: () => providersView(),
+    conversations_summary: () => ({ responses: 3, conversations: 0, bytes: 40960, problem: null }),
   };
 }

@@ -34,6 +34,8 @@ export function settings(over: Partial<AppSettings> = {}): AppSettings {
     usage_alerts: true,
     failover: false,
     retention_days: 90,
+    keep_conversations: true,
+    conversation_retention_days: 30,
     launch_at_login: false,
     auth_mode: "openai",
     pinned: [],
