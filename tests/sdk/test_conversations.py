@@ -87,6 +87,26 @@ def test_a_chain_of_three_turns_on_the_chatgpt_plan(start_gateway, oauth, tmp_pa
         with pytest.raises(openai.NotFoundError) as err:
             client.responses.create(model="gpt-5", input="hi", previous_response_id=unkept.id)
         assert unkept.id in err.value.message
+
+        # The Conversations API.
+        conversation = client.conversations.create(
+            metadata={"topic": "names"}, items=[{"type": "message", "role": "user", "content": "My name is Ada."}]
+        )
+        assert conversation.id.startswith("conv_")
+        client.responses.create(model="gpt-5", conversation=conversation.id, input="What is my name?")
+        assert "My name is Ada." in json.dumps(backend_requests(oauth)[-1]["input"])
+        for _ in range(100):
+            items = client.conversations.items.list(conversation.id, order="asc")
+            if len(items.data) == 4:
+                break
+            time.sleep(0.02)
+        assert [i.type for i in items.data] == ["message", "message", "reasoning", "message"]
+        updated = client.conversations.update(conversation.id, metadata={"topic": "who"})
+        assert updated.metadata == {"topic": "who"}
+        assert client.conversations.retrieve(conversation.id).metadata == {"topic": "who"}
+        assert client.conversations.delete(conversation.id).deleted
+        with pytest.raises(openai.NotFoundError):
+            client.conversations.retrieve(conversation.id)
     finally:
         gateway.stop()
         clawbox("logout", "codex", env=where)

@@ -141,6 +141,15 @@ pub enum Error {
     PreviousResponseNotFound { id: String },
     #[error("Response with id '{id}' not found.")]
     ResponseNotFound { id: String },
+    #[error("Conversation with id '{id}' not found.")]
+    ConversationNotFound { id: String },
+    #[error("Item with id '{id}' not found.")]
+    ItemNotFound { id: String },
+    #[error(
+        "previous_response_id and conversation cannot both be given: continue a conversation by \
+         one or the other"
+    )]
+    TwoWaysToContinue,
     #[error(
         "this request continues a conversation (previous_response_id), but ClawBox cannot keep \
          conversations here: {reason}"
@@ -317,6 +326,17 @@ impl Error {
                 "response_not_found",
                 ("invalid_request_error", "not_found_error"),
             ),
+            ConversationNotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "conversation_not_found",
+                ("invalid_request_error", "not_found_error"),
+            ),
+            ItemNotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                "item_not_found",
+                ("invalid_request_error", "not_found_error"),
+            ),
+            TwoWaysToContinue => (StatusCode::BAD_REQUEST, "invalid_request", INVALID),
             ConversationsUnavailable { .. } => (
                 StatusCode::BAD_REQUEST,
                 "conversations_unavailable",
@@ -384,6 +404,7 @@ impl Error {
             Error::PreviousResponseNotFound { .. } | Error::ConversationTooLong { .. } => {
                 Some("previous_response_id")
             }
+            Error::ConversationNotFound { .. } => Some("conversation"),
             _ => None,
         }
     }

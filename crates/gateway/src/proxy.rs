@@ -68,7 +68,9 @@ async fn pass(
     recording.set_request_bytes(body.bytes.len());
     let caller = identify_and_admit(gateway, config, parts, recording)?;
     // A response ClawBox kept is read (or deleted) here, not upstream.
-    if let Some(answer) = conversations::answer_from_store(gateway, config, parts, &caller)? {
+    if let Some(answer) =
+        conversations::answer_from_store(gateway, config, parts, &caller, &body.bytes).await?
+    {
         recording.set_upstream(Upstream::Kept);
         return Ok(answer);
     }

@@ -1,7 +1,8 @@
 //! `GET /v1/responses/{id}`, `GET /v1/responses/{id}/input_items` and `DELETE
-//! /v1/responses/{id}` for responses ClawBox kept, answered from the store. An id ClawBox did not
-//! keep is OpenAI's business (forwarded as before), except for callers on the ChatGPT route,
-//! which has no such endpoints: they get OpenAI's 404.
+//! /v1/responses/{id}` for responses ClawBox kept, and the Conversations API
+//! (conversation_api.rs), answered from the store. An id ClawBox did not keep is OpenAI's
+//! business (forwarded as before), except for callers with no OpenAI to ask (the ChatGPT route,
+//! local models): they get OpenAI's 404.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,9 +11,11 @@ use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::conversation_api::{self, Asked};
 use super::owner_of;
 use crate::codex::Translation;
 use crate::config::{AuthMode, Config, Mode};
+use crate::stages::can_ask_openai;
 use crate::stages::{Caller, Credential, Forwarded, Upstream};
 use crate::{Error, Gateway};
 
@@ -20,14 +23,18 @@ const DEFAULT_PAGE: usize = 20;
 const MAX_PAGE: usize = 100;
 
 /// The answer from the store, when this request is one it answers.
-pub fn answer_from_store(
+pub async fn answer_from_store(
     gateway: &Arc<Gateway>,
     config: &Config,
     parts: &Parts,
     caller: &Caller,
+    body: &[u8],
 ) -> Result<Option<Forwarded>, Error> {
     if config.mode != Mode::Local {
         return Ok(None);
+    }
+    if let Some(asked) = Asked::of(parts) {
+        return conversations(gateway, config, parts, caller, &asked, body).await;
     }
     let Some(rest) = parts.uri.path().strip_prefix("/v1/responses/") else {
         return Ok(None);
@@ -82,7 +89,50 @@ pub fn answer_from_store(
         ),
         _ => found.response,
     };
-    Ok(Some(answer(body)))
+    Ok(Some(answer_with(body)))
+}
+
+/// The Conversations API: from the store for a conversation kept here, or for a caller with no
+/// OpenAI to ask; otherwise forwarded.
+async fn conversations(
+    gateway: &Arc<Gateway>,
+    config: &Config,
+    parts: &Parts,
+    caller: &Caller,
+    asked: &Asked<'_>,
+    body: &[u8],
+) -> Result<Option<Forwarded>, Error> {
+    let owner = owner_of(caller, parts);
+    let store = gateway.conversations.store();
+    let kept_here = match (store, asked.conversation()) {
+        (Some(store), Some(id)) => store
+            .conversation(&owner, id)
+            .map_err(|e| Error::ConversationStore {
+                reason: e.to_string(),
+            })?
+            .is_some(),
+        _ => false,
+    };
+    let chatgpt_route =
+        config.auth_mode == AuthMode::Codex && matches!(caller.credential, Credential::LocalKey(_));
+    if !kept_here && !chatgpt_route && can_ask_openai(gateway, caller).await {
+        return Ok(None);
+    }
+    let store = store.ok_or_else(|| Error::ConversationsUnavailable {
+        reason: gateway
+            .conversations
+            .problem()
+            .unwrap_or_default()
+            .to_owned(),
+    })?;
+    let answer = conversation_api::answer(
+        store,
+        &owner,
+        asked,
+        body,
+        parts.uri.query().unwrap_or_default(),
+    )?;
+    Ok(Some(answer_with(answer)))
 }
 
 /// One page of a response's input items, as OpenAI lists them (`order` desc by default).
@@ -131,7 +181,7 @@ fn page(response_id: &str, input: &[Value], query: &str) -> Value {
     })
 }
 
-fn answer(body: Value) -> Forwarded {
+fn answer_with(body: Value) -> Forwarded {
     let response = http::Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")

@@ -77,9 +77,12 @@ impl Keeper {
     /// continued.
     fn own(&self, response: &mut Value) {
         response["id"] = Value::String(self.keep.id.clone());
-        response["store"] = Value::Bool(true);
+        response["store"] = Value::Bool(self.keep.store);
         if let Some(parent) = &self.keep.parent {
             response["previous_response_id"] = Value::String(parent.clone());
+        }
+        if let Some(conversation) = &self.keep.conversation {
+            response["conversation"] = serde_json::json!({"id": conversation});
         }
     }
 
@@ -100,12 +103,22 @@ impl Keeper {
         };
         self.fill_output(&mut response);
         let keep = self.keep;
+        if let Some(conversation) = &keep.conversation {
+            // The turn joins its conversation: what was asked, then what was answered.
+            let output = response["output"].as_array().cloned().unwrap_or_default();
+            let items = keep.input.iter().cloned().chain(output).collect();
+            keep.conversations
+                .append(keep.owner.clone(), conversation.clone(), items);
+        }
+        if !keep.store {
+            return;
+        }
         keep.conversations.keep(
             keep.owner,
             StoredResponse {
                 id: keep.id,
                 parent: keep.parent,
-                conversation: None,
+                conversation: keep.conversation,
                 created_at: keep.created_at,
                 instructions: keep.instructions,
                 input: keep.input,

@@ -10,6 +10,7 @@
 //! nothing is kept, and a request that needs state is refused with the fix.
 
 mod api;
+mod conversation_api;
 mod keeper;
 mod owner;
 mod prepare;
@@ -24,6 +25,7 @@ use clawbox_conversations::{CONVERSATIONS_FILE, ConversationStore, Owner, Stored
 pub use api::answer_from_store;
 pub(crate) use keeper::Keeper;
 pub use owner::owner_of;
+pub(crate) use prepare::replayable as replayable_for_store;
 pub use prepare::{Keep, prepare};
 
 /// The secret store item holding the conversation store's key.
@@ -32,6 +34,8 @@ pub const KEY_ITEM: &str = "conversations-key";
 /// Kept responses arrive here and are written by one thread, off the request path.
 enum Job {
     Keep(Owner, Box<StoredResponse>),
+    /// Items to add to a conversation (a turn's input and output), in order.
+    Append(Owner, String, Vec<serde_json::Value>),
 }
 
 pub struct Conversations {
@@ -59,6 +63,15 @@ impl Conversations {
                                 Job::Keep(owner, response) => {
                                     if let Err(e) = writing.put_response(&owner, &response) {
                                         tracing::warn!(error = %e, "a response could not be kept");
+                                    }
+                                }
+                                Job::Append(owner, conversation, items) => {
+                                    let items = conversation_api::with_ids(items);
+                                    let now = crate::plan_board::now_secs();
+                                    if let Err(e) =
+                                        writing.add_items(&owner, &conversation, &items, now)
+                                    {
+                                        tracing::warn!(error = %e, "a turn could not be added");
                                     }
                                 }
                             }
@@ -94,6 +107,13 @@ impl Conversations {
     pub(crate) fn keep(&self, owner: Owner, response: StoredResponse) {
         if let Some(writer) = &self.writer {
             let _ = writer.send(Job::Keep(owner, Box::new(response)));
+        }
+    }
+
+    /// Adds a turn's items to a conversation, off the request path.
+    pub(crate) fn append(&self, owner: Owner, conversation: String, items: Vec<serde_json::Value>) {
+        if let Some(writer) = &self.writer {
+            let _ = writer.send(Job::Append(owner, conversation, items));
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::stages::{RequestBody, Route, Upstream};
 /// The longest chain replayed (responses), and the largest request it may make.
 const MAX_CHAIN: usize = 10_000;
 const MAX_EXPANDED_BYTES: usize = 32 * 1024 * 1024;
+const MAX_CONVERSATION_ITEMS: usize = 100_000;
 
 /// How the answer to this request is to be kept.
 pub struct Keep {
@@ -27,6 +28,10 @@ pub struct Keep {
     pub id: String,
     pub owner: Owner,
     pub parent: Option<String>,
+    /// The conversation the turn is added to (the `conversation` parameter).
+    pub conversation: Option<String>,
+    /// Keep the response itself (`store` was not false).
+    pub store: bool,
     pub instructions: Option<Value>,
     /// The request's own input items (not the replayed chain).
     pub input: Vec<Value>,
@@ -65,13 +70,23 @@ pub fn prepare(
         Some(Value::String(id)) => Some(id.clone()),
         _ => None,
     };
+    // `conversation`: an id, or an object with one.
+    let conversation = match request.get("conversation") {
+        Some(Value::String(id)) => Some(id.clone()),
+        Some(Value::Object(c)) => c.get("id").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    if parent.is_some() && conversation.is_some() {
+        return Err(Error::TwoWaysToContinue);
+    }
     let wants_store =
         config.keep_conversations && request.get("store") != Some(&Value::Bool(false));
     let store = conversations.store();
-    if parent.is_none() && !(wants_store && store.is_some()) {
+    if parent.is_none() && conversation.is_none() && !(wants_store && store.is_some()) {
         return Ok((body, None));
     }
     request.remove("previous_response_id");
+    request.remove("conversation");
     let own_input = input_items(request.remove("input"));
     let mut input = Vec::new();
     if let Some(parent) = &parent {
@@ -98,6 +113,28 @@ pub fn prepare(
             );
         }
     }
+    if let Some(id) = &conversation {
+        let store = store.ok_or_else(|| Error::ConversationsUnavailable {
+            reason: conversations.problem().unwrap_or_default().to_owned(),
+        })?;
+        let failed = |e: clawbox_conversations::ConversationError| Error::ConversationStore {
+            reason: e.to_string(),
+        };
+        store
+            .conversation(&owner, id)
+            .map_err(failed)?
+            .ok_or_else(|| Error::ConversationNotFound { id: id.clone() })?;
+        let items = store
+            .items(&owner, id, None, MAX_CONVERSATION_ITEMS, false)
+            .map_err(failed)?;
+        input.extend(
+            items
+                .into_iter()
+                .map(|i| i.item)
+                .filter(keeps)
+                .map(replayable),
+        );
+    }
     input.extend(own_input.iter().cloned());
     request.insert("input".into(), Value::Array(input));
     request.insert("store".into(), Value::Bool(false));
@@ -115,10 +152,12 @@ pub fn prepare(
         });
     }
     body.bytes = Bytes::from(bytes);
-    let keep = (wants_store && store.is_some()).then(|| Keep {
+    let keep = ((wants_store || conversation.is_some()) && store.is_some()).then(|| Keep {
         id: new_id("resp"),
         owner,
         parent,
+        conversation,
+        store: wants_store,
         instructions: request.get("instructions").cloned(),
         input: own_input,
         created_at: crate::plan_board::now_secs(),
@@ -148,7 +187,7 @@ fn keeps(item: &Value) -> bool {
 
 /// An item as the upstream can take it back: without the id it gave it (with `store: false` it
 /// kept nothing under that id). Calls keep their `call_id`.
-fn replayable(mut item: Value) -> Value {
+pub(crate) fn replayable(mut item: Value) -> Value {
     if let Value::Object(fields) = &mut item {
         fields.remove("id");
         fields.remove("status");
