@@ -507,3 +507,86 @@ async fn the_conversations_api_round_trip_on_the_chatgpt_route() {
         (404, Some("conversation_not_found"))
     );
 }
+
+#[tokio::test]
+async fn a_local_model_gets_the_chain_and_openai_itself_gets_the_request_as_sent() {
+    let h = Harness::start().await;
+    h.ollama.set_local_models(&["llama3.2"]);
+    h.gateway.refresh_local_models().await;
+    let send = |body: Value| {
+        h.client
+            .post(format!("{}/v1/responses", h.url))
+            .json(&body)
+            .send()
+    };
+    let r = send(json!({"model": "llama3.2", "input": "My name is Ada."}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let first: Value = r.json().await.unwrap();
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    assert!(first_id.starts_with("resp_") && first_id != "resp_fake");
+    // Kept (for the caller with no key, by user), then continued — streamed.
+    let mut ready = false;
+    for _ in 0..100 {
+        if h.client
+            .get(format!("{}/v1/responses/{first_id}", h.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(ready);
+    let r = send(
+        json!({"model": "llama3.2", "stream": true, "previous_response_id": first_id,
+                        "input": "What is my name?"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let events = sse_data(r).await;
+    assert!(
+        events.iter().all(|e| !e.contains("resp_fake")),
+        "{events:?}"
+    );
+    let seen = h
+        .ollama
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.uri == "/v1/responses")
+        .unwrap()
+        .json();
+    assert!(
+        seen.get("previous_response_id").is_none() && seen["store"] == false,
+        "{seen}"
+    );
+    let input = seen["input"].as_array().unwrap();
+    assert_eq!(
+        input.len(),
+        3,
+        "turn 1's question and answer, then the new one: {seen}"
+    );
+    assert_eq!(input[0]["content"][0]["text"], "My name is Ada.");
+    assert_eq!(input[1]["role"], "assistant");
+
+    // OpenAI keeps its own: the request goes as sent, ids and all.
+    let r = h
+        .post(
+            "/v1/responses",
+            &json!({"model": "gpt-5", "input": "hi", "previous_response_id": "resp_openai_1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let sent = h.provider.last_request().unwrap().json();
+    assert_eq!(sent["previous_response_id"], "resp_openai_1");
+    assert_eq!(r.json::<Value>().await.unwrap()["id"], "resp_fake");
+}
