@@ -89,18 +89,31 @@ pub(crate) async fn codex_responses(
         .as_array()
         .and_then(|input| input.last())
         .is_some_and(|last| last["type"] == "function_call_output");
-    let wants_weather = !answered
-        && request["tools"]
+    // Which tool: `get_time` when the last question asks the time and it is offered, else
+    // `get_weather` when offered.
+    let offered = |name: &str| {
+        request["tools"]
             .as_array()
-            .is_some_and(|tools| tools.iter().any(|t| t["name"] == "get_weather"));
+            .is_some_and(|tools| tools.iter().any(|t| t["name"] == name))
+    };
+    let asks_time = last_user_text(&request).to_lowercase().contains("time");
+    let tool = if answered {
+        None
+    } else if asks_time && offered("get_time") {
+        Some(("get_time", "{\"city\":\"Austin\"}"))
+    } else if offered("get_weather") {
+        Some(("get_weather", "{\"city\":\"Austin\"}"))
+    } else {
+        None
+    };
     let scripted = crate::script::for_responses(&request);
     if scripted == Some(crate::script::Scripted::Hang) {
         return hang(&model, state.clone());
     }
     let events = if let Some(step) = &scripted {
         crate::script::responses_events(&model, step)
-    } else if wants_weather {
-        crate::responses::tool_call_events(&model)
+    } else if let Some((name, arguments)) = tool {
+        crate::responses::tool_call_events_for(&model, name, arguments)
     } else {
         crate::responses::stream_events(&model, &behavior)
     };
@@ -225,6 +238,21 @@ fn hang(
     Response::builder()
         .header("content-type", "text/event-stream")
         .body(axum::body::Body::from_stream(body))
+        .unwrap_or_default()
+}
+
+/// The text of the last user message in `input`.
+fn last_user_text(request: &Value) -> String {
+    request["input"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rev()
+        .find(|i| i["role"] == "user")
+        .map(|i| match &i["content"] {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })
         .unwrap_or_default()
 }
 

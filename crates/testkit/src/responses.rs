@@ -106,7 +106,8 @@ pub fn stream_events(model: &str, behavior: &Behavior) -> Vec<Bytes> {
 }
 
 /// A streamed answer that calls one function (`get_weather`), as the Responses API streams it.
-pub fn tool_call_events(model: &str) -> Vec<Bytes> {
+/// A call of the tool `name` with `arguments` (a JSON text), streamed as the Responses API does.
+pub fn tool_call_events_for(model: &str, name: &str, arguments: &str) -> Vec<Bytes> {
     let behavior = Behavior::default();
     let mut seq = 0;
     let mut ev = |name: &str, mut data: Value| {
@@ -115,14 +116,16 @@ pub fn tool_call_events(model: &str) -> Vec<Bytes> {
         seq += 1;
         event(Some(name), &data)
     };
+    let call_id = format!("call_fake_{name}");
     let item = |status: &str, arguments: &str| {
         json!({
-            "type": "function_call", "id": "fc_fake", "call_id": "call_fake_1",
-            "name": "get_weather", "arguments": arguments, "status": status
+            "type": "function_call", "id": "fc_fake", "call_id": call_id,
+            "name": name, "arguments": arguments, "status": status
         })
     };
+    let (first, second) = arguments.split_at(arguments.len() / 2);
     let mut done = response(model, "completed", None, &behavior);
-    done["output"] = json!([item("completed", "{\"city\":\"Austin\"}")]);
+    done["output"] = json!([item("completed", arguments)]);
     vec![
         ev(
             "response.created",
@@ -134,19 +137,19 @@ pub fn tool_call_events(model: &str) -> Vec<Bytes> {
         ),
         ev(
             "response.function_call_arguments.delta",
-            json!({"item_id": "fc_fake", "output_index": 0, "delta": "{\"city\":"}),
+            json!({"item_id": "fc_fake", "output_index": 0, "delta": first}),
         ),
         ev(
             "response.function_call_arguments.delta",
-            json!({"item_id": "fc_fake", "output_index": 0, "delta": "\"Austin\"}"}),
+            json!({"item_id": "fc_fake", "output_index": 0, "delta": second}),
         ),
         ev(
             "response.function_call_arguments.done",
-            json!({"item_id": "fc_fake", "output_index": 0, "arguments": "{\"city\":\"Austin\"}"}),
+            json!({"item_id": "fc_fake", "output_index": 0, "arguments": arguments}),
         ),
         ev(
             "response.output_item.done",
-            json!({"output_index": 0, "item": item("completed", "{\"city\":\"Austin\"}")}),
+            json!({"output_index": 0, "item": item("completed", arguments)}),
         ),
         ev("response.completed", json!({"response": done})),
     ]

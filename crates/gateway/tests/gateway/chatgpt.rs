@@ -176,7 +176,7 @@ async fn tool_calls_are_translated_into_chat_tool_calls() {
         .await
         .unwrap();
     let call = &answer["choices"][0]["message"]["tool_calls"][0];
-    assert_eq!(call["id"], "call_fake_1");
+    assert_eq!(call["id"], "call_fake_get_weather");
     assert_eq!(call["function"]["name"], "get_weather");
     assert_eq!(call["function"]["arguments"], r#"{"city":"Austin"}"#);
     assert_eq!(answer["choices"][0]["finish_reason"], "tool_calls");
