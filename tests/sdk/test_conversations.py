@@ -10,7 +10,7 @@ import urllib.request
 import openai
 import pytest
 
-from conftest import clawbox, sign_in_with_chatgpt
+from conftest import BIN_DIR, _start, _stop, clawbox, sign_in_with_chatgpt
 
 WEATHER = [{
     "type": "function", "name": "get_weather", "description": "The weather in a city",
@@ -110,3 +110,35 @@ def test_a_chain_of_three_turns_on_the_chatgpt_plan(start_gateway, oauth, tmp_pa
     finally:
         gateway.stop()
         clawbox("logout", "codex", env=where)
+
+
+@pytest.fixture
+def local_models():
+    """A local model server (Ollama-like: no key, chat completions) that has llama3.2."""
+    proc, url = _start(
+        [str(BIN_DIR / "clawbox-fake-upstream"), "--hosted", "--local-models", "llama3.2"], prefix="listening on "
+    )
+    yield url
+    _stop(proc)
+
+
+def test_a_chain_of_three_turns_on_a_local_model(start_gateway, local_models):
+    gateway = start_gateway(CLAWBOX_OLLAMA_URL=local_models)
+    client = openai.OpenAI(base_url=f"{gateway.url}/v1", api_key="ollama", max_retries=0)
+    first = client.responses.create(model="llama3.2", input="My name is Ada.")
+    assert first.id.startswith("resp_") and first.output_text
+    retrieve(client, first.id)
+    with client.responses.stream(model="llama3.2", previous_response_id=first.id, input="What is my name?") as stream:
+        text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+        second = stream.get_final_response()
+    assert text and second.output_text == text
+    assert second.previous_response_id == first.id
+    retrieve(client, second.id)
+    third = client.responses.create(model="llama3.2", previous_response_id=second.id, input="Thanks!")
+    assert third.output_text
+    kept = retrieve(client, third.id)
+    assert kept.previous_response_id == second.id
+    assert [i.content[0].text for i in client.responses.input_items.list(third.id).data] == ["Thanks!"]
+    client.responses.delete(third.id)
+    with pytest.raises(openai.NotFoundError):
+        client.responses.create(model="llama3.2", previous_response_id=third.id, input="again")

@@ -30,6 +30,7 @@ mod gateway;
 mod health;
 mod ip_hash;
 mod listener;
+mod local_responses;
 mod metered_body;
 mod ollama;
 pub mod plan_board;

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use crate::codex::ChatStream;
 use crate::codex::plan::{self, PlanLimits};
 use crate::conversations::Keeper;
+use crate::local_responses::ResponsesStream;
 use crate::sse::{self, EventSplitter};
 use crate::usage::{self, Usage};
 
@@ -75,6 +76,15 @@ pub enum Tap {
         events: u64,
         plan: PlanTap,
     },
+    /// A local model server's chat chunks, translated into the Responses events its client
+    /// asked for (and kept, when the answer is a conversation's turn).
+    FromChat {
+        splitter: EventSplitter,
+        translator: Box<ResponsesStream>,
+        usage: Option<Usage>,
+        events: u64,
+        keeper: Option<Box<Keeper>>,
+    },
     /// Anything else: counted, not read. `text`: a text answer, whose tokens are estimated from
     /// its size; binary ones (speech audio, a file's content) are not tokens at all.
     Opaque { text: bool },
@@ -108,11 +118,21 @@ impl Tap {
     /// in meter.rs). Returns the keeper back when this tap cannot keep it.
     pub(crate) fn keep(&mut self, keeper: Keeper) -> Option<Keeper> {
         match self {
-            Tap::Sse { keeper: slot, .. } => {
+            Tap::Sse { keeper: slot, .. } | Tap::FromChat { keeper: slot, .. } => {
                 *slot = Some(Box::new(keeper));
                 None
             }
             _ => Some(keeper),
+        }
+    }
+
+    pub fn responses_from_chat() -> Tap {
+        Tap::FromChat {
+            splitter: EventSplitter::default(),
+            translator: Box::default(),
+            usage: None,
+            events: 0,
+            keeper: None,
         }
     }
 
@@ -136,7 +156,7 @@ impl Tap {
                 keeper,
                 ..
             } => *hide_usage_chunk || plan.hide || keeper.is_some(),
-            Tap::Chat { .. } => true,
+            Tap::Chat { .. } | Tap::FromChat { .. } => true,
             Tap::Json { .. } | Tap::Opaque { .. } => false,
         }
     }
@@ -145,12 +165,15 @@ impl Tap {
     pub(crate) fn plan_found(&mut self) -> Option<PlanLimits> {
         match self {
             Tap::Sse { plan, .. } | Tap::Chat { plan, .. } => plan.found.take(),
-            Tap::Json { .. } | Tap::Opaque { .. } => None,
+            Tap::Json { .. } | Tap::Opaque { .. } | Tap::FromChat { .. } => None,
         }
     }
 
     pub fn is_stream(&self) -> bool {
-        matches!(self, Tap::Sse { .. } | Tap::Chat { .. })
+        matches!(
+            self,
+            Tap::Sse { .. } | Tap::Chat { .. } | Tap::FromChat { .. }
+        )
     }
 
     /// Takes one upstream chunk and queues what the client should receive.
@@ -201,6 +224,16 @@ impl Tap {
                 *events += 1;
                 translate_event(&event, translator, usage, plan, out);
             }),
+            Tap::FromChat {
+                splitter,
+                translator,
+                usage,
+                events,
+                keeper,
+            } => splitter.feed(chunk, |event| {
+                *events += 1;
+                from_chat_event(&event, translator, usage, keeper.as_deref_mut(), out);
+            }),
             Tap::Opaque { .. } => out.push_back(chunk),
         }
     }
@@ -250,6 +283,29 @@ impl Tap {
                 translator.finish(out);
                 *usage
             }
+            Tap::FromChat {
+                splitter,
+                translator,
+                usage,
+                keeper,
+                ..
+            } => {
+                if let Some(rest) = splitter.finish() {
+                    from_chat_event(&rest, translator, usage, keeper.as_deref_mut(), out);
+                }
+                let mut produced = VecDeque::new();
+                translator.finish(&mut produced);
+                for event in produced {
+                    out.push_back(match keeper.as_deref_mut() {
+                        Some(keeper) => keeper.event(event),
+                        None => event,
+                    });
+                }
+                if let Some(keeper) = keeper.take() {
+                    keeper.finish();
+                }
+                *usage
+            }
             Tap::Opaque { .. } => None,
         }
     }
@@ -257,7 +313,9 @@ impl Tap {
     /// Usage reported so far, for a body cut short (a complete JSON body is needed to read one).
     pub(crate) fn usage_so_far(&self) -> Option<Usage> {
         match self {
-            Tap::Sse { usage, .. } | Tap::Chat { usage, .. } => *usage,
+            Tap::Sse { usage, .. } | Tap::Chat { usage, .. } | Tap::FromChat { usage, .. } => {
+                *usage
+            }
             Tap::Json { .. } | Tap::Opaque { .. } => None,
         }
     }
@@ -266,10 +324,36 @@ impl Tap {
     /// bytes a token for anything else.
     pub(crate) fn estimate(&self, response_bytes: usize) -> u64 {
         match self {
-            Tap::Sse { events, .. } | Tap::Chat { events, .. } => *events,
+            Tap::Sse { events, .. } | Tap::Chat { events, .. } | Tap::FromChat { events, .. } => {
+                *events
+            }
             Tap::Json { .. } | Tap::Opaque { text: true } => response_bytes.div_ceil(4) as u64,
             Tap::Opaque { text: false } => 0,
         }
+    }
+}
+
+/// Meters one chat chunk of a local model server and queues the Responses events it makes.
+fn from_chat_event(
+    event: &[u8],
+    translator: &mut ResponsesStream,
+    usage: &mut Option<Usage>,
+    mut keeper: Option<&mut Keeper>,
+    out: &mut VecDeque<Bytes>,
+) {
+    let Some(data) = sse::data(event) else { return };
+    if usage::mentions_usage(&data)
+        && let Some(found) = usage::read(&data).and_then(|r| r.usage)
+    {
+        usage.get_or_insert_default().merge(found);
+    }
+    let mut produced = VecDeque::new();
+    translator.translate(&data, &mut produced);
+    for event in produced {
+        out.push_back(match keeper.as_deref_mut() {
+            Some(keeper) => keeper.event(event),
+            None => event,
+        });
     }
 }
 

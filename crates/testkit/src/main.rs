@@ -2,7 +2,8 @@
 //! built gateway with real SDKs and for benchmarks. Prints `listening on http://127.0.0.1:PORT`.
 //! `--hosted`: a fake hosted gateway (no key needed); `--oauth`: the fake OpenAI sign-in server
 //! and ChatGPT Codex backend; `--base-path /compat/v1`: an OpenAI-compatible provider whose API
-//! lives there; `--models a,b`: what its `GET …/models` lists.
+//! lives there; `--models a,b`: what its `GET …/models` lists; `--local-models a,b`: what its
+//! `GET /api/tags` lists (a local model server).
 
 use std::net::SocketAddr;
 
@@ -15,6 +16,7 @@ async fn main() {
     let mut oauth = false;
     let mut base_path = None;
     let mut models: Option<String> = None;
+    let mut local_models: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -26,6 +28,7 @@ async fn main() {
             "--oauth" => oauth = true,
             "--base-path" => base_path = Some(args.next().unwrap_or_else(|| usage())),
             "--models" => models = Some(args.next().unwrap_or_else(|| usage())),
+            "--local-models" => local_models = Some(args.next().unwrap_or_else(|| usage())),
             _ => usage(),
         }
     }
@@ -50,6 +53,10 @@ async fn main() {
         let names: Vec<&str> = models.split(',').filter(|m| !m.is_empty()).collect();
         fake.set_listed_models(&names);
     }
+    if let Some(models) = local_models {
+        let names: Vec<&str> = models.split(',').filter(|m| !m.is_empty()).collect();
+        fake.set_local_models(&names);
+    }
     println!("listening on {}", fake.url());
     let _ = tokio::signal::ctrl_c().await;
 }
@@ -57,7 +64,7 @@ async fn main() {
 fn usage() -> ! {
     eprintln!(
         "usage: clawbox-fake-upstream [--port PORT] [--hosted | --oauth | --base-path PATH] \
-         [--models A,B]"
+         [--models A,B] [--local-models A,B]"
     );
     std::process::exit(2)
 }

@@ -32,6 +32,9 @@ pub enum Translation {
     ChatStream { include_usage: bool },
     /// A chat-completions client that wanted one JSON body.
     ChatJson,
+    /// A Responses client of a local model server, which was asked in chat completions: its
+    /// answer becomes a Responses answer again (local_responses/).
+    ResponsesFromChat { stream: bool },
 }
 
 impl Translation {

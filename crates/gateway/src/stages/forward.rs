@@ -54,7 +54,7 @@ pub async fn forward(
     idle_timeout: Duration,
     chatgpt: Option<&Arc<CodexSession>>,
 ) -> Result<Forwarded, Error> {
-    let url = upstream_url(route, parts)?;
+    let mut url = upstream_url(route, parts)?;
     let anthropic_dialect = Dialect::of(parts) == Dialect::Anthropic;
     let request_bytes = body.bytes.len();
     if let Some(upload) = upload {
@@ -64,6 +64,14 @@ pub async fn forward(
     let (bytes, hide_usage_chunk, translation) = if route.upstream == Upstream::Codex {
         let (bytes, translation) = codex::prepare(parts.uri.path(), &body.bytes)?;
         (bytes, false, translation)
+    } else if route.upstream == Upstream::Ollama
+        && parts.method == axum::http::Method::POST
+        && parts.uri.path() == "/v1/responses"
+    {
+        // A local model server speaks chat completions: the Responses request goes as one.
+        let (bytes, stream) = crate::local_responses::to_chat(&body.bytes)?;
+        url.set_path(&url.path().replace("/v1/responses", "/v1/chat/completions"));
+        (bytes, false, Translation::ResponsesFromChat { stream })
     } else {
         let (bytes, hide) = ask_for_usage(route, parts, body);
         (bytes, hide, Translation::None)

@@ -52,7 +52,11 @@ pub async fn meter(forwarded: Forwarded, mut recording: Recording, dialect: Dial
     if forwarded.translation.assembles() && status.is_success() {
         return assembled(forwarded, recording, dialect).await;
     }
-    if forwarded.keep.is_some() && status.is_success() && !is_event_stream(&forwarded.response) {
+    let from_chat_json =
+        forwarded.translation == (Translation::ResponsesFromChat { stream: false });
+    if status.is_success()
+        && (from_chat_json || (forwarded.keep.is_some() && !is_event_stream(&forwarded.response)))
+    {
         return kept_json(forwarded, recording, dialect).await;
     }
     if forwarded.add_models.is_some() && status.is_success() {
@@ -85,6 +89,9 @@ async fn streamed(
     let tap = match forwarded.translation {
         Translation::ChatStream { include_usage } if status.is_success() => {
             Tap::chat_translation(include_usage)
+        }
+        Translation::ResponsesFromChat { stream: true } if status.is_success() => {
+            Tap::responses_from_chat()
         }
         _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk, plan),
     };
@@ -248,8 +255,9 @@ fn is_event_stream(response: &reqwest::Response) -> bool {
         .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("text/event-stream"))
 }
 
-/// A Responses answer to keep that came as one JSON body: read whole (bounded), given
-/// ClawBox's id, kept, and answered.
+/// A Responses answer that came as one JSON body and is to be kept, or translated from a local
+/// model server's chat answer: read whole (bounded), translated, given ClawBox's id, kept, and
+/// answered.
 async fn kept_json(
     mut forwarded: Forwarded,
     mut recording: Recording,
@@ -266,12 +274,21 @@ async fn kept_json(
         &origin,
     )
     .await;
+    let translation = forwarded.translation;
     let answer = whole.and_then(|bytes| {
-        serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| Error::UpstreamBroken {
-            upstream: upstream.display_name(),
-            origin: origin.clone(),
-            reason: e.to_string(),
-        })
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map_err(|e| Error::UpstreamBroken {
+                upstream: upstream.display_name(),
+                origin: origin.clone(),
+                reason: e.to_string(),
+            })
+            .map(|json| match translation {
+                // A local model server's chat answer, as the Responses answer its client asked.
+                Translation::ResponsesFromChat { .. } => {
+                    crate::local_responses::response_from_chat(&json)
+                }
+                _ => json,
+            })
     });
     match answer {
         Ok(mut json) => {

@@ -509,7 +509,7 @@ async fn the_conversations_api_round_trip_on_the_chatgpt_route() {
 }
 
 #[tokio::test]
-async fn a_local_model_gets_the_chain_and_openai_itself_gets_the_request_as_sent() {
+async fn a_local_model_gets_the_chain_as_chat_messages_and_openai_gets_the_request_as_sent() {
     let h = Harness::start().await;
     h.ollama.set_local_models(&["llama3.2"]);
     h.gateway.refresh_local_models().await;
@@ -526,6 +526,13 @@ async fn a_local_model_gets_the_chain_and_openai_itself_gets_the_request_as_sent
     let first: Value = r.json().await.unwrap();
     let first_id = first["id"].as_str().unwrap().to_owned();
     assert!(first_id.starts_with("resp_") && first_id != "resp_fake");
+    assert_eq!(first["object"], "response");
+    assert!(
+        first["usage"]["total_tokens"]
+            .as_u64()
+            .is_some_and(|t| t > 0),
+        "{first}"
+    );
     // Kept (for the caller with no key, by user), then continued — streamed.
     let mut ready = false;
     for _ in 0..100 {
@@ -551,30 +558,49 @@ async fn a_local_model_gets_the_chain_and_openai_itself_gets_the_request_as_sent
     .unwrap();
     assert_eq!(r.status(), 200);
     let events = sse_data(r).await;
+    // The local server was asked in chat completions; the client got Responses events.
+    let completed: Value = events
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(e).ok())
+        .find(|e| e["type"] == "response.completed")
+        .unwrap_or_else(|| panic!("{events:?}"));
+    let message = completed["response"]["output"][0].clone();
+    assert_eq!(message["type"], "message");
     assert!(
-        events.iter().all(|e| !e.contains("resp_fake")),
-        "{events:?}"
+        message["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert_eq!(
+        completed["response"]["previous_response_id"],
+        first_id.as_str()
     );
     let seen = h
         .ollama
         .requests()
         .into_iter()
         .rev()
-        .find(|r| r.uri == "/v1/responses")
+        .find(|r| r.uri == "/v1/chat/completions")
         .unwrap()
         .json();
     assert!(
-        seen.get("previous_response_id").is_none() && seen["store"] == false,
+        seen.get("previous_response_id").is_none() && seen.get("input").is_none(),
         "{seen}"
     );
-    let input = seen["input"].as_array().unwrap();
+    assert_eq!(seen["stream_options"]["include_usage"], true);
+    let messages = seen["messages"].as_array().unwrap();
+    let roles: Vec<&str> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        input.len(),
-        3,
-        "turn 1's question and answer, then the new one: {seen}"
+        roles,
+        ["user", "assistant", "user"],
+        "turn 1 replayed as messages: {seen}"
     );
-    assert_eq!(input[0]["content"][0]["text"], "My name is Ada.");
-    assert_eq!(input[1]["role"], "assistant");
+    assert_eq!(messages[0]["content"], "My name is Ada.");
+    assert_eq!(messages[2]["content"], "What is my name?");
+    assert!(h.ollama.requests().iter().all(|r| r.uri != "/v1/responses"));
 
     // OpenAI keeps its own: the request goes as sent, ids and all.
     let r = h
