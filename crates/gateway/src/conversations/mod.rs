@@ -110,6 +110,18 @@ impl Conversations {
         }
     }
 
+    /// Forgets what was kept more than `days` ago (0: nothing); how many rows went. Blocking.
+    pub fn forget_older_than(&self, days: u32) -> Result<usize, String> {
+        let Some(store) = &self.store else {
+            return Ok(0);
+        };
+        if days == 0 {
+            return Ok(0);
+        }
+        let cutoff = crate::plan_board::now_secs() - i64::from(days) * 86_400;
+        store.forget_before(cutoff).map_err(|e| e.to_string())
+    }
+
     /// Adds a turn's items to a conversation, off the request path.
     pub(crate) fn append(&self, owner: Owner, conversation: String, items: Vec<serde_json::Value>) {
         if let Some(writer) = &self.writer {
@@ -158,15 +170,13 @@ pub(crate) async fn forget_old(gateway: std::sync::Weak<crate::Gateway>) {
             return;
         };
         let days = gateway.config().conversation_retention_days;
-        let Some(store) = gateway.conversations.store().cloned() else {
-            return;
-        };
+        let conversations = Arc::clone(&gateway.conversations);
         drop(gateway);
-        if days == 0 {
-            continue;
+        if conversations.store().is_none() {
+            return;
         }
-        let cutoff = crate::plan_board::now_secs() - i64::from(days) * 86_400;
-        let forgotten = tokio::task::spawn_blocking(move || store.forget_before(cutoff)).await;
+        let forgotten =
+            tokio::task::spawn_blocking(move || conversations.forget_older_than(days)).await;
         if let Ok(Err(e)) = forgotten {
             tracing::warn!(error = %e, "old conversations could not be forgotten");
         }

@@ -616,3 +616,41 @@ async fn a_local_model_gets_the_chain_as_chat_messages_and_openai_gets_the_reque
     assert_eq!(sent["previous_response_id"], "resp_openai_1");
     assert_eq!(r.json::<Value>().await.unwrap()["id"], "resp_fake");
 }
+
+#[tokio::test]
+async fn a_response_past_retention_is_forgotten() {
+    let oauth = FakeOAuth::start().await;
+    let h = signed_in_with(&oauth, json!({"auth_mode": "codex"})).await;
+    let store = h.gateway.conversations().store().unwrap().clone();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let owner = clawbox_conversations::Owner::local_key("anonymous");
+    for (id, age_days) in [("resp_old", 31), ("resp_recent", 29)] {
+        let response = clawbox_conversations::StoredResponse {
+            id: id.into(),
+            parent: None,
+            conversation: None,
+            created_at: now - age_days * 86_400,
+            instructions: None,
+            input: vec![json!({"role": "user", "content": "hi"})],
+            response: json!({"id": id, "object": "response", "output": []}),
+        };
+        store.put_response(&owner, &response).unwrap();
+    }
+    // The hourly sweep (its first round runs at start, maybe after these were kept) and a
+    // sweep now both forget what is past `conversation_retention_days` (30 by default).
+    h.gateway.conversations().forget_older_than(30).unwrap();
+    assert_eq!(get(&h, "/v1/responses/resp_old", None).await.status(), 404);
+    let r = respond(
+        &h,
+        json!({"model": "gpt-5", "previous_response_id": "resp_old", "input": "hi"}),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        get(&h, "/v1/responses/resp_recent", None).await.status(),
+        200
+    );
+}
