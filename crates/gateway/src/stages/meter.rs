@@ -224,6 +224,18 @@ async fn assembled(
             reason,
         })
     });
+    answer_whole(answer, keeper, recording, upstream, dialect)
+}
+
+/// A whole JSON answer (or the error reading it), metered, kept when it is a conversation's turn,
+/// and answered.
+fn answer_whole(
+    answer: Result<serde_json::Value, Error>,
+    keeper: Option<crate::conversations::Keeper>,
+    mut recording: Recording,
+    upstream: Upstream,
+    dialect: Dialect,
+) -> Response {
     match answer {
         Ok(mut json) => {
             if let Some(mut keeper) = keeper {
@@ -290,27 +302,7 @@ async fn kept_json(
                 _ => json,
             })
     });
-    match answer {
-        Ok(mut json) => {
-            if let Some(mut keeper) = keeper {
-                keeper.json(&mut json);
-                keeper.finish();
-            }
-            let text = json.to_string();
-            let reported = usage::read(text.as_bytes()).and_then(|r| r.usage);
-            recording.set_response_end(reported, text.len().div_ceil(4) as u64, None);
-            let mut response = (StatusCode::OK, axum::Json(json)).into_response();
-            response.headers_mut().insert(
-                HeaderName::from_static("x-clawbox-upstream"),
-                HeaderValue::from_static(upstream.id()),
-            );
-            response
-        }
-        Err(error) => {
-            recording.fail(&error);
-            error.into_response(dialect)
-        }
-    }
+    answer_whole(answer, keeper, recording, upstream, dialect)
 }
 
 /// OpenAI's model list with the other upstreams' models after it.
