@@ -654,3 +654,40 @@ async fn a_response_past_retention_is_forgotten() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_callers_own_key_owns_its_responses() {
+    let h = Harness::start().await;
+    h.ollama.set_local_models(&["llama3.2"]);
+    h.gateway.refresh_local_models().await;
+    let ask = |key: &'static str, body: Value| {
+        h.client
+            .post(format!("{}/v1/responses", h.url))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    let first: Value = ask("key-one", json!({"model": "llama3.2", "input": "hi"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = first["id"].as_str().unwrap().to_owned();
+    let continued = json!({"model": "llama3.2", "previous_response_id": id, "input": "again"});
+    let mut status = 0;
+    for _ in 0..100 {
+        status = ask("key-one", continued.clone())
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, 200, "the same key continues it");
+    let r = ask("key-two", continued).await.unwrap();
+    assert_eq!(r.status(), 404, "another key does not find it");
+}
