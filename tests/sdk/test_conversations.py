@@ -80,6 +80,9 @@ def test_a_chain_of_three_turns_on_the_chatgpt_plan(start_gateway, oauth, tmp_pa
         with pytest.raises(openai.NotFoundError):
             client.responses.retrieve(third.id)
 
+        # Not kept, streamed: the stream helper's final response still has its output.
+        with client.responses.stream(model="gpt-5", input="not to keep", store=False) as stream:
+            assert stream.get_final_response().output_text
         unkept = client.responses.create(model="gpt-5", input="not to keep", store=False)
         time.sleep(0.2)
         with pytest.raises(openai.NotFoundError):

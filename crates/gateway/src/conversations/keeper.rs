@@ -1,7 +1,8 @@
 //! The response side: the upstream's response id becomes ClawBox's in every event (and in a
 //! JSON answer), and the completed response — its output items gathered from
 //! `response.output_item.done`, since an upstream asked to keep nothing sends
-//! `response.completed` with an empty `output` — is kept when the answer ends.
+//! `response.completed` with an empty `output` — is kept when the answer ends. Without a
+//! [`Keep`] (a ChatGPT answer not to keep), it only fills that `output` for the client.
 
 use bytes::Bytes;
 use clawbox_conversations::StoredResponse;
@@ -11,7 +12,7 @@ use super::Keep;
 use crate::sse;
 
 pub struct Keeper {
-    keep: Keep,
+    keep: Option<Keep>,
     items: Vec<(u64, Value)>,
     completed: Option<Value>,
 }
@@ -19,7 +20,17 @@ pub struct Keeper {
 impl Keeper {
     pub fn new(keep: Keep) -> Keeper {
         Keeper {
-            keep,
+            keep: Some(keep),
+            items: Vec::new(),
+            completed: None,
+        }
+    }
+
+    /// For an answer not to keep: only the completed event's `output` is filled, as OpenAI
+    /// sends it (the OpenAI SDK's stream helper reads its final response from it).
+    pub fn filler() -> Keeper {
+        Keeper {
+            keep: None,
             items: Vec::new(),
             completed: None,
         }
@@ -76,12 +87,15 @@ impl Keeper {
     /// The response as OpenAI would have returned it: ClawBox's id, kept, and the response it
     /// continued.
     fn own(&self, response: &mut Value) {
-        response["id"] = Value::String(self.keep.id.clone());
-        response["store"] = Value::Bool(self.keep.store);
-        if let Some(parent) = &self.keep.parent {
+        let Some(keep) = &self.keep else {
+            return;
+        };
+        response["id"] = Value::String(keep.id.clone());
+        response["store"] = Value::Bool(keep.store);
+        if let Some(parent) = &keep.parent {
             response["previous_response_id"] = Value::String(parent.clone());
         }
-        if let Some(conversation) = &self.keep.conversation {
+        if let Some(conversation) = &keep.conversation {
             response["conversation"] = serde_json::json!({"id": conversation});
         }
     }
@@ -102,7 +116,9 @@ impl Keeper {
             return;
         };
         self.fill_output(&mut response);
-        let keep = self.keep;
+        let Some(keep) = self.keep else {
+            return;
+        };
         if let Some(conversation) = &keep.conversation {
             // The turn joins its conversation: what was asked, then what was answered.
             let output = response["output"].as_array().cloned().unwrap_or_default();

@@ -96,6 +96,14 @@ async fn streamed(
         _ => Tap::for_content_type(content_type, forwarded.hide_usage_chunk, plan),
     };
     let mut tap = tap;
+    // A ChatGPT stream for a Responses client: its completed event gets the output the backend
+    // leaves out, kept or not (Codex itself reads the items as they come).
+    let keeper = keeper.or_else(|| {
+        (forwarded.upstream == Upstream::Codex
+            && forwarded.translation == Translation::None
+            && !forwarded.keeps_plan_events)
+            .then(crate::conversations::Keeper::filler)
+    });
     if let Some(keeper) = keeper.filter(|_| status.is_success()) {
         // Only a stream reaches here with one (a JSON answer is kept whole, below).
         let _ = tap.keep(keeper);

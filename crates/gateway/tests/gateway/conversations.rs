@@ -250,7 +250,29 @@ async fn unknown_ids_other_owners_store_false_and_a_restart() {
             .contains("resp_nothere")
     );
 
-    // `store: false` keeps nothing.
+    // `store: false` keeps nothing, and a stream of it still ends with its output.
+    let r = respond(
+        &h,
+        json!({"model": "gpt-5", "input": "hi", "store": false, "stream": true}),
+    )
+    .await;
+    let completed: Value = sse_data(r)
+        .await
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(e).ok())
+        .find(|e| e["type"] == "response.completed")
+        .unwrap();
+    assert!(
+        !completed["response"]["output"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{completed}"
+    );
+    assert_eq!(
+        completed["response"]["id"], "resp_fake",
+        "not kept: the upstream's id"
+    );
     let r = respond(&h, json!({"model": "gpt-5", "input": "hi", "store": false})).await;
     let id = r.json::<Value>().await.unwrap()["id"]
         .as_str()
