@@ -51,28 +51,24 @@ pub async fn answer_from_store(
     if !wanted || id.is_empty() {
         return Ok(None);
     }
-    let chatgpt_route =
-        config.auth_mode == AuthMode::Codex && matches!(caller.credential, Credential::LocalKey(_));
-    let Some(store) = gateway.conversations.store() else {
-        return if chatgpt_route {
+    let found =
+        match gateway.conversations.store() {
+            Some(store) => store.response(&owner_of(caller, parts), id).map_err(|e| {
+                Error::ConversationStore {
+                    reason: e.to_string(),
+                }
+            })?,
+            None => None,
+        };
+    let (Some(store), Some(found)) = (gateway.conversations.store(), found) else {
+        // Not kept here: OpenAI's, if the caller has OpenAI to ask; otherwise OpenAI's 404.
+        return if no_openai_to_ask(gateway, config, caller).await {
             Err(Error::ResponseNotFound { id: id.to_owned() })
         } else {
             Ok(None)
         };
     };
     let owner = owner_of(caller, parts);
-    let found = store
-        .response(&owner, id)
-        .map_err(|e| Error::ConversationStore {
-            reason: e.to_string(),
-        })?;
-    let Some(found) = found else {
-        return if chatgpt_route {
-            Err(Error::ResponseNotFound { id: id.to_owned() })
-        } else {
-            Ok(None)
-        };
-    };
     let body = match (&parts.method, input_items) {
         (&Method::DELETE, _) => {
             store
@@ -113,9 +109,7 @@ async fn conversations(
             .is_some(),
         _ => false,
     };
-    let chatgpt_route =
-        config.auth_mode == AuthMode::Codex && matches!(caller.credential, Credential::LocalKey(_));
-    if !kept_here && !chatgpt_route && can_ask_openai(gateway, caller).await {
+    if !kept_here && !no_openai_to_ask(gateway, config, caller).await {
         return Ok(None);
     }
     let store = store.ok_or_else(|| Error::ConversationsUnavailable {
@@ -133,6 +127,14 @@ async fn conversations(
         parts.uri.query().unwrap_or_default(),
     )?;
     Ok(Some(answer_with(answer)))
+}
+
+/// Whether the caller's requests for OpenAI's stored state cannot go to OpenAI: on the ChatGPT
+/// route, or with no OpenAI key of its own or saved.
+async fn no_openai_to_ask(gateway: &Arc<Gateway>, config: &Config, caller: &Caller) -> bool {
+    let chatgpt_route =
+        config.auth_mode == AuthMode::Codex && matches!(caller.credential, Credential::LocalKey(_));
+    chatgpt_route || !can_ask_openai(gateway, caller).await
 }
 
 /// One page of a response's input items, as OpenAI lists them (`order` desc by default).

@@ -8,6 +8,7 @@
 mod harness;
 
 mod chatgpt;
+mod conversation_api;
 mod conversations;
 mod cost;
 mod credentials;
@@ -15,6 +16,7 @@ mod failover;
 mod guard;
 mod hardening;
 mod limits;
+mod local_conversations;
 mod logging;
 mod metering;
 mod plan;
