@@ -92,14 +92,8 @@ async fn pass(
     let (route, attach) =
         route_and_authorize(gateway, config, parts, &caller, model.as_deref(), recording).await?;
     // On a route whose upstream keeps nothing, ClawBox keeps the Responses API's state.
-    let (body, keep) = conversations::prepare(
-        &gateway.conversations,
-        config,
-        parts,
-        &route,
-        conversations::owner_of(&caller, parts),
-        body,
-    )?;
+    let (body, keep) =
+        conversations::prepare(&gateway.conversations, config, parts, &route, &caller, body)?;
     // Kept for a second attempt only when failover may need one (an upload cannot be sent twice).
     let retry_body = (config.failover && upload.is_none()).then(|| body.clone());
     let forwarded = forward(

@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::{Conversations, new_id};
 use crate::Error;
 use crate::config::{Config, Mode};
-use crate::stages::{RequestBody, Route, Upstream};
+use crate::stages::{Caller, RequestBody, Route, Upstream};
 
 /// The longest chain replayed (responses), and the largest request it may make.
 const MAX_CHAIN: usize = 10_000;
@@ -54,7 +54,7 @@ pub fn prepare(
     config: &Config,
     parts: &Parts,
     route: &Route,
-    owner: Owner,
+    caller: &Caller,
     mut body: RequestBody,
 ) -> Result<(RequestBody, Option<Keep>), Error> {
     if parts.method != Method::POST
@@ -87,6 +87,7 @@ pub fn prepare(
     }
     request.remove("previous_response_id");
     request.remove("conversation");
+    let owner = super::owner_of(caller, parts);
     let own_input = input_items(request.remove("input"));
     let mut input = Vec::new();
     if let Some(parent) = &parent {
