@@ -137,6 +137,7 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
     }
     let credentials = std::sync::Arc::clone(gateway.credentials());
     let providers = super::providers::provider_key_ids(&gateway);
+    let kept = std::sync::Arc::clone(gateway.conversations());
     let db = gateway.database_path();
     let undo_dir = dir.clone();
     blocking(move || {
@@ -158,7 +159,13 @@ pub async fn reset_everything<R: Runtime>(app: AppHandle<R>) -> Result<(), Comma
             .map_err(|e| CommandError::new("history", e.to_string()))?;
         // The plan's last usage windows went with the sign-in.
         let _ = std::fs::remove_file(undo_dir.join(clawbox_gateway::plan_board::PLAN_FILE));
-        // Kept conversations: the file and the key that opens it.
+        // Kept conversations: emptied (the open file may not be removable everywhere), then
+        // the file and the key that opens it.
+        if let Some(store) = kept.store() {
+            store
+                .clear()
+                .map_err(|e| CommandError::new("conversations", e.to_string()))?;
+        }
         for suffix in ["", "-wal", "-shm"] {
             let file = format!("{}{suffix}", clawbox_conversations::CONVERSATIONS_FILE);
             let _ = std::fs::remove_file(undo_dir.join(file));

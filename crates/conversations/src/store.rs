@@ -1,5 +1,6 @@
 //! The file: `conversations.db`, rows whose content is sealed (vault.rs). Columns in the clear
-//! are only what lookups need: ids, a keyed hash of the owner, the parent's id, times and sizes.
+//! are only what lookups need: ids, a keyed hash of the owner, times and sizes (a response's
+//! parent is inside its seal, so the file does not show how turns chain).
 
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
@@ -15,7 +16,6 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS responses (
     id           TEXT PRIMARY KEY,
     owner        TEXT NOT NULL,
-    parent       TEXT,
     created_at   INTEGER NOT NULL,
     bytes        INTEGER NOT NULL,
     sealed       BLOB NOT NULL
@@ -95,12 +95,11 @@ impl ConversationStore {
             .vault
             .seal(&context("response", &response.id, &who), &plain)?;
         self.conn().execute(
-            "INSERT OR REPLACE INTO responses (id, owner, parent, created_at, bytes, sealed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO responses (id, owner, created_at, bytes, sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 response.id,
                 who,
-                response.parent,
                 response.created_at,
                 plain.len() as i64,
                 sealed
@@ -270,7 +269,9 @@ impl ConversationStore {
         for (id, item) in items {
             seq += 1;
             let plain = serde_json::to_vec(item)?;
-            let sealed = self.vault.seal(&context("item", id, &who), &plain)?;
+            let sealed = self
+                .vault
+                .seal(&item_context(conversation, id, &who), &plain)?;
             tx.execute(
                 "INSERT INTO items (id, conversation, owner, seq, created_at, bytes, sealed)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -347,7 +348,7 @@ impl ConversationStore {
         let mut items = Vec::new();
         for row in rows {
             let (id, seq, created_at, sealed) = row?;
-            let item = self.open_json(&context("item", &id, &who), &sealed)?;
+            let item = self.open_json(&item_context(conversation, &id, &who), &sealed)?;
             items.push(Item {
                 id,
                 conversation: conversation.to_owned(),
@@ -431,6 +432,11 @@ impl ConversationStore {
 /// What a row's seal is bound to: its kind, id and owner.
 fn context(kind: &str, id: &str, owner: &str) -> String {
     format!("{kind}|{id}|{owner}")
+}
+
+/// An item's seal is also bound to its conversation: it cannot be moved to another.
+fn item_context(conversation: &str, id: &str, owner: &str) -> String {
+    format!("item|{conversation}|{id}|{owner}")
 }
 
 #[cfg(unix)]

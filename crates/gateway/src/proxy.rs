@@ -14,7 +14,7 @@ use crate::stages::{Attach, Caller, Route};
 use crate::stages::{
     BodyKind, Forwarded, Recording, RequestBody, Upstream, admit, authorize, can_ask_openai,
     extra_models, fail_over_if_down, forward, guard, guard_addressing, identify, is_model_list,
-    meter, read_body, read_upload, route, within_budget, without_openai,
+    meter, read_body, read_upload, route, verify_caller, within_budget, without_openai,
 };
 use crate::{Error, Gateway, conversations, websocket};
 
@@ -67,6 +67,8 @@ async fn pass(
     }
     recording.set_request_bytes(body.bytes.len());
     let caller = identify_and_admit(gateway, config, parts, recording)?;
+    // Who the caller is must be proven before ClawBox's own state answers or is used for them.
+    verify_caller(&gateway.credentials, config, &caller).await?;
     // A response ClawBox kept is read (or deleted) here, not upstream.
     if let Some(answer) =
         conversations::answer_from_store(gateway, config, parts, &caller, &body.bytes).await?
@@ -93,7 +95,8 @@ async fn pass(
         route_and_authorize(gateway, config, parts, &caller, model.as_deref(), recording).await?;
     // On a route whose upstream keeps nothing, ClawBox keeps the Responses API's state.
     let (body, keep) =
-        conversations::prepare(&gateway.conversations, config, parts, &route, &caller, body)?;
+        conversations::prepare(&gateway.conversations, config, parts, &route, &caller, body)
+            .await?;
     // Kept for a second attempt only when failover may need one (an upload cannot be sent twice).
     let retry_body = (config.failover && upload.is_none()).then(|| body.clone());
     let forwarded = forward(

@@ -34,7 +34,7 @@ pub async fn answer_from_store(
         return Ok(None);
     }
     if let Some(asked) = Asked::of(parts) {
-        return conversations(gateway, config, parts, caller, &asked, body).await;
+        return conversations(gateway, config, parts, caller, asked, body).await;
     }
     let Some(rest) = parts.uri.path().strip_prefix("/v1/responses/") else {
         return Ok(None);
@@ -51,41 +51,42 @@ pub async fn answer_from_store(
     if !wanted || id.is_empty() {
         return Ok(None);
     }
-    let found =
-        match gateway.conversations.store() {
-            Some(store) => store.response(&owner_of(caller, parts), id).map_err(|e| {
-                Error::ConversationStore {
-                    reason: e.to_string(),
-                }
-            })?,
-            None => None,
-        };
-    let (Some(store), Some(found)) = (gateway.conversations.store(), found) else {
-        // Not kept here: OpenAI's, if the caller has OpenAI to ask; otherwise OpenAI's 404.
-        return if no_openai_to_ask(gateway, config, caller).await {
-            Err(Error::ResponseNotFound { id: id.to_owned() })
-        } else {
-            Ok(None)
-        };
-    };
     let owner = owner_of(caller, parts);
-    let body = match (&parts.method, input_items) {
-        (&Method::DELETE, _) => {
-            store
-                .delete_response(&owner, id)
-                .map_err(|e| Error::ConversationStore {
-                    reason: e.to_string(),
-                })?;
-            json!({"id": id, "object": "response.deleted", "deleted": true})
+    let (kept, wanted_id, method) = (
+        Arc::clone(&gateway.conversations),
+        id.to_owned(),
+        parts.method.clone(),
+    );
+    let query = parts.uri.query().unwrap_or_default().to_owned();
+    // SQLite and decryption, off the async workers; turns still being written are waited for.
+    let answer = blocking(move || {
+        let Some(store) = kept.store() else {
+            return Ok(None);
+        };
+        kept.flush();
+        let Some(found) = store.response(&owner, &wanted_id).map_err(store_failed)? else {
+            return Ok(None);
+        };
+        Ok(Some(match (&method, input_items) {
+            (&Method::DELETE, _) => {
+                store
+                    .delete_response(&owner, &wanted_id)
+                    .map_err(store_failed)?;
+                json!({"id": wanted_id, "object": "response.deleted", "deleted": true})
+            }
+            (_, true) => page(&found.id, &found.input, &query),
+            _ => found.response,
+        }))
+    })
+    .await?;
+    match answer {
+        Some(body) => Ok(Some(answer_with(body))),
+        // Not kept here: OpenAI's, if the caller has OpenAI to ask; otherwise OpenAI's 404.
+        None if no_openai_to_ask(gateway, config, caller).await => {
+            Err(Error::ResponseNotFound { id: id.to_owned() })
         }
-        (_, true) => page(
-            &found.id,
-            &found.input,
-            parts.uri.query().unwrap_or_default(),
-        ),
-        _ => found.response,
-    };
-    Ok(Some(answer_with(body)))
+        None => Ok(None),
+    }
 }
 
 /// The Conversations API: from the store for a conversation kept here, or for a caller with no
@@ -95,38 +96,63 @@ async fn conversations(
     config: &Config,
     parts: &Parts,
     caller: &Caller,
-    asked: &Asked<'_>,
+    asked: Asked,
     body: &[u8],
 ) -> Result<Option<Forwarded>, Error> {
     let owner = owner_of(caller, parts);
-    let store = gateway.conversations.store();
-    let kept_here = match (store, asked.conversation()) {
-        (Some(store), Some(id)) => store
-            .conversation(&owner, id)
-            .map_err(|e| Error::ConversationStore {
-                reason: e.to_string(),
-            })?
-            .is_some(),
-        _ => false,
+    let kept = Arc::clone(&gateway.conversations);
+    let named = asked.conversation().map(str::to_owned);
+    let kept_here = {
+        let (kept, owner) = (Arc::clone(&kept), owner.clone());
+        blocking(move || match (kept.store(), named) {
+            (Some(store), Some(id)) => Ok(store
+                .conversation(&owner, &id)
+                .map_err(store_failed)?
+                .is_some()),
+            _ => Ok(false),
+        })
+        .await?
     };
     if !kept_here && !no_openai_to_ask(gateway, config, caller).await {
         return Ok(None);
     }
-    let store = store.ok_or_else(|| Error::ConversationsUnavailable {
-        reason: gateway
-            .conversations
-            .problem()
-            .unwrap_or_default()
-            .to_owned(),
-    })?;
-    let answer = conversation_api::answer(
-        store,
-        &owner,
-        asked,
-        body,
-        parts.uri.query().unwrap_or_default(),
-    )?;
+    if kept.store().is_none() {
+        return Err(Error::ConversationsUnavailable {
+            reason: kept.problem().unwrap_or_default().to_owned(),
+        });
+    }
+    let (body, query) = (
+        body.to_vec(),
+        parts.uri.query().unwrap_or_default().to_owned(),
+    );
+    let answer = blocking(move || {
+        let store = kept
+            .store()
+            .ok_or_else(|| Error::ConversationsUnavailable {
+                reason: String::new(),
+            })?;
+        kept.flush();
+        conversation_api::answer(store, &owner, &asked, &body, &query)
+    })
+    .await?;
     Ok(Some(answer_with(answer)))
+}
+
+fn store_failed(e: clawbox_conversations::ConversationError) -> Error {
+    Error::ConversationStore {
+        reason: e.to_string(),
+    }
+}
+
+/// Runs store work off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::ConversationStore {
+            reason: e.to_string(),
+        })?
 }
 
 /// Whether the caller's requests for OpenAI's stored state cannot go to OpenAI: on the ChatGPT

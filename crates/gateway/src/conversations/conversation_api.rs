@@ -16,39 +16,43 @@ const MAX_PAGE: usize = 100;
 /// OpenAI takes at most this many items when a conversation is created.
 const MAX_CREATE_ITEMS: usize = 20;
 
-/// What a `/v1/conversations…` request asks.
-pub enum Asked<'a> {
+/// What a `/v1/conversations…` request asks (ids owned: it is answered off the async workers).
+pub enum Asked {
     Create,
-    Get(&'a str),
-    Update(&'a str),
-    Delete(&'a str),
-    Items(&'a str),
-    AddItems(&'a str),
-    Item(&'a str, &'a str),
-    DeleteItem(&'a str, &'a str),
+    Get(String),
+    Update(String),
+    Delete(String),
+    Items(String),
+    AddItems(String),
+    Item(String, String),
+    DeleteItem(String, String),
 }
 
-impl<'a> Asked<'a> {
-    pub fn of(parts: &'a Parts) -> Option<Asked<'a>> {
+impl Asked {
+    pub fn of(parts: &Parts) -> Option<Asked> {
         let path = parts.uri.path();
         let rest = path.strip_prefix("/v1/conversations")?;
+        if !rest.is_empty() && !rest.starts_with('/') {
+            return None;
+        }
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let method = &parts.method;
+        let own = |s: &&str| (*s).to_owned();
         Some(match (method, segments.as_slice()) {
             (&Method::POST, []) => Asked::Create,
-            (&Method::GET, [id]) => Asked::Get(id),
-            (&Method::POST, [id]) => Asked::Update(id),
-            (&Method::DELETE, [id]) => Asked::Delete(id),
-            (&Method::GET, [id, "items"]) => Asked::Items(id),
-            (&Method::POST, [id, "items"]) => Asked::AddItems(id),
-            (&Method::GET, [id, "items", item]) => Asked::Item(id, item),
-            (&Method::DELETE, [id, "items", item]) => Asked::DeleteItem(id, item),
+            (&Method::GET, [id]) => Asked::Get(own(id)),
+            (&Method::POST, [id]) => Asked::Update(own(id)),
+            (&Method::DELETE, [id]) => Asked::Delete(own(id)),
+            (&Method::GET, [id, "items"]) => Asked::Items(own(id)),
+            (&Method::POST, [id, "items"]) => Asked::AddItems(own(id)),
+            (&Method::GET, [id, "items", item]) => Asked::Item(own(id), own(item)),
+            (&Method::DELETE, [id, "items", item]) => Asked::DeleteItem(own(id), own(item)),
             _ => return None,
         })
     }
 
     /// The conversation it names, if any.
-    pub fn conversation(&self) -> Option<&'a str> {
+    pub fn conversation(&self) -> Option<&str> {
         match self {
             Asked::Create => None,
             Asked::Get(id)
@@ -66,7 +70,7 @@ impl<'a> Asked<'a> {
 pub fn answer(
     store: &ConversationStore,
     owner: &Owner,
-    asked: &Asked<'_>,
+    asked: &Asked,
     body: &[u8],
     query: &str,
 ) -> Result<Value, Error> {

@@ -61,6 +61,7 @@ impl Keeper {
             // The client gets the output the upstream left out (as OpenAI sends it).
             self.fill_output(&mut value["response"]);
             self.completed = Some(value["response"].clone());
+            self.keep_completed();
         }
         let mut out = Vec::with_capacity(event.len() + 16);
         // The lines before the data (`event: …`) stay as they were.
@@ -110,13 +111,19 @@ impl Keeper {
         }
     }
 
-    /// The answer ended: keep it if it completed.
-    pub fn finish(self) {
+    /// The answer ended: keep it if it completed (and was not kept already).
+    pub fn finish(mut self) {
+        self.keep_completed();
+    }
+
+    /// Queues the completed response for keeping — as soon as it is known, before the client
+    /// reads its end, so that the client's next request finds it (readers wait for the queue).
+    fn keep_completed(&mut self) {
         let Some(mut response) = self.completed.clone() else {
             return;
         };
         self.fill_output(&mut response);
-        let Some(keep) = self.keep else {
+        let Some(keep) = self.keep.take() else {
             return;
         };
         if let Some(conversation) = &keep.conversation {

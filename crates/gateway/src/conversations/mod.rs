@@ -36,6 +36,8 @@ enum Job {
     Keep(Owner, Box<StoredResponse>),
     /// Items to add to a conversation (a turn's input and output), in order.
     Append(Owner, String, Vec<serde_json::Value>),
+    /// Answered once everything queued before it is written.
+    Flush(mpsc::Sender<()>),
 }
 
 pub struct Conversations {
@@ -64,6 +66,9 @@ impl Conversations {
                                     if let Err(e) = writing.put_response(&owner, &response) {
                                         tracing::warn!(error = %e, "a response could not be kept");
                                     }
+                                }
+                                Job::Flush(done) => {
+                                    let _ = done.send(());
                                 }
                                 Job::Append(owner, conversation, items) => {
                                     let items = conversation_api::with_ids(items);
@@ -110,6 +115,17 @@ impl Conversations {
         }
     }
 
+    /// Waits (blocking, at most a second) until every turn queued so far is written: a reader
+    /// then sees what a client was already answered.
+    pub(crate) fn flush(&self) {
+        if let Some(writer) = &self.writer {
+            let (done, written) = mpsc::channel();
+            if writer.send(Job::Flush(done)).is_ok() {
+                let _ = written.recv_timeout(std::time::Duration::from_secs(1));
+            }
+        }
+    }
+
     /// Forgets what was kept more than `days` ago (0: nothing); how many rows went. Blocking.
     pub fn forget_older_than(&self, days: u32) -> Result<usize, String> {
         let Some(store) = &self.store else {
@@ -142,6 +158,11 @@ fn open_store(
     let key = match secrets.get(KEY_ITEM).map_err(|e| e.to_string())? {
         Some(key) => key,
         None => {
+            // A file without its key can never be read again: start afresh.
+            for suffix in ["", "-wal", "-shm"] {
+                let _ =
+                    std::fs::remove_file(data_dir.join(format!("{CONVERSATIONS_FILE}{suffix}")));
+            }
             let key = Secret::new(Vault::generate_key());
             secrets.set(KEY_ITEM, &key).map_err(|e| e.to_string())?;
             key

@@ -49,7 +49,7 @@ fn keeps_state(config: &Config, route: &Route) -> bool {
 }
 
 /// Rewrites a Responses request for a stateless upstream; anything else goes as it came.
-pub fn prepare(
+pub async fn prepare(
     conversations: &Arc<Conversations>,
     config: &Config,
     parts: &Parts,
@@ -89,61 +89,32 @@ pub fn prepare(
     request.remove("conversation");
     let owner = super::owner_of(caller, parts);
     let own_input = input_items(request.remove("input"));
-    let mut input = Vec::new();
-    if let Some(parent) = &parent {
-        let store = store.ok_or_else(|| Error::ConversationsUnavailable {
-            reason: conversations.problem().unwrap_or_default().to_owned(),
-        })?;
-        let chain = store
-            .chain(&owner, parent, MAX_CHAIN)
-            .map_err(|e| Error::ConversationStore {
-                reason: e.to_string(),
-            })?
-            .ok_or_else(|| Error::PreviousResponseNotFound { id: parent.clone() })?
-            .map_err(|max| Error::ConversationTooLong {
-                detail: format!("it is more than {max} responses long"),
-            })?;
-        for turn in chain {
-            input.extend(turn.input.iter().cloned().map(replayable));
-            input.extend(
-                turn.output()
-                    .iter()
-                    .filter(|item| keeps(item))
-                    .cloned()
-                    .map(replayable),
-            );
-        }
-    }
-    if let Some(id) = &conversation {
-        let store = store.ok_or_else(|| Error::ConversationsUnavailable {
-            reason: conversations.problem().unwrap_or_default().to_owned(),
-        })?;
-        let failed = |e: clawbox_conversations::ConversationError| Error::ConversationStore {
-            reason: e.to_string(),
-        };
-        store
-            .conversation(&owner, id)
-            .map_err(failed)?
-            .ok_or_else(|| Error::ConversationNotFound { id: id.clone() })?;
-        let items = store
-            .items(&owner, id, None, MAX_CONVERSATION_ITEMS, false)
-            .map_err(failed)?;
-        input.extend(
-            items
-                .into_iter()
-                .map(|i| i.item)
-                .filter(keeps)
-                .map(replayable),
+    let mut input = if parent.is_some() || conversation.is_some() {
+        // SQLite and decryption, off the async workers.
+        let (kept, owner, parent, conversation) = (
+            Arc::clone(conversations),
+            owner.clone(),
+            parent.clone(),
+            conversation.clone(),
         );
-    }
+        tokio::task::spawn_blocking(move || {
+            history(&kept, &owner, parent.as_deref(), conversation.as_deref())
+        })
+        .await
+        .map_err(|e| Error::ConversationStore {
+            reason: e.to_string(),
+        })??
+    } else {
+        Vec::new()
+    };
     input.extend(own_input.iter().cloned());
+    let instructions = request.get("instructions").cloned();
     request.insert("input".into(), Value::Array(input));
     request.insert("store".into(), Value::Bool(false));
     ask_for_encrypted_reasoning(&mut request);
-    let bytes =
-        serde_json::to_vec(&Value::Object(request.clone())).map_err(|e| Error::BadJson {
-            detail: e.to_string(),
-        })?;
+    let bytes = serde_json::to_vec(&request).map_err(|e| Error::BadJson {
+        detail: e.to_string(),
+    })?;
     if bytes.len() > MAX_EXPANDED_BYTES {
         return Err(Error::ConversationTooLong {
             detail: format!(
@@ -159,12 +130,76 @@ pub fn prepare(
         parent,
         conversation,
         store: wants_store,
-        instructions: request.get("instructions").cloned(),
+        instructions,
         input: own_input,
         created_at: crate::plan_board::now_secs(),
         conversations: Arc::clone(conversations),
     });
     Ok((body, keep))
+}
+
+/// The items a continued response replays: the chain ending at `parent`, or the conversation's
+/// items, oldest first. Blocking (SQLite); it first waits for turns still being written, so a
+/// client continuing the answer it just got always finds it.
+fn history(
+    conversations: &Conversations,
+    owner: &Owner,
+    parent: Option<&str>,
+    conversation: Option<&str>,
+) -> Result<Vec<Value>, Error> {
+    let store = conversations
+        .store()
+        .ok_or_else(|| Error::ConversationsUnavailable {
+            reason: conversations.problem().unwrap_or_default().to_owned(),
+        })?;
+    conversations.flush();
+    let failed = |e: clawbox_conversations::ConversationError| Error::ConversationStore {
+        reason: e.to_string(),
+    };
+    let mut input = Vec::new();
+    if let Some(parent) = parent {
+        let chain = store
+            .chain(owner, parent, MAX_CHAIN)
+            .map_err(failed)?
+            .ok_or_else(|| Error::PreviousResponseNotFound {
+                id: parent.to_owned(),
+            })?
+            .map_err(|max| Error::ConversationTooLong {
+                detail: format!("it is more than {max} responses long"),
+            })?;
+        for turn in chain {
+            input.extend(turn.input.iter().cloned().map(replayable));
+            input.extend(
+                turn.output()
+                    .iter()
+                    .filter(|item| keeps(item))
+                    .cloned()
+                    .map(replayable),
+            );
+        }
+    }
+    if let Some(id) = conversation {
+        store
+            .conversation(owner, id)
+            .map_err(failed)?
+            .ok_or_else(|| Error::ConversationNotFound { id: id.to_owned() })?;
+        let items = store
+            .items(owner, id, None, MAX_CONVERSATION_ITEMS + 1, false)
+            .map_err(failed)?;
+        if items.len() > MAX_CONVERSATION_ITEMS {
+            return Err(Error::ConversationTooLong {
+                detail: format!("it has more than {MAX_CONVERSATION_ITEMS} items"),
+            });
+        }
+        input.extend(
+            items
+                .into_iter()
+                .map(|i| i.item)
+                .filter(keeps)
+                .map(replayable),
+        );
+    }
+    Ok(input)
 }
 
 /// `input` as a list of items: a string is one user message, as OpenAI lists it.

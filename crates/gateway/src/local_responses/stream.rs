@@ -131,6 +131,15 @@ impl ResponsesStream {
             output.push((call.output_index, item));
         }
         output.sort_by_key(|(index, _)| *index);
+        if self.finish_reason.is_none() {
+            // Cut short (the server stopped, or failed mid-answer): not a completed response.
+            let mut response = skeleton(&self.id, &self.model, self.created_at, "failed");
+            response["output"] = Value::Array(output.into_iter().map(|(_, item)| item).collect());
+            response["error"] = json!({"code": "server_error",
+                "message": "the local model server's answer ended before it was complete"});
+            self.emit(out, "response.failed", json!({"response": response}));
+            return;
+        }
         let incomplete = self.finish_reason.as_deref() == Some("length");
         let mut response = skeleton(
             &self.id,
@@ -252,6 +261,13 @@ mod tests {
                 serde_json::from_str(text.split_once("data: ").unwrap().1.trim()).unwrap()
             })
             .collect()
+    }
+
+    #[test]
+    fn an_answer_cut_short_fails_rather_than_completes() {
+        let out = events(&[json!({"model": "m", "choices": [{"delta": {"content": "Hal"}}]})]);
+        assert_eq!(out.last().unwrap()["type"], "response.failed");
+        assert!(out.iter().all(|e| e["type"] != "response.completed"));
     }
 
     #[test]

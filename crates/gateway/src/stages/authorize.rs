@@ -103,6 +103,21 @@ pub async fn authorize(
     }
 }
 
+/// Before anything is answered from ClawBox's own state (kept conversations): a caller from
+/// another machine must hold the local key, and a local key must be the current one — a `cbx_`
+/// prefix alone proves nothing.
+pub async fn verify_caller(
+    credentials: &Arc<Credentials>,
+    config: &Config,
+    caller: &Caller,
+) -> Result<(), Error> {
+    match &caller.credential {
+        Credential::LocalKey(presented) => check_local_key(credentials, presented).await,
+        _ if config.allow_remote => Err(Error::LocalKeyRequired),
+        _ => Ok(()),
+    }
+}
+
 /// The cached key answers at once; only a mismatch re-reads the keychain, off the async workers.
 pub(super) async fn check_local_key(
     credentials: &Arc<Credentials>,

@@ -17,7 +17,7 @@ mod upstream_headers;
 
 pub use admit::{admit, within_budget};
 pub(crate) use authorize::named_key;
-pub use authorize::{Attach, authorize};
+pub use authorize::{Attach, authorize, verify_caller};
 pub use body::{RequestBody, read_body};
 pub use failover::fail_over_if_down;
 pub(crate) use forward::upstream_url;

@@ -195,6 +195,22 @@ async fn three_turns_chain_through_the_chatgpt_route_with_a_tool_call_and_reason
     assert_eq!(r.status(), 404);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "response_not_found");
+    // A made-up local key proves nothing: refused before the store is asked.
+    let forged = format!("cbx_{}", "0".repeat(64));
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let r = h
+            .client
+            .request(method, format!("{}/v1/responses/{third_id}", h.url))
+            .bearer_auth(&forged)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "invalid_local_key"
+        );
+    }
     let r = h
         .client
         .delete(format!("{}/v1/responses/{third_id}", h.url))
@@ -213,6 +229,7 @@ async fn three_turns_chain_through_the_chatgpt_route_with_a_tool_call_and_reason
 
     // Nothing of the conversation is readable on disk.
     h.gateway.flush_log();
+    assert!(h.dir.path().join("conversations.db").exists());
     for name in [
         "conversations.db",
         "conversations.db-wal",
