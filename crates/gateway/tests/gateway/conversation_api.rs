@@ -26,22 +26,17 @@ async fn call(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// The conversation's items, once `n` are there (turns are added off the request path).
-async fn items_when(h: &Harness, id: &str, n: usize) -> Value {
-    for _ in 0..100 {
-        let (_, items) = call(
-            h,
-            reqwest::Method::GET,
-            &format!("/v1/conversations/{id}/items?order=asc&limit=100"),
-            None,
-        )
-        .await;
-        if items["data"].as_array().is_some_and(|d| d.len() >= n) {
-            return items;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    panic!("the conversation never had {n} items");
+/// The conversation's items, read at once (a read waits for the turns queued before it).
+async fn items_now(h: &Harness, id: &str, n: usize) -> Value {
+    let (_, items) = call(
+        h,
+        reqwest::Method::GET,
+        &format!("/v1/conversations/{id}/items?order=asc&limit=100"),
+        None,
+    )
+    .await;
+    assert_eq!(items["data"].as_array().map(Vec::len), Some(n), "{items}");
+    items
 }
 
 #[tokio::test]
@@ -92,7 +87,7 @@ async fn the_conversations_api_round_trip_on_the_chatgpt_route() {
         "{texts:?}"
     );
     assert!(sent.get("conversation").is_none());
-    let items = items_when(&h, &id, 4).await;
+    let items = items_now(&h, &id, 4).await;
     let kinds: Vec<&str> = items["data"]
         .as_array()
         .unwrap()
