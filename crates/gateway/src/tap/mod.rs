@@ -1,56 +1,31 @@
 //! Reading token usage out of a response body as it passes: SSE events split without copying
 //! (and the one usage chunk ClawBox asked for dropped), a JSON body kept (bounded) until it is
-//! complete, ChatGPT's Responses events translated into chat-completion chunks on the way.
+//! complete, ChatGPT's Responses events translated into chat-completion chunks on the way, a
+//! local model server's chat chunks into Responses events. What each event is read for is in
+//! events.rs; the ChatGPT plan's own event in plan_tap.rs.
 
 use std::collections::VecDeque;
 
 use bytes::Bytes;
 
+mod events;
+mod plan_tap;
+#[cfg(test)]
+mod properties;
+
+pub use plan_tap::PlanTap;
+
+use events::{from_chat_event, read_event, translate_event};
+
 use crate::codex::ChatStream;
-use crate::codex::plan::{self, PlanLimits};
+use crate::codex::plan::PlanLimits;
 use crate::conversations::Keeper;
 use crate::local_responses::ResponsesStream;
-use crate::sse::{self, EventSplitter};
+use crate::sse::EventSplitter;
 use crate::usage::{self, Usage};
 
 /// A JSON body larger than this is passed through without metering (and estimated instead).
 const MAX_METERED_JSON: usize = 16 * 1024 * 1024;
-
-/// The ChatGPT plan's `codex.rate_limits` event: read for ClawBox, and kept from clients other
-/// than Codex (an SDK fails on an event type it does not know).
-#[derive(Debug, Default)]
-pub struct PlanTap {
-    /// Read the event (a ChatGPT answer); otherwise it is an ordinary event.
-    read: bool,
-    /// Drop it from what the client receives.
-    hide: bool,
-    found: Option<PlanLimits>,
-}
-
-impl PlanTap {
-    /// For a ChatGPT answer; `hide` for a client that is not Codex.
-    pub fn chatgpt(hide: bool) -> PlanTap {
-        PlanTap {
-            read: true,
-            hide,
-            found: None,
-        }
-    }
-
-    /// Reads `data` if it is the plan event; returns whether the client should see it.
-    fn pass(&mut self, data: &[u8]) -> bool {
-        if !self.read || !plan::mentions_plan(data) {
-            return true;
-        }
-        match plan::from_event(data, crate::plan_board::now_secs()) {
-            Some(limits) => {
-                self.found = Some(limits);
-                !self.hide
-            }
-            None => true,
-        }
-    }
-}
 
 /// How usage is read from a response body.
 pub enum Tap {
@@ -329,208 +304,6 @@ impl Tap {
             }
             Tap::Json { .. } | Tap::Opaque { text: true } => response_bytes.div_ceil(4) as u64,
             Tap::Opaque { text: false } => 0,
-        }
-    }
-}
-
-/// Meters one chat chunk of a local model server and queues the Responses events it makes.
-fn from_chat_event(
-    event: &[u8],
-    translator: &mut ResponsesStream,
-    usage: &mut Option<Usage>,
-    mut keeper: Option<&mut Keeper>,
-    out: &mut VecDeque<Bytes>,
-) {
-    let Some(data) = sse::data(event) else { return };
-    if usage::mentions_usage(&data)
-        && let Some(found) = usage::read(&data).and_then(|r| r.usage)
-    {
-        usage.get_or_insert_default().merge(found);
-    }
-    let mut produced = VecDeque::new();
-    translator.translate(&data, &mut produced);
-    for event in produced {
-        out.push_back(match keeper.as_deref_mut() {
-            Some(keeper) => keeper.event(event),
-            None => event,
-        });
-    }
-}
-
-/// Meters one ChatGPT event and queues its translation.
-fn translate_event(
-    event: &[u8],
-    translator: &mut ChatStream,
-    usage: &mut Option<Usage>,
-    plan: &mut PlanTap,
-    out: &mut VecDeque<Bytes>,
-) {
-    let Some(data) = sse::data(event) else { return };
-    if !plan.pass(&data) {
-        return;
-    }
-    if usage::mentions_usage(&data)
-        && let Some(found) = usage::read(&data).and_then(|r| r.usage)
-    {
-        usage.get_or_insert_default().merge(found);
-    }
-    translator.translate(&data, out);
-}
-
-/// Reads one event's usage into `usage` (and the plan's windows into `plan`); returns whether
-/// the client should see the event.
-fn read_event(
-    event: &[u8],
-    usage: &mut Option<Usage>,
-    hide_usage_chunk: bool,
-    plan: &mut PlanTap,
-) -> bool {
-    let Some(data) = sse::data(event) else {
-        return true;
-    };
-    if !plan.pass(&data) {
-        return false;
-    }
-    if !usage::mentions_usage(&data) {
-        return true;
-    }
-    let Some(reading) = usage::read(&data) else {
-        return true;
-    };
-    let is_usage_chunk = reading.empty_choices && reading.usage.is_some();
-    if let Some(found) = reading.usage {
-        usage.get_or_insert_default().merge(found);
-    }
-    !(hide_usage_chunk && is_usage_chunk)
-}
-
-#[cfg(test)]
-mod properties {
-    use proptest::prelude::*;
-
-    use super::*;
-
-    /// What a tap hands the client for `body` cut at `cuts`, and the usage it read.
-    fn tap_through(mut tap: Tap, body: &[u8], cuts: &[usize]) -> (Vec<u8>, Option<Usage>) {
-        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
-        cuts.sort_unstable();
-        let mut out = VecDeque::new();
-        let mut from = 0;
-        for cut in cuts.into_iter().chain([body.len()]) {
-            tap.feed(Bytes::copy_from_slice(&body[from..cut]), &mut out);
-            from = cut;
-        }
-        let usage = tap.finish(&mut out);
-        (out.into_iter().flat_map(|b| b.to_vec()).collect(), usage)
-    }
-
-    fn chat_stream(pieces: &[String], usage: Option<(u64, u64)>) -> (Vec<u8>, Vec<u8>) {
-        let mut body = String::new();
-        for piece in pieces {
-            let chunk = serde_json::json!({"object": "chat.completion.chunk",
-                "choices": [{"index": 0, "delta": {"content": piece}}]});
-            body.push_str(&format!("data: {chunk}\n\n"));
-        }
-        let mut usage_event = String::new();
-        if let Some((input, output)) = usage {
-            let chunk = serde_json::json!({"object": "chat.completion.chunk", "choices": [],
-                "usage": {"prompt_tokens": input, "completion_tokens": output,
-                          "total_tokens": input + output}});
-            usage_event = format!("data: {chunk}\n\n");
-        }
-        let done = "data: [DONE]\n\n";
-        let full = format!("{body}{usage_event}{done}").into_bytes();
-        let without_usage = format!("{body}{done}").into_bytes();
-        (full, without_usage)
-    }
-
-    proptest! {
-        #[test]
-        fn a_stream_passes_unchanged_and_its_usage_is_read_however_it_is_chunked(
-            pieces in proptest::collection::vec("[ -~]{0,12}", 0..10),
-            usage in proptest::option::of((0u64..1_000_000, 0u64..1_000_000)),
-            cuts in proptest::collection::vec(any::<usize>(), 0..16),
-        ) {
-            let (body, _) = chat_stream(&pieces, usage);
-            let tap = Tap::for_content_type("text/event-stream; charset=utf-8", false, PlanTap::default());
-            let (out, read) = tap_through(tap, &body, &cuts);
-            prop_assert_eq!(out, body);
-            prop_assert_eq!(read.map(|u| (u.input, u.output)), usage.map(|(i, o)| (Some(i), Some(o))));
-        }
-
-        #[test]
-        fn the_usage_chunk_clawbox_asked_for_is_hidden_and_still_read(
-            pieces in proptest::collection::vec("[ -~]{0,12}", 0..10),
-            usage in (0u64..1_000_000, 0u64..1_000_000),
-            cuts in proptest::collection::vec(any::<usize>(), 0..16),
-        ) {
-            let (body, without_usage) = chat_stream(&pieces, Some(usage));
-            let tap = Tap::for_content_type("text/event-stream", true, PlanTap::default());
-            let (out, read) = tap_through(tap, &body, &cuts);
-            prop_assert_eq!(out, without_usage);
-            prop_assert_eq!(read.and_then(|u| u.total()), Some(usage.0 + usage.1));
-        }
-
-        #[test]
-        fn a_json_answer_passes_unchanged_and_its_usage_is_read(
-            input in 0u64..1_000_000,
-            output in 0u64..1_000_000,
-            text in "[ -~]{0,200}",
-            cuts in proptest::collection::vec(any::<usize>(), 0..8),
-        ) {
-            let body = serde_json::json!({"id": "x", "choices": [{"message": {"content": text}}],
-                "usage": {"prompt_tokens": input, "completion_tokens": output}}).to_string();
-            let tap = Tap::for_content_type("application/json", false, PlanTap::default());
-            let (out, read) = tap_through(tap, body.as_bytes(), &cuts);
-            prop_assert_eq!(out, body.as_bytes());
-            prop_assert_eq!(read.and_then(|u| u.total()), Some(input + output));
-        }
-
-        #[test]
-        fn garbage_from_a_provider_passes_through_without_a_panic(
-            body in proptest::collection::vec(any::<u8>(), 0..800),
-            cuts in proptest::collection::vec(any::<usize>(), 0..8),
-            hide in any::<bool>(),
-            content_type in prop_oneof![Just("text/event-stream"), Just("application/json")],
-        ) {
-            let (out, _) = tap_through(Tap::for_content_type(content_type, hide, PlanTap::default()), &body, &cuts);
-            if !hide {
-                prop_assert_eq!(out, body);
-            }
-        }
-
-        #[test]
-        fn the_plan_event_is_read_and_kept_from_clients_other_than_codex(
-            pieces in proptest::collection::vec("[ -~]{0,12}", 0..6),
-            cuts in proptest::collection::vec(any::<usize>(), 0..16),
-            hide in any::<bool>(),
-        ) {
-            let plan_event = "event: codex.rate_limits\ndata: {\"type\":\"codex.rate_limits\",\"rate_limits\":{\"primary\":{\"used_percent\":22.0,\"window_minutes\":300,\"reset_at\":1796000000}}}\n\n";
-            let (body, _) = chat_stream(&pieces, None);
-            let with_plan = [plan_event.as_bytes(), &body].concat();
-            let tap = Tap::for_content_type("text/event-stream", false, PlanTap::chatgpt(hide));
-            let mut tap = tap;
-            let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (with_plan.len() + 1)).collect();
-            cuts.sort_unstable();
-            let mut out = VecDeque::new();
-            let mut from = 0;
-            for cut in cuts.into_iter().chain([with_plan.len()]) {
-                tap.feed(Bytes::copy_from_slice(&with_plan[from..cut]), &mut out);
-                from = cut;
-            }
-            tap.finish(&mut out);
-            let out: Vec<u8> = out.into_iter().flat_map(|b| b.to_vec()).collect();
-            prop_assert_eq!(out, if hide { body } else { with_plan });
-            let found = tap.plan_found().unwrap();
-            prop_assert_eq!(found.windows[0].window_minutes, 300);
-        }
-
-        #[test]
-        fn a_translated_chatgpt_stream_never_panics_on_garbage(
-            body in proptest::collection::vec(any::<u8>(), 0..800),
-            cuts in proptest::collection::vec(any::<usize>(), 0..8),
-        ) {
-            let _ = tap_through(Tap::chat_translation(true), &body, &cuts);
         }
     }
 }
