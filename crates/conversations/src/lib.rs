@@ -8,6 +8,7 @@
 //! Owners are a keyed hash of who asked (a user id and their credential), so even the owner
 //! column names no one. Nothing here knows HTTP, the gateway or the keychain.
 
+mod conversations;
 mod error;
 mod record;
 mod store;

@@ -1,5 +1,6 @@
 //! Property tests of the tap: however a body is chunked, the client gets what it should (the
-//! upstream's bytes, or the hidden and translated events) and the usage is read; garbage never panics.
+//! upstream's bytes, or the hidden and translated events) and the usage is read; garbage never
+//! panics.
 
 use proptest::prelude::*;
 
